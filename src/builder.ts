@@ -1,0 +1,95 @@
+import SchemaBuilder from "@pothos/core";
+import PrismaPlugin from "@pothos/plugin-prisma";
+import RelayPlugin from "@pothos/plugin-relay";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import { GraphQLError, Kind } from "graphql";
+import type { Context } from "./context.js";
+import { ErrorCode, ReelayError, badInput } from "./errors.js";
+import type PrismaTypes from "./generated/pothos-types.js";
+import { getDatamodel } from "./generated/pothos-types.js";
+import { formatMoney, parseMoney } from "./money.js";
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: { loggedIn: boolean; admin: boolean };
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: { list: false; items: false };
+  DefaultNodeNullability: false;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    Money: { Input: bigint; Output: bigint };
+    Upload: { Input: File; Output: never };
+  };
+}>({
+  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: (ctx) => ({
+      loggedIn: ctx.currentUser !== null,
+      admin: ctx.currentUser?.role === "ADMIN",
+    }),
+    unauthorizedError: (_parent, ctx) =>
+      ctx.currentUser
+        ? new ReelayError(ErrorCode.FORBIDDEN, "This operation needs the admin role")
+        : new ReelayError(ErrorCode.UNAUTHENTICATED, "Send Authorization: Bearer <token>"),
+  },
+  prisma: {
+    client: (ctx) => ctx.services.db,
+    dmmf: getDatamodel(),
+    filterConnectionTotalCount: true,
+    onUnusedQuery: process.env.NODE_ENV === "test" ? "error" : null,
+    defaultConnectionSize: 20,
+    maxConnectionSize: 100,
+  },
+  relay: {
+    clientMutationId: "omit",
+    cursorType: "String",
+    edgesFieldOptions: { nullable: { list: false, items: false } },
+    nodeFieldOptions: { nullable: false },
+    nodeQueryOptions: { nullable: true, authScopes: { loggedIn: true } },
+    nodesQueryOptions: { authScopes: { loggedIn: true } },
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});
+builder.subscriptionType({});
+
+builder.scalarType("DateTime", {
+  description: "ISO-8601 string, UTC",
+  serialize: (value) => value.toISOString(),
+  parseValue: (value) => {
+    const date = typeof value === "string" ? new Date(value) : null;
+    if (!date || Number.isNaN(date.getTime())) throw badInput("DateTime must be an ISO-8601 string");
+    return date;
+  },
+});
+
+function moneyFrom(value: unknown): bigint {
+  const nanos = typeof value === "string" ? parseMoney(value) : Number.isSafeInteger(value) ? BigInt(value as number) : null;
+  if (nanos === null) throw badInput(`Money must be a decimal string such as "9.60" with at most 9 decimals, got ${JSON.stringify(value)}`);
+  return nanos;
+}
+
+builder.scalarType("Money", {
+  description: 'exact decimal string in USD, e.g. "9.6"; never a float',
+  serialize: (value) => formatMoney(value),
+  parseValue: moneyFrom,
+  parseLiteral: (ast) => {
+    if (ast.kind === Kind.STRING || ast.kind === Kind.INT) return moneyFrom(ast.kind === Kind.INT ? Number(ast.value) : ast.value);
+    throw badInput("Money must be a decimal string such as \"9.60\"");
+  },
+});
+
+builder.scalarType("Upload", {
+  description: "a file sent with the GraphQL multipart request spec",
+  serialize: () => {
+    throw new GraphQLError("Upload is an input-only scalar");
+  },
+  parseValue: (value) => {
+    if (value instanceof Blob) return value as File;
+    throw badInput("Upload must be a file sent as a multipart request (GraphQL multipart request spec)");
+  },
+});

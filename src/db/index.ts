@@ -1,0 +1,112 @@
+import { mkdir, readdir } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaClient } from "../generated/prisma/client.js";
+
+export type Db = PrismaClient;
+export { Prisma } from "../generated/prisma/client.js";
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const MIGRATIONS_DIR = path.join(PROJECT_ROOT, "prisma/migrations");
+/** pg_advisory_lock key that serialises migrations across instances starting at once */
+const MIGRATION_LOCK_KEY = 7_316_530_201;
+const POOL_SIZE = 10;
+
+export interface Database {
+  db: PrismaClient;
+  kind: "postgres" | "pglite";
+  /** applies pending migrations; returns the names applied */
+  migrate(): Promise<string[]>;
+  /** true when a trivial query succeeds */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Opens `postgresql://…` through adapter-pg, or `pglite:<dir>` / `pglite:memory` embedded. */
+export async function openDatabase(url: string): Promise<Database> {
+  if (url.startsWith("pglite:")) return openPglite(url.slice("pglite:".length));
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`DATABASE_URL must be postgresql://… or pglite:<dir>, got "${url}"`);
+  const adapter = new PrismaPg({ connectionString: url, max: POOL_SIZE });
+  const db = new PrismaClient({ adapter });
+  return {
+    db,
+    kind: "postgres",
+    migrate: () =>
+      withAdvisoryLock(url, async () => {
+        if (await allApplied(db)) return [];
+        return applyMigrations(new PrismaPg({ connectionString: url, max: 1 }));
+      }),
+    ping: () => ping(db),
+    close: () => db.$disconnect(),
+  };
+}
+
+async function openPglite(dir: string): Promise<Database> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PrismaPGlite } = await import("pglite-prisma-adapter");
+  if (dir !== "memory") await mkdir(dir, { recursive: true }); // PGlite does not create it
+  const pglite = new PGlite(dir === "memory" ? "memory://" : dir);
+  const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return {
+    db,
+    kind: "pglite",
+    migrate: async () => ((await allApplied(db)) ? [] : applyMigrations(new PrismaPGlite(pglite))),
+    ping: () => ping(db),
+    close: async () => {
+      await db.$disconnect();
+      await pglite.close(); // an open PGlite keeps the process alive
+    },
+  };
+}
+
+async function ping(db: PrismaClient): Promise<boolean> {
+  try {
+    await db.$queryRaw`SELECT 1`;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Cheap start-up path: skip the schema engine when every migration folder is recorded as finished. */
+async function allApplied(db: PrismaClient): Promise<boolean> {
+  const wanted = (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+  try {
+    const rows = await db.$queryRaw<{ migration_name: string }[]>`
+      SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
+    const applied = new Set(rows.map((r) => r.migration_name));
+    return wanted.every((name) => applied.has(name));
+  } catch {
+    return false; // no _prisma_migrations table yet
+  }
+}
+
+async function applyMigrations(adapterFactory: unknown): Promise<string[]> {
+  // The runner is plain ESM shared with the `db:migrate` CLI; it drives Prisma's WASM schema engine.
+  const runner = (await import(path.join(PROJECT_ROOT, "scripts/prisma-migrate.mjs"))) as {
+    openSchemaEngine(factory: unknown, options: { configFile: string; root: string }): Promise<{ deploy(): Promise<string[]>; close(): void }>;
+  };
+  const engine = await runner.openSchemaEngine(adapterFactory, {
+    configFile: path.join(PROJECT_ROOT, "prisma.config.ts"),
+    root: PROJECT_ROOT,
+  });
+  try {
+    return await engine.deploy();
+  } finally {
+    engine.close();
+  }
+}
+
+async function withAdvisoryLock<T>(url: string, fn: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+    return await fn();
+  } finally {
+    await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {});
+    await client.end();
+  }
+}

@@ -1,0 +1,42 @@
+import { GraphQLError } from "graphql";
+
+/** The contract's `extensions.code` values. */
+export const ErrorCode = {
+  UNAUTHENTICATED: "UNAUTHENTICATED",
+  FORBIDDEN: "FORBIDDEN",
+  NOT_FOUND: "NOT_FOUND",
+  BAD_USER_INPUT: "BAD_USER_INPUT",
+  INSUFFICIENT_CREDIT: "INSUFFICIENT_CREDIT",
+  NO_CHANNEL: "NO_CHANNEL",
+  UPSTREAM_ERROR: "UPSTREAM_ERROR",
+  RATE_LIMITED: "RATE_LIMITED",
+  PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  CONFLICT: "CONFLICT",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  UNAUTHENTICATED: 401,
+  PAYLOAD_TOO_LARGE: 413,
+};
+
+/**
+ * An expected failure that clients may see: a GraphQLError, so yoga's masking
+ * lets it through with its code while every other thrown error is masked.
+ */
+export class ReelayError extends GraphQLError {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    const status = HTTP_STATUS[code];
+    super(message, {
+      extensions: { code, ...details, ...(status ? { http: { status } } : {}) },
+    });
+    this.name = "ReelayError";
+    this.code = code;
+  }
+}
+
+export const badInput = (message: string, details?: Record<string, unknown>) =>
+  new ReelayError(ErrorCode.BAD_USER_INPUT, message, details);
+
+export const notFound = (what = "Not found") => new ReelayError(ErrorCode.NOT_FOUND, what);

@@ -1,0 +1,102 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { pipeline } from "node:stream/promises";
+import type { MediaStorage } from "../storage/types.js";
+
+export const MEDIA_PATH_PREFIX = "/media/";
+const CACHE_CONTROL = "private, max-age=3600";
+
+/**
+ * Signed, expiring media URLs: a browser can put them in <video src> without an
+ * Authorization header, and nobody can guess or extend one.
+ */
+export function createMediaSigner(secret: string, publicBaseUrl: () => string, ttlSeconds: number) {
+  const key = createHmac("sha256", "reelay-media-url").update(secret).digest();
+  const signature = (objectKey: string, expires: number) =>
+    createHmac("sha256", key).update(`${objectKey}\n${expires}`).digest("base64url");
+  return {
+    url(objectKey: string, now = Date.now()): string {
+      // Rounded up to the TTL window so the URL (and the browser's cache) stays stable for a while.
+      const expires = Math.ceil(now / 1000 / ttlSeconds) * ttlSeconds + ttlSeconds;
+      return `${publicBaseUrl()}${MEDIA_PATH_PREFIX}${objectKey.split("/").map(encodeURIComponent).join("/")}?expires=${expires}&sig=${signature(objectKey, expires)}`;
+    },
+    verify(objectKey: string, expires: string | null, sig: string | null, now = Date.now()): boolean {
+      if (!expires || !sig || !/^\d+$/.test(expires) || Number(expires) * 1000 < now) return false;
+      const expected = Buffer.from(signature(objectKey, Number(expires)));
+      const given = Buffer.from(sig);
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    },
+  };
+}
+export type MediaSigner = ReturnType<typeof createMediaSigner>;
+
+/** Parses a single `bytes=` range against a size; "invalid" means 416. Multi-range is served whole. */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | "invalid" | null {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m) return null;
+  const [, from, to] = m;
+  if (from === "" && to === "") return "invalid";
+  let start: number;
+  let end: number;
+  if (from === "") {
+    start = Math.max(0, size - Number(to)); // suffix range: the last N bytes
+    end = size - 1;
+  } else {
+    start = Number(from);
+    end = to === "" ? size - 1 : Math.min(Number(to), size - 1);
+  }
+  if (start > end || start >= size) return "invalid";
+  return { start, end };
+}
+
+/** GET/HEAD /media/<key>?expires=&sig=: streams from storage with Range, ETag and caching headers. */
+export async function serveMedia(req: IncomingMessage, res: ServerResponse, url: URL, storage: MediaStorage, signer: MediaSigner) {
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    res.writeHead(405, { allow: "GET, HEAD" }).end();
+    return;
+  }
+  const objectKey = decodeURIComponent(url.pathname.slice(MEDIA_PATH_PREFIX.length));
+  if (!signer.verify(objectKey, url.searchParams.get("expires"), url.searchParams.get("sig"))) {
+    res.writeHead(403, { "content-type": "text/plain" }).end("Forbidden");
+    return;
+  }
+  const object = await storage.head(objectKey);
+  if (!object) {
+    res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
+    return;
+  }
+  const common = {
+    "accept-ranges": "bytes",
+    etag: object.etag,
+    "last-modified": object.lastModified.toUTCString(),
+    "cache-control": CACHE_CONTROL,
+    "content-type": object.contentType,
+  };
+  if (req.headers["if-none-match"] === object.etag) {
+    res.writeHead(304, common).end();
+    return;
+  }
+  // If-Range with a stale validator means "send the whole thing".
+  const ifRange = req.headers["if-range"];
+  const range = ifRange && ifRange !== object.etag ? null : parseRange(req.headers.range, object.size);
+  if (range === "invalid") {
+    res.writeHead(416, { ...common, "content-range": `bytes */${object.size}` }).end();
+    return;
+  }
+  const status = range ? 206 : 200;
+  const length = range ? range.end - range.start + 1 : object.size;
+  const headers: Record<string, string | number> = { ...common, "content-length": length };
+  if (range) headers["content-range"] = `bytes ${range.start}-${range.end}/${object.size}`;
+  if (req.method === "HEAD") {
+    res.writeHead(status, headers).end();
+    return;
+  }
+  const found = await storage.get(objectKey, range ?? undefined);
+  if (!found) {
+    res.writeHead(404).end();
+    return;
+  }
+  res.writeHead(status, headers);
+  await pipeline(found.body, res).catch(() => res.destroy()); // the client went away mid-stream
+}

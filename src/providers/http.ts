@@ -1,0 +1,43 @@
+import { Readable } from "node:stream";
+import { fromNetworkError, UpstreamError } from "./errors.js";
+import type { Download } from "./types.js";
+
+/** API calls (not downloads) give up after this long */
+export const API_TIMEOUT_MS = 30_000;
+
+/** fetch with a timeout; network failures become transient UpstreamErrors. */
+export async function upstreamFetch(url: string, init: RequestInit & { timeoutMs?: number } = {}): Promise<Response> {
+  const { timeoutMs = API_TIMEOUT_MS, signal, ...rest } = init;
+  const signals = [AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])];
+  try {
+    return await fetch(url, { ...rest, signal: AbortSignal.any(signals), redirect: rest.redirect ?? "follow" });
+  } catch (err) {
+    throw fromNetworkError(err);
+  }
+}
+
+/** Reads a JSON body; a non-JSON body becomes a transient error (gateways answer HTML when they break). */
+export async function readJson<T>(res: Response): Promise<T> {
+  const text = await res.text();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new UpstreamError("transient", "BAD_RESPONSE", `the provider answered HTTP ${res.status} with a body that is not JSON`, {
+      status: res.status,
+    });
+  }
+}
+
+/** A streaming download: the body is handed on unread, so memory stays flat whatever the size. */
+export function toDownload(res: Response): Download {
+  if (!res.body) throw new UpstreamError("transient", "EMPTY_BODY", "the provider sent no content");
+  const length = res.headers.get("content-length");
+  return {
+    body: Readable.fromWeb(res.body as import("node:stream/web").ReadableStream),
+    contentType: res.headers.get("content-type"),
+    contentLength: length && /^\d+$/.test(length) ? Number(length) : null,
+  };
+}
+
+/** Joins a channel's base URL (origin, maybe with a path prefix) and an API path. */
+export const joinUrl = (base: string, path: string) => `${base.replace(/\/+$/, "")}${path}`;

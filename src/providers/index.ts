@@ -1,0 +1,10 @@
+import { openaiAdaptor } from "./openai.js";
+import type { ProviderAdaptor } from "./types.js";
+
+const ADAPTORS: ReadonlyMap<string, ProviderAdaptor> = new Map([openaiAdaptor].map((a) => [a.name, a]));
+
+export function adaptorFor(provider: string): ProviderAdaptor | undefined {
+  return ADAPTORS.get(provider);
+}
+
+export const knownProviders = () => [...ADAPTORS.keys()];

@@ -1,0 +1,79 @@
+import type { Readable } from "node:stream";
+import type { ReferenceImage } from "../media/reference-image.js";
+
+/** The upstream configuration a task runs on. */
+export interface ChannelConfig {
+  id: string;
+  name: string;
+  provider: string;
+  baseUrl: string;
+  apiKey: string;
+}
+
+/** A task as the adaptor sees it after submission. */
+export interface UpstreamTask {
+  upstreamId: string;
+  /** adaptor-private state saved at submission (e.g. which endpoint family) */
+  state: unknown;
+  model: string;
+}
+
+export interface SubmitRequest {
+  model: string;
+  prompt: string;
+  seconds: number | null;
+  size: string | null;
+  aspectRatio: string | null;
+  reference: ReferenceImage | null;
+}
+
+export type UpstreamStatus = "QUEUED" | "PROCESSING" | "COMPLETED" | "FAILED" | "CANCELLED";
+
+/** What the provider produced, as it reports it; settlement charges by this. */
+export interface Usage {
+  seconds?: number;
+  images?: number;
+  tokens?: number;
+}
+
+/** One reading of the upstream job. */
+export interface UpstreamSnapshot {
+  status: UpstreamStatus;
+  /** 0..100 when the provider reports it */
+  progress?: number;
+  error?: { code: string; message: string };
+  usage?: Usage;
+  /** provider data the download step needs (e.g. result URLs) */
+  result?: unknown;
+}
+
+export interface SubmitResult {
+  upstreamId: string;
+  state?: unknown;
+  snapshot: UpstreamSnapshot;
+}
+
+export interface Download {
+  body: Readable;
+  contentType: string | null;
+  contentLength: number | null;
+}
+
+/** One provider protocol. Options objects, only the calls Reelay makes. */
+export interface ProviderAdaptor {
+  readonly name: string;
+  submit(options: { channel: ChannelConfig; request: SubmitRequest; signal?: AbortSignal }): Promise<SubmitResult>;
+  poll(options: { channel: ChannelConfig; task: UpstreamTask; signal?: AbortSignal }): Promise<UpstreamSnapshot>;
+  /** absent when the provider has no way to stop a job */
+  cancel?(options: { channel: ChannelConfig; task: UpstreamTask; signal?: AbortSignal }): Promise<void>;
+  /** absent when the provider cannot remix */
+  remix?(options: { channel: ChannelConfig; task: UpstreamTask; prompt: string; signal?: AbortSignal }): Promise<SubmitResult>;
+  /** the finished media; null when the provider has none of that variant */
+  download(options: {
+    channel: ChannelConfig;
+    task: UpstreamTask;
+    snapshot: UpstreamSnapshot;
+    variant: "video" | "thumbnail";
+    signal?: AbortSignal;
+  }): Promise<Download | null>;
+}

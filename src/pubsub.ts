@@ -1,0 +1,171 @@
+import { Redis } from "ioredis";
+
+/** What crosses the bus: ids and the state that changed. Subscribers re-read the row for everything else. */
+export interface TaskEvent {
+  taskId: string;
+  userId: string;
+  status: string;
+  progress: number;
+}
+
+export const taskTopic = (taskId: string) => `task:${taskId}`;
+export const userTopic = (userId: string) => `user:${userId}`;
+
+/**
+ * A live subscription. Events are coalesced per task (only the latest waits), so a
+ * slow client never makes the server buffer more than one event per task.
+ */
+export interface Subscription extends AsyncIterable<TaskEvent> {
+  close(): void;
+}
+
+export interface PubSub {
+  publish(event: TaskEvent): Promise<void>;
+  /** resolves once the subscription is live: nothing published after that is missed */
+  subscribe(topic: string): Promise<Subscription>;
+  /** false while the bus cannot deliver (Redis down) */
+  healthy(): boolean;
+  close(): Promise<void>;
+}
+
+type Listener = (event: TaskEvent) => void;
+
+const SUBSCRIBE_WAIT_MS = 2_000;
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/** Topic → local listeners, with hooks for the first and last listener of a topic. */
+class ListenerTable {
+  private readonly topics = new Map<string, Set<Listener>>();
+  /** settles when the topic's first subscription is live (or gave up waiting) */
+  private readonly live = new Map<string, Promise<void>>();
+  constructor(
+    private readonly onFirst: (topic: string) => Promise<void> = async () => {},
+    private readonly onLast: (topic: string) => Promise<void> = async () => {},
+  ) {}
+
+  async add(topic: string, listener: Listener): Promise<() => void> {
+    let set = this.topics.get(topic);
+    if (!set) this.topics.set(topic, (set = new Set()));
+    set.add(listener);
+    let live = this.live.get(topic);
+    if (!live) this.live.set(topic, (live = this.onFirst(topic).catch(() => {})));
+    // While the bus is down the subscribe command waits in ioredis' offline queue and is
+    // sent on reconnect; don't hold the client hostage until then.
+    await Promise.race([live, delay(SUBSCRIBE_WAIT_MS)]);
+    return () => {
+      const current = this.topics.get(topic);
+      if (!current?.delete(listener) || current.size > 0) return;
+      this.topics.delete(topic);
+      this.live.delete(topic);
+      void this.onLast(topic).catch(() => {});
+    };
+  }
+
+  dispatch(topic: string, event: TaskEvent) {
+    for (const listener of this.topics.get(topic) ?? []) listener(event);
+  }
+
+  size() {
+    return this.topics.size;
+  }
+}
+
+function createSubscription(register: (listener: Listener) => Promise<() => void>): Promise<Subscription> {
+  const pending = new Map<string, TaskEvent>();
+  let wake: (() => void) | null = null;
+  let closed = false;
+  let unregister: () => void = () => {};
+  const listener: Listener = (event) => {
+    pending.delete(event.taskId); // keep insertion order = order of latest change
+    pending.set(event.taskId, event);
+    wake?.();
+  };
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    unregister();
+    wake?.();
+  };
+  const iterator: AsyncIterator<TaskEvent> = {
+    async next() {
+      while (!closed && pending.size === 0) await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+      if (closed) return { done: true, value: undefined };
+      const [key, event] = pending.entries().next().value as [string, TaskEvent];
+      pending.delete(key);
+      return { done: false, value: event };
+    },
+    async return() {
+      close();
+      return { done: true, value: undefined };
+    },
+  };
+  return register(listener).then((off) => {
+    unregister = off;
+    return { [Symbol.asyncIterator]: () => iterator, close };
+  });
+}
+
+/** Single-process bus: the embedded default when REDIS_URL is unset. */
+export function createLocalPubSub(): PubSub {
+  const table = new ListenerTable();
+  return {
+    async publish(event) {
+      table.dispatch(taskTopic(event.taskId), event);
+      table.dispatch(userTopic(event.userId), event);
+    },
+    subscribe: (topic) => createSubscription((listener) => table.add(topic, listener)),
+    healthy: () => true,
+    close: async () => {},
+  };
+}
+
+/**
+ * Cross-instance bus on Redis pub/sub. Two connections, since a subscribed one
+ * cannot publish; every channel carries the prefix. ioredis reconnects and
+ * re-subscribes by itself; `onResubscribed` lets callers resynchronise state.
+ */
+export function createRedisPubSub(options: { url: string; prefix: string; onResubscribed?: () => void }): PubSub {
+  const redisOptions = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false } as const;
+  const publisher = new Redis(options.url, redisOptions);
+  const subscriber = new Redis(options.url, { ...redisOptions, maxRetriesPerRequest: null });
+  let everReady = false;
+  // Errors surface through healthy() and /ready; without a listener ioredis logs them as unhandled.
+  publisher.on("error", () => {});
+  subscriber.on("error", () => {});
+  subscriber.on("ready", () => {
+    if (everReady) options.onResubscribed?.();
+    everReady = true;
+  });
+
+  const channelOf = (topic: string) => options.prefix + topic;
+  const table = new ListenerTable(
+    async (topic) => void (await subscriber.subscribe(channelOf(topic))),
+    async (topic) => void (await subscriber.unsubscribe(channelOf(topic))),
+  );
+  subscriber.on("message", (channel: string, message: string) => {
+    if (!channel.startsWith(options.prefix)) return;
+    try {
+      table.dispatch(channel.slice(options.prefix.length), JSON.parse(message) as TaskEvent);
+    } catch {
+      // a malformed message from another writer on the prefix: ignore it
+    }
+  });
+
+  return {
+    async publish(event) {
+      const payload = JSON.stringify(event);
+      await publisher
+        .multi()
+        .publish(channelOf(taskTopic(event.taskId)), payload)
+        .publish(channelOf(userTopic(event.userId)), payload)
+        .exec();
+    },
+    subscribe: (topic) => createSubscription((listener) => table.add(topic, listener)),
+    healthy: () => publisher.status === "ready" && subscriber.status === "ready",
+    async close() {
+      subscriber.disconnect();
+      publisher.disconnect();
+    },
+  };
+}

@@ -1,0 +1,7 @@
+import { builder } from "../builder.js";
+import "./channels.js";
+import "./prices.js";
+import "./tasks.js";
+import "./users.js";
+
+export const schema = builder.toSchema();

@@ -1,0 +1,253 @@
+import { decodeGlobalID } from "@pothos/plugin-relay";
+import { builder } from "../builder.js";
+import type { Context } from "../context.js";
+import { notFound } from "../errors.js";
+import type { TaskEvent } from "../pubsub.js";
+import { cancelTask } from "../tasks/cancel.js";
+import { createVideo, remixVideo } from "../tasks/create.js";
+import { isTerminal } from "../tasks/lifecycle.js";
+import { watchTask, watchUserTasks } from "../tasks/watch.js";
+
+const TASK_TYPENAME = "VideoTask";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** matches no row: used where an anonymous caller must see nothing */
+const NO_USER = "00000000-0000-0000-0000-000000000000";
+
+/** A task id as clients send it: the VideoTask global id (or, for convenience, the bare UUID). Null when it is neither. */
+export function parseTaskId(id: string): string | null {
+  if (UUID.test(id)) return id.toLowerCase();
+  try {
+    const { typename, id: raw } = decodeGlobalID(id);
+    return typename === TASK_TYPENAME && UUID.test(raw) ? raw.toLowerCase() : null;
+  } catch {
+    return null;
+  }
+}
+
+function requireTaskId(id: string): string {
+  const parsed = parseTaskId(id);
+  if (!parsed) throw notFound("No such task");
+  return parsed;
+}
+
+const currentUser = (ctx: Context) => ctx.currentUser!; // fields below require loggedIn
+
+export const TaskStatus = builder.enumType("TaskStatus", {
+  values: ["QUEUED", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED"] as const,
+});
+export const MediaType = builder.enumType("MediaType", { values: ["VIDEO", "IMAGE"] as const });
+const TaskOrderField = builder.enumType("TaskOrderField", { values: ["CREATED_AT", "UPDATED_AT"] as const });
+const OrderDirection = builder.enumType("OrderDirection", { values: ["ASC", "DESC"] as const });
+
+const TaskError = builder.objectRef<{ code: string; message: string }>("TaskError").implement({
+  fields: (t) => ({
+    code: t.exposeString("code", { description: "machine-readable, e.g. UPSTREAM_REJECTED, CONTENT_POLICY, TIMEOUT, UPSTREAM_ERROR" }),
+    message: t.exposeString("message"),
+  }),
+});
+
+function mediaUrl(ctx: Context, key: string | null) {
+  if (!key) return null;
+  return ctx.services.storage.publicUrl(key) ?? ctx.services.signer.url(key);
+}
+
+builder.prismaNode("Task", {
+  name: TASK_TYPENAME,
+  id: { field: "id" },
+  // node(id) and every lookup by id only ever finds the caller's own tasks
+  findUnique: (id, ctx) => ({ id, userId: ctx.currentUser?.id ?? NO_USER }),
+  nullable: true,
+  fields: (t) => ({
+    status: t.expose("status", { type: TaskStatus }),
+    progress: t.exposeInt("progress", { description: "0..100, never decreases" }),
+    prompt: t.exposeString("prompt"),
+    model: t.exposeString("model", { description: "the model the client asked for, e.g. sora-2, sora-2-pro" }),
+    provider: t.exposeString("provider", { description: "which adaptor served it: openai, gemini, kling, dashscope, chat-sse, ..." }),
+    channel: t.string({
+      description: "name of the channel (upstream configuration) that served it",
+      select: { channel: { select: { name: true } } },
+      resolve: (task) => task.channel.name,
+    }),
+    mediaType: t.expose("mediaType", { type: MediaType }),
+    seconds: t.exposeInt("seconds", { nullable: true }),
+    size: t.exposeString("size", { nullable: true, description: "WIDTHxHEIGHT, e.g. 1280x720" }),
+    aspectRatio: t.exposeString("aspectRatio", { nullable: true }),
+    videoUrl: t.string({
+      nullable: true,
+      description: "URL of the finished media in this service's storage (mirrored); null until COMPLETED",
+      select: { videoKey: true },
+      resolve: (task, _args, ctx) => mediaUrl(ctx, task.videoKey),
+    }),
+    thumbnailUrl: t.string({
+      nullable: true,
+      select: { thumbnailKey: true },
+      resolve: (task, _args, ctx) => mediaUrl(ctx, task.thumbnailKey),
+    }),
+    remixedFrom: t.relation("remixedFrom", { nullable: true }),
+    error: t.field({
+      type: TaskError,
+      nullable: true,
+      select: { errorCode: true, errorMessage: true },
+      resolve: (task) => (task.errorCode ? { code: task.errorCode, message: task.errorMessage ?? task.errorCode } : null),
+    }),
+    cost: t.field({
+      type: "Money",
+      description: "held while running, the settled charge once terminal (zero after FAILED or CANCELLED)",
+      select: { status: true, holdAmount: true, charged: true },
+      resolve: (task) => (isTerminal(task.status) ? task.charged : task.holdAmount),
+    }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+    completedAt: t.expose("completedAt", { type: "DateTime", nullable: true }),
+  }),
+});
+
+const TaskStats = builder
+  .objectRef<{ counts: Record<string, number>; spent: bigint }>("TaskStats")
+  .implement({
+    fields: (t) => ({
+      total: t.int({ resolve: (s) => Object.values(s.counts).reduce((a, b) => a + b, 0) }),
+      queued: t.int({ resolve: (s) => s.counts.QUEUED ?? 0 }),
+      processing: t.int({ resolve: (s) => s.counts.PROCESSING ?? 0 }),
+      completed: t.int({ resolve: (s) => s.counts.COMPLETED ?? 0 }),
+      failed: t.int({ resolve: (s) => s.counts.FAILED ?? 0 }),
+      cancelled: t.int({ resolve: (s) => s.counts.CANCELLED ?? 0 }),
+      spent: t.field({ type: "Money", description: "sum of settled charges", resolve: (s) => s.spent }),
+    }),
+  });
+
+builder.queryFields((t) => ({
+  videoTask: t.prismaField({
+    type: "Task",
+    nullable: true,
+    description: "null when the task does not exist or belongs to someone else",
+    authScopes: { loggedIn: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, ctx) => {
+      const id = parseTaskId(String(args.id));
+      if (!id) return null;
+      return ctx.services.db.task.findFirst({ ...query, where: { id, userId: currentUser(ctx).id } });
+    },
+  }),
+  tasks: t.prismaConnection(
+    {
+      type: "Task",
+      cursor: "id",
+      description: "the caller's tasks, newest first unless ordered otherwise",
+      authScopes: { loggedIn: true },
+      args: {
+        status: t.arg({ type: TaskStatus }),
+        mediaType: t.arg({ type: MediaType }),
+        orderBy: t.arg({ type: TaskOrderField, defaultValue: "CREATED_AT" }),
+        direction: t.arg({ type: OrderDirection, defaultValue: "DESC" }),
+      },
+      resolve: (query, _root, args, ctx) => {
+        const direction = args.direction === "ASC" ? "asc" : "desc";
+        const field = args.orderBy === "UPDATED_AT" ? "updatedAt" : "createdAt";
+        return ctx.services.db.task.findMany({
+          ...query,
+          where: taskFilter(ctx, args),
+          // id breaks ties so the order, and so every cursor, is stable
+          orderBy: [{ [field]: direction }, { id: direction }],
+        });
+      },
+      totalCount: (_parent, args, ctx) => ctx.services.db.task.count({ where: taskFilter(ctx, args) }),
+    },
+    { name: "VideoTaskConnection" },
+    { name: "VideoTaskEdge" },
+  ),
+  stats: t.field({
+    type: TaskStats,
+    description: "counts over the caller's tasks",
+    authScopes: { loggedIn: true },
+    resolve: async (_root, _args, ctx) => {
+      const userId = currentUser(ctx).id;
+      const [groups, spent] = await Promise.all([
+        ctx.services.db.task.groupBy({ by: ["status"], where: { userId }, _count: { _all: true } }),
+        ctx.services.db.ledgerEntry.aggregate({ where: { userId, kind: "SETTLE" }, _sum: { amount: true } }),
+      ]);
+      return {
+        counts: Object.fromEntries(groups.map((g) => [g.status, g._count._all])),
+        spent: spent._sum.amount ?? 0n,
+      };
+    },
+  }),
+}));
+
+function taskFilter(ctx: Context, args: { status?: string | null; mediaType?: string | null }) {
+  return {
+    userId: currentUser(ctx).id,
+    ...(args.status ? { status: args.status as "QUEUED" } : {}),
+    ...(args.mediaType ? { mediaType: args.mediaType as "VIDEO" } : {}),
+  };
+}
+
+const CreateVideoInput = builder.inputType("CreateVideoInput", {
+  fields: (t) => ({
+    model: t.string({ required: true }),
+    prompt: t.string({ required: true }),
+    seconds: t.int(),
+    size: t.string(),
+    aspectRatio: t.string(),
+    inputReference: t.field({ type: "Upload", description: "an image file sent with the GraphQL multipart request spec" }),
+    inputReferenceUrl: t.string({ description: "alternative to inputReference: an https URL, a data: URL, or bare base64 image bytes" }),
+    channel: t.string({ description: "pick a channel by name; otherwise routed by model" }),
+    idempotencyKey: t.string({ description: "same key from the same user returns the same task instead of creating (and charging) another" }),
+  }),
+});
+
+const RemixVideoInput = builder.inputType("RemixVideoInput", {
+  fields: (t) => ({
+    videoId: t.id({ required: true, description: "a COMPLETED task of the same user; the remix runs on that task's channel" }),
+    prompt: t.string({ required: true }),
+    idempotencyKey: t.string(),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createVideo: t.prismaField({
+    type: "Task",
+    authScopes: { loggedIn: true },
+    args: { input: t.arg({ type: CreateVideoInput, required: true }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const id = await createVideo(ctx.services, currentUser(ctx), input);
+      return ctx.services.db.task.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  remixVideo: t.prismaField({
+    type: "Task",
+    authScopes: { loggedIn: true },
+    args: { input: t.arg({ type: RemixVideoInput, required: true }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const originalId = requireTaskId(String(input.videoId));
+      const id = await remixVideo(ctx.services, currentUser(ctx), { originalId, prompt: input.prompt, idempotencyKey: input.idempotencyKey });
+      return ctx.services.db.task.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  cancelTask: t.prismaField({
+    type: "Task",
+    description: "cancels a QUEUED or PROCESSING task of the caller and releases its hold; a terminal task is returned unchanged",
+    authScopes: { loggedIn: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = requireTaskId(String(args.id));
+      await cancelTask(ctx.services, currentUser(ctx), id);
+      return ctx.services.db.task.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+}));
+
+builder.subscriptionField("taskProgress", (t) =>
+  t.prismaField({
+    type: "Task",
+    description:
+      "With id: that task of the caller. Without: every task of the caller. Emits the current state at once, then every change of status or progress; a subscription with id completes after the task's terminal state is sent.",
+    authScopes: { loggedIn: true },
+    args: { id: t.arg.id() },
+    subscribe: (_root, args, ctx) =>
+      args.id ? watchTask(ctx.services, currentUser(ctx), requireTaskId(String(args.id))) : watchUserTasks(ctx.services, currentUser(ctx)),
+    // Only ids cross the bus: each event re-reads the row with the client's selection.
+    resolve: (query, event, _args, ctx) =>
+      ctx.services.db.task.findUniqueOrThrow({ ...query, where: { id: (event as unknown as TaskEvent).taskId } }),
+  }),
+);

@@ -1,0 +1,53 @@
+import { builder } from "../builder.js";
+import { grant } from "../billing/ledger.js";
+import { badInput } from "../errors.js";
+
+const SUBJECT_LIMIT = 256; // characters
+
+export const Role = builder.enumType("Role", { values: ["USER", "ADMIN"] as const });
+
+builder.prismaNode("User", {
+  id: { field: "id" },
+  // a user can look up only themselves; an admin anyone
+  findUnique: (id, ctx) => (ctx.currentUser?.role === "ADMIN" ? { id } : { id, subject: ctx.currentUser?.subject ?? "" }),
+  nullable: true,
+  fields: (t) => ({
+    subject: t.exposeString("subject", { description: "the JWT sub claim that identifies this user" }),
+    role: t.expose("role", { type: Role }),
+    balance: t.expose("balance", { type: "Money", description: "spendable balance: credited minus settled minus currently held" }),
+    held: t.expose("held", { type: "Money", description: "currently held for running tasks" }),
+  }),
+});
+
+builder.queryField("me", (t) =>
+  t.prismaField({
+    type: "User",
+    description: "the caller; requires authentication",
+    authScopes: { loggedIn: true },
+    resolve: (query, _root, _args, ctx) => ctx.services.db.user.findUniqueOrThrow({ ...query, where: { id: ctx.currentUser!.id } }),
+  }),
+);
+
+builder.mutationField("grantCredit", (t) =>
+  t.prismaField({
+    type: "User",
+    description:
+      "ADMIN only: adds amount (may be negative, never below zero balance) to the balance of the user with that JWT subject; creates the user if unknown",
+    authScopes: { admin: true },
+    args: {
+      subject: t.arg.string({ required: true }),
+      amount: t.arg({ type: "Money", required: true }),
+      note: t.arg.string({ description: "kept on the ledger row" }),
+    },
+    resolve: async (query, _root, { subject, amount, note }, ctx) => {
+      if (subject.trim() === "" || subject.length > SUBJECT_LIMIT) throw badInput(`subject must be 1 to ${SUBJECT_LIMIT} characters`);
+      const { db } = ctx.services;
+      const id = await db.$transaction(async (tx) => {
+        const user = await tx.user.upsert({ where: { subject }, create: { subject }, update: {}, select: { id: true } });
+        await grant(tx, user.id, amount, note ?? `granted by ${ctx.currentUser!.subject}`);
+        return user.id;
+      });
+      return db.user.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+);

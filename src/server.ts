@@ -1,0 +1,247 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { createFetch } from "@whatwg-node/fetch";
+import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
+import { pino, type Logger } from "pino";
+import { secretKey } from "./auth.js";
+import { loadConfig, type Config } from "./config.js";
+import { resolveUser, type Context, type CurrentUser, type Services } from "./context.js";
+import { openDatabase } from "./db/index.js";
+import { ErrorCode, ReelayError } from "./errors.js";
+import { MEDIA_PATH_PREFIX, createMediaSigner, serveMedia } from "./http/media.js";
+import { createLocalPubSub, createRedisPubSub } from "./pubsub.js";
+import { schema } from "./schema/index.js";
+import { createLocalStorage } from "./storage/local.js";
+import { createPoller, type Poller } from "./worker/poller.js";
+
+export const GRAPHQL_PATH = "/graphql";
+/** the header a multipart (upload) request must carry, so a cross-site form cannot post one */
+export const CSRF_HEADER = "x-graphql-yoga-csrf";
+/** multipart bodies hold one file plus the operation; this is the room left for the rest */
+const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
+/** how long open connections may finish before shutdown cuts them */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface App {
+  services: Services;
+  poller: Poller | null;
+  yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  server: Server;
+  /** listens on config.port (0 = any free port); resolves with the URL of the GraphQL endpoint */
+  start(): Promise<{ port: number; url: string }>;
+  stop(): Promise<void>;
+}
+
+export interface AppOptions {
+  config?: Partial<Config>;
+  logger?: Logger;
+  referenceFetch?: Services["referenceFetch"];
+}
+
+/** Builds one Reelay instance: database (migrated), pub/sub, storage, GraphQL over HTTP, WebSocket and SSE, and the worker. */
+export async function buildApp(options: AppOptions = {}): Promise<App> {
+  const config: Config = { ...loadConfig(), ...options.config };
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "reelay", role: config.role } });
+  if (config.jwtSecretIsDefault) {
+    logger.warn("JWT_SECRET is not set: using the public development secret. Anyone can mint tokens. Set JWT_SECRET in production.");
+  }
+
+  const database = await openDatabase(config.databaseUrl);
+  const applied = await database.migrate();
+  if (applied.length) logger.info({ applied }, "applied database migrations");
+
+  const pubsub = config.redisUrl
+    ? createRedisPubSub({ url: config.redisUrl, prefix: config.redisPrefix })
+    : createLocalPubSub();
+  const services: Services = {
+    config,
+    db: database.db,
+    pubsub,
+    storage: createLocalStorage(config.mediaDir),
+    signer: createMediaSigner(config.jwtSecret, () => config.publicBaseUrl, config.mediaUrlTtlSeconds),
+    logger,
+    jwtKey: secretKey(config.jwtSecret),
+    referenceFetch: options.referenceFetch,
+  };
+
+  const yoga = createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    landingPage: false,
+    graphiql: { title: "Reelay", subscriptionsProtocol: "WS" },
+    logging: logger.child({ component: "yoga" }),
+    fetchAPI: createFetch({
+      formDataLimits: { fileSize: config.maxReferenceImageBytes + 1, files: 1, fieldSize: MULTIPART_OVERHEAD_BYTES },
+    }),
+    context: async (initial): Promise<Context> => {
+      // Over WebSocket the user was resolved once, when the connection opened.
+      const extra = (initial as { extra?: { currentUser?: CurrentUser } }).extra;
+      if (extra?.currentUser) return { services, currentUser: extra.currentUser };
+      return { services, currentUser: await resolveUser(services, initial.request.headers.get("authorization")) };
+    },
+    maskedErrors: {
+      maskError(error, message, isDev) {
+        const masked = maskError(error, message, isDev);
+        if (masked !== error) logger.error({ err: (error as { originalError?: unknown }).originalError ?? error }, "unexpected error");
+        return masked;
+      },
+    },
+    plugins: [
+      useCsrfHeaderForSimpleRequests(),
+      usePayloadLimit(config.maxReferenceImageBytes + MULTIPART_OVERHEAD_BYTES),
+      EnvelopArmorPlugin({
+        maxDepth: { n: 10, ignoreIntrospection: true },
+        maxAliases: { n: 15 },
+        maxDirectives: { n: 20 },
+        maxTokens: { n: 2_000 },
+        costLimit: { maxCost: 5_000, ignoreIntrospection: true },
+      }),
+    ],
+  });
+
+  const server = createServer((req, res) => {
+    void route(req, res).catch((err) => {
+      logger.error({ err }, "request failed");
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname === "/health") return json(res, 200, { status: "ok" });
+    if (url.pathname === "/ready") {
+      const [database_, redis] = [await database.ping(), config.redisUrl ? pubsub.healthy() : null];
+      const ready = database_ && redis !== false;
+      return json(res, ready ? 200 : 503, { status: ready ? "ready" : "unavailable", database: database_, ...(redis === null ? {} : { redis }) });
+    }
+    if (url.pathname.startsWith(MEDIA_PATH_PREFIX)) return serveMedia(req, res, url, services.storage, services.signer);
+    return yoga(req, res);
+  }
+
+  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  const wsServer = useServer<Record<string, unknown>, { currentUser?: CurrentUser }>(
+    {
+      // A bad or missing token closes the socket with 4403 Forbidden.
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const header = (params.authorization ?? params.Authorization) as string | undefined;
+        try {
+          const user = await resolveUser(services, header);
+          if (!user) return false;
+          ctx.extra.currentUser = user;
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      execute: (args) => (args.rootValue as { execute: typeof import("graphql").execute }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: typeof import("graphql").subscribe }).subscribe(args),
+      onSubscribe: async (ctx, _id, params) => {
+        // The same plugins, context and masking as over HTTP.
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+        });
+        const document = parse(params.query);
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+      },
+    },
+    wss,
+  );
+
+  const poller = config.role === "api" ? null : createPoller(services);
+  let stopping: Promise<void> | null = null;
+
+  return {
+    services,
+    poller,
+    yoga,
+    server,
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(config.port, config.host, () => resolve());
+      });
+      const { port } = server.address() as AddressInfo;
+      if (config.port === 0 && !process.env.PUBLIC_BASE_URL && !options.config?.publicBaseUrl) {
+        config.publicBaseUrl = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+      }
+      poller?.start();
+      logger.info({ port, role: config.role, database: database.kind, pubsub: config.redisUrl ? "redis" : "in-process" }, "reelay is listening");
+      return { port, url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}` };
+    },
+    stop() {
+      stopping ??= (async () => {
+        const steps: [string, () => Promise<unknown>][] = [
+          ["stop accepting connections", () => new Promise<void>((resolve) => { server.close(() => resolve()); setTimeout(resolve, SHUTDOWN_GRACE_MS).unref(); })],
+          ["close websockets", async () => wsServer.dispose()],
+          ["stop the worker", () => poller?.close() ?? Promise.resolve()],
+          ["dispose yoga", async () => yoga.dispose()],
+          ["close pub/sub", () => pubsub.close()],
+          ["close the database", () => database.close()],
+        ];
+        // server.close waits for open connections; idle keep-alive ones are closed now.
+        server.closeIdleConnections();
+        for (const [what, step] of steps) {
+          try {
+            await step();
+          } catch (err) {
+            logger.warn({ err }, `shutdown: could not ${what}`);
+          }
+        }
+        server.closeAllConnections();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(body));
+}
+
+/**
+ * Requests a browser may send cross-site without a preflight (multipart, url-encoded,
+ * text/plain) must carry the CSRF header. GET is left alone: tokens travel in the
+ * Authorization header, never in cookies, and EventSource (SSE) cannot set headers.
+ */
+function useCsrfHeaderForSimpleRequests(): Plugin {
+  const SIMPLE_TYPES = ["multipart/form-data", "application/x-www-form-urlencoded", "text/plain"];
+  return {
+    onRequestParse({ request }) {
+      const type = request.headers.get("content-type")?.toLowerCase() ?? "";
+      if (request.method === "GET" || !SIMPLE_TYPES.some((t) => type.startsWith(t))) return;
+      if (request.headers.has(CSRF_HEADER)) return;
+      throw new ReelayError(ErrorCode.FORBIDDEN, `Multipart requests must carry the ${CSRF_HEADER} header`, {
+        http: { status: 403 },
+      });
+    },
+  };
+}
+
+/** Refuses a body larger than the limit by its Content-Length, before reading it. */
+function usePayloadLimit(maxBytes: number): Plugin {
+  return {
+    onRequestParse({ request }) {
+      const length = Number(request.headers.get("content-length"));
+      if (Number.isFinite(length) && length > maxBytes) {
+        throw new ReelayError(ErrorCode.PAYLOAD_TOO_LARGE, `The request is larger than ${maxBytes} bytes`);
+      }
+    },
+  };
+}

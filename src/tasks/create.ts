@@ -1,0 +1,241 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { hold } from "../billing/ledger.js";
+import { costOf, priceFor } from "../billing/prices.js";
+import { findModel } from "../catalogue.js";
+import type { CurrentUser, Services } from "../context.js";
+import { ErrorCode, ReelayError, badInput, notFound } from "../errors.js";
+import type { Channel, Task } from "../generated/prisma/client.js";
+import { readReferenceImage } from "../media/reference-image.js";
+import { UpstreamError } from "../providers/errors.js";
+import { adaptorFor } from "../providers/index.js";
+import type { ChannelConfig, ProviderAdaptor, SubmitResult } from "../providers/types.js";
+import { endTask, publishTask, recordProgress, type TaskFailure } from "./lifecycle.js";
+import { pickChannel } from "./routing.js";
+import { validateVideoParams, type VideoParams } from "./validate.js";
+
+export interface CreateVideoInput {
+  model: string;
+  prompt: string;
+  seconds?: number | null;
+  size?: string | null;
+  aspectRatio?: string | null;
+  inputReference?: File | null;
+  inputReferenceUrl?: string | null;
+  channel?: string | null;
+  idempotencyKey?: string | null;
+}
+
+/** longest delay honoured from a provider's Retry-After while the client waits */
+const MAX_SUBMIT_WAIT_MS = 10_000;
+const IDEMPOTENCY_KEY_LIMIT = 200; // characters
+
+export const channelConfig = (c: Pick<Channel, "id" | "name" | "provider" | "baseUrl" | "apiKey">): ChannelConfig => ({
+  id: c.id,
+  name: c.name,
+  provider: c.provider,
+  baseUrl: c.baseUrl,
+  apiKey: c.apiKey,
+});
+
+/**
+ * createVideo: validate, price, hold, submit. Everything that can be refused is checked
+ * before the hold; once the task row exists it always ends in a state the user can see,
+ * and a provider's refusal costs nothing. Returns the task id.
+ */
+export async function createVideo(services: Services, user: CurrentUser, input: CreateVideoInput): Promise<string> {
+  const { db, config } = services;
+  const replay = await findIdempotent(services, user, input.idempotencyKey);
+  if (replay) return replay;
+
+  const spec = findModel(input.model);
+  const hasReference = Boolean(input.inputReference || input.inputReferenceUrl);
+  const params = validateVideoParams(input.model, spec, { ...input, hasReference });
+  const channel = await pickChannel(db, input.model, input.channel);
+  const adaptor = adaptorFor(channel.provider)!;
+  const reference = await readReferenceImage(
+    { file: input.inputReference, url: input.inputReferenceUrl },
+    { maxBytes: config.maxReferenceImageBytes, fetch: services.referenceFetch },
+  );
+
+  const taskId = await insertWithHold(services, user, {
+    model: input.model,
+    channel,
+    params,
+    mediaType: spec?.mediaType ?? "VIDEO",
+    idempotencyKey: input.idempotencyKey ?? null,
+    remixedFromId: null,
+  });
+  if (typeof taskId !== "string") return taskId.existing;
+
+  await submit(services, taskId, channel, adaptor, (signal) =>
+    adaptor.submit({
+      channel: channelConfig(channel),
+      request: { model: input.model, prompt: params.prompt, seconds: params.seconds, size: params.size, aspectRatio: params.aspectRatio, reference },
+      signal,
+    }),
+  );
+  return taskId;
+}
+
+/** remixVideo: a new task from a COMPLETED one of the same user, on that task's channel and key. */
+export async function remixVideo(services: Services, user: CurrentUser, input: { originalId: string; prompt: string; idempotencyKey?: string | null }) {
+  const { db } = services;
+  const replay = await findIdempotent(services, user, input.idempotencyKey);
+  if (replay) return replay;
+  const original = await db.task.findFirst({ where: { id: input.originalId, userId: user.id }, include: { channel: true } });
+  if (!original) throw notFound("No such task");
+  if (original.status !== "COMPLETED" || !original.upstreamId) {
+    throw new ReelayError(ErrorCode.CONFLICT, `Only a COMPLETED task can be remixed; this one is ${original.status}`);
+  }
+  const { channel } = original;
+  const adaptor = adaptorFor(channel.provider);
+  if (!channel.enabled || !adaptor) throw new ReelayError(ErrorCode.NO_CHANNEL, `The channel "${channel.name}" that made this video is not available`);
+  if (!adaptor.remix) throw badInput(`${channel.provider} channels cannot remix videos`);
+  const params = validateVideoParams(original.model, findModel(original.model), {
+    prompt: input.prompt,
+    seconds: original.seconds,
+    size: original.size,
+    aspectRatio: null,
+    hasReference: false,
+  });
+  const taskId = await insertWithHold(services, user, {
+    model: original.model,
+    channel,
+    params,
+    mediaType: original.mediaType,
+    idempotencyKey: input.idempotencyKey ?? null,
+    remixedFromId: original.id,
+  });
+  if (typeof taskId !== "string") return taskId.existing;
+  const source = { upstreamId: original.upstreamId, state: original.upstreamState, model: original.model };
+  await submit(services, taskId, channel, adaptor, (signal) =>
+    adaptor.remix!({ channel: channelConfig(channel), task: source, prompt: params.prompt, signal }),
+  );
+  return taskId;
+}
+
+async function findIdempotent(services: Services, user: CurrentUser, key: string | null | undefined): Promise<string | null> {
+  if (key === null || key === undefined) return null;
+  if (key === "" || key.length > IDEMPOTENCY_KEY_LIMIT) throw badInput(`idempotencyKey must be 1 to ${IDEMPOTENCY_KEY_LIMIT} characters`);
+  const existing = await services.db.task.findUnique({ where: { userId_idempotencyKey: { userId: user.id, idempotencyKey: key } }, select: { id: true } });
+  return existing?.id ?? null;
+}
+
+/** The task row and its hold, in one transaction: there is never a hold without a task or a task without a hold. */
+async function insertWithHold(
+  services: Services,
+  user: CurrentUser,
+  task: { model: string; channel: Channel; params: VideoParams; mediaType: "VIDEO" | "IMAGE"; idempotencyKey: string | null; remixedFromId: string | null },
+): Promise<string | { existing: string }> {
+  const { db, config } = services;
+  const price = await priceFor(db, task.model, task.params.size);
+  if (!price) throw badInput(`There is no price for ${task.model}${task.params.size ? ` at ${task.params.size}` : ""}; an admin can set one with setModelPrice`);
+  const units = price.unit === "SECOND" ? (task.params.seconds ?? 0) : 1;
+  if (price.unit === "SECOND" && !task.params.seconds) throw badInput(`seconds is required for ${task.model}`, { field: "seconds" });
+  const amount = costOf(price.price, units);
+  try {
+    return await db.$transaction(async (tx) => {
+      const row = await tx.task.create({
+        data: {
+          userId: user.id,
+          channelId: task.channel.id,
+          provider: task.channel.provider,
+          model: task.model,
+          mediaType: task.mediaType,
+          prompt: task.params.prompt,
+          seconds: task.params.seconds,
+          size: task.params.size,
+          aspectRatio: task.params.aspectRatio,
+          idempotencyKey: task.idempotencyKey,
+          remixedFromId: task.remixedFromId,
+          holdAmount: amount,
+          priceUnit: price.unit,
+          unitPrice: price.price,
+          deadlineAt: new Date(Date.now() + config.taskTimeoutMs),
+        },
+        select: { id: true },
+      });
+      await hold(tx, user.id, row.id, amount);
+      return row.id;
+    });
+  } catch (err) {
+    // Two requests with one idempotency key raced: the loser returns the winner's task.
+    if ((err as { code?: string }).code === "P2002" && task.idempotencyKey) {
+      const existing = await findIdempotent(services, user, task.idempotencyKey);
+      if (existing) return { existing };
+    }
+    throw err;
+  }
+}
+
+/**
+ * Calls the provider, retrying 429s and 5xx with exponential backoff a bounded number
+ * of times. Success records the upstream id; any final failure ends the task FAILED
+ * with its hold released.
+ */
+async function submit(services: Services, taskId: string, channel: Channel, adaptor: ProviderAdaptor, call: (signal?: AbortSignal) => Promise<SubmitResult>) {
+  const { config, db, logger } = services;
+  let result: SubmitResult;
+  try {
+    result = await withRetries(config.submitAttempts, config.submitBackoffMs, () => call());
+  } catch (err) {
+    const failure = submitFailure(err);
+    if (!(err instanceof UpstreamError)) logger.error({ err, taskId, channel: channel.name }, "submission failed unexpectedly");
+    else logger.warn({ taskId, channel: channel.name, kind: err.kind, code: err.code }, "provider refused the submission");
+    await endTask(services, taskId, "FAILED", failure);
+    return;
+  }
+  const done = result.snapshot.status === "COMPLETED" || result.snapshot.status === "FAILED";
+  const { count } = await db.task.updateMany({
+    where: { id: taskId, status: "QUEUED", upstreamId: null },
+    data: {
+      upstreamId: result.upstreamId,
+      upstreamState: (result.state ?? undefined) as never,
+      // A job that finished within the call is picked up by the worker at once.
+      nextPollAt: new Date(Date.now() + (done ? 0 : config.pollIntervalMs)),
+    },
+  });
+  if (count === 0) {
+    // Cancelled while the provider was answering: stop the job we just started.
+    if (adaptor.cancel) {
+      const task = { upstreamId: result.upstreamId, state: result.state, model: "" };
+      await adaptor.cancel({ channel: channelConfig(channel), task }).catch((err) => logger.warn({ err, taskId }, "could not cancel upstream"));
+    }
+    return;
+  }
+  const task = await db.task.findUniqueOrThrow({ where: { id: taskId }, select: { id: true, userId: true, status: true, progress: true } });
+  const { status, progress } = result.snapshot;
+  if (status === "QUEUED" || status === "PROCESSING") {
+    if (!(await recordProgress(services, task, { status, progress }))) await publishTask(services, task);
+  } else {
+    await publishTask(services, task);
+  }
+}
+
+async function withRetries<T>(attempts: number, backoffMs: number, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof UpstreamError) || !err.retryable || attempt >= attempts) throw err;
+      const exponential = backoffMs * 2 ** (attempt - 1);
+      const wait = Math.min(MAX_SUBMIT_WAIT_MS, Math.max(exponential, err.options.retryAfterMs ?? 0));
+      await sleep(wait * (0.8 + Math.random() * 0.4)); // jitter, so retries of many clients spread out
+    }
+  }
+}
+
+/** The error a task shows when the provider would not take it. */
+function submitFailure(err: unknown): TaskFailure {
+  if (!(err instanceof UpstreamError)) return { code: "UPSTREAM_ERROR", message: "The request could not be submitted to the provider" };
+  switch (err.kind) {
+    case "rejected":
+      return { code: err.code === "CONTENT_POLICY" ? "CONTENT_POLICY" : "UPSTREAM_REJECTED", message: err.message };
+    case "rate_limited":
+      return { code: "RATE_LIMITED", message: `The provider is rate limiting requests: ${err.message}` };
+    default:
+      return { code: "UPSTREAM_ERROR", message: err.message };
+  }
+}
+
+export type { Task };

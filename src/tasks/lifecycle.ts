@@ -1,0 +1,103 @@
+import type { Services } from "../context.js";
+import type { Task } from "../generated/prisma/client.js";
+import { release, settle } from "../billing/ledger.js";
+
+export const RUNNING = ["QUEUED", "PROCESSING"] as const;
+export const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
+export const isTerminal = (status: string) => TERMINAL.has(status);
+
+export interface TaskFailure {
+  code: string;
+  message: string;
+}
+
+/** Tells every subscriber of the task (and of its owner) that it changed. Never throws: the database is the truth. */
+export async function publishTask(services: Services, task: { id: string; userId: string; status: string; progress: number }) {
+  try {
+    await services.pubsub.publish({ taskId: task.id, userId: task.userId, status: task.status, progress: task.progress });
+  } catch (err) {
+    services.logger.warn({ err, taskId: task.id }, "could not publish a task change");
+  }
+}
+
+/** a running task shows at most this; 100 means finished */
+const MAX_RUNNING_PROGRESS = 99;
+
+/**
+ * Records a reading of a running task: status only moves forward (QUEUED → PROCESSING)
+ * and progress never decreases. Compare-and-set against the row the caller read, so a
+ * concurrent change wins and this one is dropped. Returns the new state when it changed.
+ */
+export async function recordProgress(
+  services: Services,
+  task: Pick<Task, "id" | "userId" | "status" | "progress">,
+  reading: { status: "QUEUED" | "PROCESSING"; progress?: number },
+) {
+  if (isTerminal(task.status)) return null;
+  const status = task.status === "PROCESSING" || reading.status === "PROCESSING" ? "PROCESSING" : "QUEUED";
+  const progress = Math.max(task.progress, Math.min(MAX_RUNNING_PROGRESS, Math.round(reading.progress ?? 0)));
+  if (status === task.status && progress === task.progress) return null;
+  const { count } = await services.db.task.updateMany({
+    where: { id: task.id, status: task.status, progress: task.progress },
+    data: { status, progress },
+  });
+  if (count === 0) return null;
+  const changed = { ...task, status, progress };
+  await publishTask(services, changed);
+  return changed;
+}
+
+/**
+ * COMPLETED with settlement, in one transaction and only from a running state:
+ * a duplicate or late completion changes nothing. Returns null when the task was
+ * no longer running.
+ */
+export async function completeTask(
+  services: Services,
+  taskId: string,
+  outcome: { charge: bigint; media?: Partial<Pick<Task, "videoKey" | "videoType" | "thumbnailKey" | "thumbnailType">>; seconds?: number | null },
+) {
+  const task = await services.db.$transaction(async (tx) => {
+    const claimed = await tx.task.updateMany({
+      where: { id: taskId, status: { in: [...RUNNING] } },
+      data: {
+        status: "COMPLETED",
+        progress: 100,
+        completedAt: new Date(),
+        leaseOwner: null,
+        leaseUntil: null,
+        ...outcome.media,
+        ...(outcome.seconds ? { seconds: outcome.seconds } : {}),
+      },
+    });
+    if (claimed.count === 0) return null;
+    const row = await tx.task.findUniqueOrThrow({ where: { id: taskId } });
+    const charged = await settle(tx, row.userId, row.id, row.holdAmount, outcome.charge);
+    return tx.task.update({ where: { id: taskId }, data: { charged } });
+  });
+  if (task) await publishTask(services, task);
+  return task;
+}
+
+/** FAILED or CANCELLED with the whole hold released, only from a running state. Null when it was already terminal. */
+export async function endTask(services: Services, taskId: string, status: "FAILED" | "CANCELLED", failure: TaskFailure | null) {
+  const task = await services.db.$transaction(async (tx) => {
+    const claimed = await tx.task.updateMany({
+      where: { id: taskId, status: { in: [...RUNNING] } },
+      data: {
+        status,
+        completedAt: new Date(),
+        errorCode: failure?.code ?? null,
+        errorMessage: failure?.message ?? null,
+        leaseOwner: null,
+        leaseUntil: null,
+      },
+    });
+    if (claimed.count === 0) return null;
+    const row = await tx.task.findUniqueOrThrow({ where: { id: taskId } });
+    await release(tx, row.userId, row.id, row.holdAmount, failure?.code ?? status.toLowerCase());
+    return row;
+  });
+  if (task) await publishTask(services, task);
+  return task;
+}

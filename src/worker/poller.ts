@@ -1,0 +1,229 @@
+import { randomUUID } from "node:crypto";
+import { costOf } from "../billing/prices.js";
+import type { Services } from "../context.js";
+import type { Channel, Task } from "../generated/prisma/client.js";
+import { UpstreamError } from "../providers/errors.js";
+import { adaptorFor } from "../providers/index.js";
+import type { UpstreamSnapshot } from "../providers/types.js";
+import { channelConfig } from "../tasks/create.js";
+import { completeTask, endTask, recordProgress } from "../tasks/lifecycle.js";
+import { mirrorMedia } from "./mirror.js";
+
+/** a task whose submission never recorded an upstream id is failed after this long */
+const SUBMIT_GRACE_MS = 5 * 60_000;
+/** how long a claim lasts before another worker may take the task over; renewed while working */
+const LEASE_MS = 60_000;
+const LEASE_RENEW_MS = 20_000;
+/** idle time between looks for due work when nothing is due */
+const MAX_IDLE_MS = 1_000;
+
+export interface Poller {
+  readonly workerId: string;
+  start(): void;
+  /** stops claiming, waits for in-flight work (or, forced, hands leases back at once) */
+  close(force?: boolean): Promise<void>;
+  /** one claim-and-process round; for tests and benchmarks */
+  tick(): Promise<number>;
+}
+
+type ClaimedTask = Task & { channel: Channel };
+
+/**
+ * Polls every running task on its schedule. Workers share the work through leases in
+ * PostgreSQL (FOR UPDATE SKIP LOCKED), so any number can run and none polls a task
+ * another is working on; a lease left by a dead worker lapses and is taken over.
+ */
+export function createPoller(services: Services, options: { workerId?: string } = {}): Poller {
+  const { db, config, logger } = services;
+  const workerId = options.workerId ?? `worker-${randomUUID()}`;
+  const inFlight = new Map<string, Promise<void>>();
+  const stop = new AbortController();
+  let loop: Promise<void> | null = null;
+
+  async function claim(limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    const rows = await db.$queryRaw<{ id: string }[]>`
+      UPDATE tasks SET "leaseOwner" = ${workerId}, "leaseUntil" = now() + ${`${LEASE_MS} milliseconds`}::interval
+      WHERE id IN (
+        SELECT id FROM tasks
+        WHERE status IN ('QUEUED', 'PROCESSING')
+          AND "nextPollAt" <= now()
+          AND ("leaseUntil" IS NULL OR "leaseUntil" < now())
+          AND ("upstreamId" IS NOT NULL OR "createdAt" < now() - ${`${SUBMIT_GRACE_MS} milliseconds`}::interval)
+        ORDER BY "nextPollAt"
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id`;
+    return rows.map((r) => r.id);
+  }
+
+  /** Ends this worker's claim and schedules the next poll. */
+  async function reschedule(taskId: string, delayMs: number, pollErrors: number) {
+    await db.task.updateMany({
+      where: { id: taskId, leaseOwner: workerId },
+      data: { leaseOwner: null, leaseUntil: null, nextPollAt: new Date(Date.now() + delayMs), pollErrors },
+    });
+  }
+
+  async function process(taskId: string) {
+    const renew = setInterval(() => {
+      void db.task
+        .updateMany({ where: { id: taskId, leaseOwner: workerId }, data: { leaseUntil: new Date(Date.now() + LEASE_MS) } })
+        .catch(() => {});
+    }, LEASE_RENEW_MS);
+    try {
+      const task: ClaimedTask | null = await db.task.findUnique({ where: { id: taskId }, include: { channel: true } });
+      if (!task || task.leaseOwner !== workerId || (task.status !== "QUEUED" && task.status !== "PROCESSING")) return;
+      await pollOne(task);
+    } catch (err) {
+      logger.error({ err, taskId }, "polling a task failed unexpectedly");
+      await reschedule(taskId, backoff(1), 1).catch(() => {});
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  const backoff = (errors: number) => Math.min(config.maxPollBackoffMs, config.pollIntervalMs * 2 ** Math.min(errors, 16));
+
+  async function pollOne(task: ClaimedTask) {
+    if (!task.upstreamId) {
+      await endTask(services, task.id, "FAILED", { code: "UPSTREAM_ERROR", message: "The submission to the provider did not complete" });
+      return;
+    }
+    const adaptor = adaptorFor(task.provider);
+    const channel = channelConfig(task.channel);
+    const upstream = { upstreamId: task.upstreamId, state: task.upstreamState, model: task.model };
+    if (!adaptor) {
+      await endTask(services, task.id, "FAILED", { code: "UPSTREAM_ERROR", message: `No adaptor for provider ${task.provider}` });
+      return;
+    }
+    if (task.deadlineAt.getTime() <= Date.now()) {
+      await endTask(services, task.id, "FAILED", { code: "TIMEOUT", message: "The provider did not finish the task in time" });
+      await adaptor.cancel?.({ channel, task: upstream }).catch(() => {});
+      return;
+    }
+
+    let snapshot: UpstreamSnapshot;
+    try {
+      snapshot = await adaptor.poll({ channel, task: upstream, signal: stop.signal });
+    } catch (err) {
+      if (err instanceof UpstreamError && err.kind === "not_found") {
+        await endTask(services, task.id, "FAILED", { code: "UPSTREAM_ERROR", message: "The provider no longer knows this task" });
+        return;
+      }
+      const errors = task.pollErrors + 1;
+      const wait = Math.max(backoff(errors), err instanceof UpstreamError ? (err.options.retryAfterMs ?? 0) : 0);
+      logger.warn({ taskId: task.id, channel: channel.name, err: String(err), retryInMs: wait }, "poll failed; backing off");
+      await reschedule(task.id, wait, errors);
+      return;
+    }
+
+    switch (snapshot.status) {
+      case "QUEUED":
+      case "PROCESSING":
+        await recordProgress(services, task, { status: snapshot.status, progress: snapshot.progress });
+        await reschedule(task.id, config.pollIntervalMs, 0);
+        return;
+      case "FAILED":
+        await endTask(services, task.id, "FAILED", snapshot.error ?? { code: "UPSTREAM_ERROR", message: "The provider reported a failure" });
+        return;
+      case "CANCELLED":
+        await endTask(services, task.id, "CANCELLED", { code: "UPSTREAM_CANCELLED", message: "The provider cancelled the task" });
+        return;
+      case "COMPLETED":
+        await finish(task, snapshot);
+        return;
+    }
+  }
+
+  async function finish(task: ClaimedTask, snapshot: UpstreamSnapshot) {
+    const adaptor = adaptorFor(task.provider)!;
+    let media;
+    try {
+      media = await mirrorMedia({
+        adaptor,
+        channel: channelConfig(task.channel),
+        task: { id: task.id, upstreamId: task.upstreamId!, state: task.upstreamState, model: task.model, mediaType: task.mediaType },
+        snapshot,
+        storage: services.storage,
+        signal: stop.signal,
+      });
+    } catch (err) {
+      // The provider keeps the media for a while: try again on the next poll.
+      const errors = task.pollErrors + 1;
+      logger.warn({ taskId: task.id, err: String(err) }, "downloading the finished media failed; will retry");
+      await reschedule(task.id, backoff(errors), errors);
+      return;
+    }
+    await completeTask(services, task.id, { charge: chargeFor(task, snapshot), media, seconds: reportedSeconds(task, snapshot) });
+  }
+
+  async function tick(): Promise<number> {
+    const ids = await claim(config.workerConcurrency - inFlight.size);
+    for (const id of ids) {
+      const work = process(id).finally(() => inFlight.delete(id));
+      inFlight.set(id, work);
+    }
+    return ids.length;
+  }
+
+  async function run() {
+    while (!stop.signal.aborted) {
+      let claimed = 0;
+      try {
+        claimed = await tick();
+      } catch (err) {
+        logger.error({ err }, "claiming due tasks failed");
+      }
+      // Busy: look again soon. Idle: wait a little, or until a slot frees up.
+      const idle = claimed === 0 ? Math.min(MAX_IDLE_MS, config.pollIntervalMs) : 10;
+      await Promise.race([sleep(idle, stop.signal), ...(inFlight.size >= config.workerConcurrency ? [Promise.race(inFlight.values())] : [])]);
+    }
+  }
+
+  return {
+    workerId,
+    start() {
+      loop ??= run();
+    },
+    tick,
+    async close(force = false) {
+      stop.abort();
+      await loop;
+      if (!force) await Promise.allSettled(inFlight.values());
+      // Whatever is still claimed goes back to the pool now instead of when the lease lapses.
+      await db.task.updateMany({ where: { leaseOwner: workerId }, data: { leaseOwner: null, leaseUntil: null } }).catch(() => {});
+    },
+  };
+}
+
+/** What the task costs: the price of what the provider reports it made, else of what was asked. */
+export function chargeFor(task: Pick<Task, "priceUnit" | "unitPrice" | "seconds" | "holdAmount">, snapshot: UpstreamSnapshot): bigint {
+  const usage = snapshot.usage ?? {};
+  switch (task.priceUnit) {
+    case "SECOND":
+      return usage.seconds !== undefined ? costOf(task.unitPrice, usage.seconds) : task.holdAmount;
+    case "IMAGE":
+      return usage.images !== undefined ? costOf(task.unitPrice, usage.images) : task.holdAmount;
+    case "TOKEN":
+      return usage.tokens !== undefined ? costOf(task.unitPrice, usage.tokens) : task.holdAmount;
+  }
+}
+
+function reportedSeconds(task: Pick<Task, "seconds">, snapshot: UpstreamSnapshot): number | null {
+  const seconds = snapshot.usage?.seconds;
+  return seconds !== undefined && Number.isFinite(seconds) ? Math.round(seconds) : task.seconds;
+}
+
+function sleep(ms: number, signal: AbortSignal) {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -36,7 +36,13 @@ export async function openDatabase(url: string): Promise<Database> {
     migrate: () =>
       withAdvisoryLock(url, async () => {
         if (await allApplied(db)) return [];
-        return applyMigrations(new PrismaPg({ connectionString: url, max: 1 }));
+        // A pool of our own, so the engine's connection is closed when it is done.
+        const pool = new pg.Pool({ connectionString: url, max: 1 });
+        try {
+          return await applyMigrations(new PrismaPg(pool));
+        } finally {
+          await pool.end();
+        }
       }),
     ping: () => ping(db),
     close: () => db.$disconnect(),

@@ -16,3 +16,28 @@ describe("schema.graphql", () => {
     expect(out).toContain("all of it is there");
   });
 });
+
+describe("typed client documents (client/operations.graphql → client/generated)", () => {
+  it("are in step with schema.graphql and the operations (run `npm run codegen` after changing either)", () => {
+    execFileSync("npx", ["graphql-codegen", "--config", "codegen.ts", "--check"], { stdio: "pipe" });
+  });
+
+  it("validate against the schema the server runs", async () => {
+    const { validate } = await import("graphql");
+    const { schema } = await import("../src/schema/index.js");
+    const generated = await import("../client/generated/graphql.js");
+    const documents = Object.entries(generated).filter(([name]) => name.endsWith("Document"));
+    expect(documents.map(([name]) => name).sort()).toEqual([
+      "CancelTaskDocument",
+      "CreateVideoDocument",
+      "MeDocument",
+      "RemixVideoDocument",
+      "TaskProgressDocument",
+      "TasksDocument",
+      "VideoTaskDocument",
+    ]);
+    for (const [name, document] of documents) {
+      expect(validate(schema, document as import("graphql").DocumentNode), name).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,367 @@
+/* eslint-disable */
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = T | null | undefined;
+export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
+export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
+export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** ISO-8601 string, UTC */
+  DateTime: { input: string; output: string; }
+  /** exact decimal string in USD, e.g. "9.6"; never a float */
+  Money: { input: string; output: string; }
+  /** a file sent with the GraphQL multipart request spec */
+  Upload: { input: File; output: File; }
+};
+
+export type Channel = Node & {
+  __typename?: 'Channel';
+  /** never the key itself: a masked form such as sk-...abcd */
+  apiKeyHint: Scalars['String']['output'];
+  baseUrl: Scalars['String']['output'];
+  enabled: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+  models: Array<Scalars['String']['output']>;
+  name: Scalars['String']['output'];
+  priority: Scalars['Int']['output'];
+  provider: Scalars['String']['output'];
+};
+
+export type ChannelInput = {
+  /** provider credential; for kling the form ACCESS_KEY:SECRET_KEY */
+  apiKey: Scalars['String']['input'];
+  baseUrl: Scalars['String']['input'];
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  models: Array<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  priority?: InputMaybe<Scalars['Int']['input']>;
+  /** openai | gemini | kling | dashscope | seedance | chat-sse (more may exist) */
+  provider: Scalars['String']['input'];
+};
+
+export type CreateVideoInput = {
+  aspectRatio?: InputMaybe<Scalars['String']['input']>;
+  /** pick a channel by name; otherwise routed by model */
+  channel?: InputMaybe<Scalars['String']['input']>;
+  /** same key from the same user returns the same task instead of creating (and charging) another */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** an image file sent with the GraphQL multipart request spec */
+  inputReference?: InputMaybe<Scalars['Upload']['input']>;
+  /** alternative to inputReference: an https URL, a data: URL, or bare base64 image bytes */
+  inputReferenceUrl?: InputMaybe<Scalars['String']['input']>;
+  model: Scalars['String']['input'];
+  prompt: Scalars['String']['input'];
+  seconds?: InputMaybe<Scalars['Int']['input']>;
+  size?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type MediaType =
+  | 'IMAGE'
+  | 'VIDEO';
+
+export type ModelPrice = {
+  __typename?: 'ModelPrice';
+  model: Scalars['String']['output'];
+  /** USD per second of output; for IMAGE or TOKEN prices, the price per that unit */
+  perSecond: Scalars['Money']['output'];
+  /** WIDTHxHEIGHT, or * for any size */
+  size: Scalars['String']['output'];
+  unit: PriceUnit;
+};
+
+export type ModelPriceInput = {
+  model: Scalars['String']['input'];
+  /** price per unit (per second unless unit says otherwise) */
+  perSecond: Scalars['Money']['input'];
+  size: Scalars['String']['input'];
+  /** defaults to the model's unit in the catalogue, else SECOND */
+  unit?: InputMaybe<PriceUnit>;
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** cancels a QUEUED or PROCESSING task of the caller and releases its hold; a terminal task is returned unchanged */
+  cancelTask: VideoTask;
+  createVideo: VideoTask;
+  /** ADMIN only: adds amount (may be negative, never below zero balance) to the balance of the user with that JWT subject; creates the user if unknown */
+  grantCredit: User;
+  remixVideo: VideoTask;
+  /** ADMIN only */
+  setModelPrice: ModelPrice;
+  /** ADMIN only */
+  upsertChannel: Channel;
+};
+
+
+export type MutationCancelTaskArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationCreateVideoArgs = {
+  input: CreateVideoInput;
+};
+
+
+export type MutationGrantCreditArgs = {
+  amount: Scalars['Money']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+  subject: Scalars['String']['input'];
+};
+
+
+export type MutationRemixVideoArgs = {
+  input: RemixVideoInput;
+};
+
+
+export type MutationSetModelPriceArgs = {
+  input: ModelPriceInput;
+};
+
+
+export type MutationUpsertChannelArgs = {
+  input: ChannelInput;
+};
+
+export type Node = {
+  id: Scalars['ID']['output'];
+};
+
+export type OrderDirection =
+  | 'ASC'
+  | 'DESC';
+
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+  hasPreviousPage: Scalars['Boolean']['output'];
+  startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+/** what one unit of a price is: a second of video, an image, or a provider-reported token */
+export type PriceUnit =
+  | 'IMAGE'
+  | 'SECOND'
+  | 'TOKEN';
+
+export type Query = {
+  __typename?: 'Query';
+  /** ADMIN only */
+  channels: Array<Channel>;
+  /** the caller; requires authentication */
+  me: User;
+  node?: Maybe<Node>;
+  nodes: Array<Maybe<Node>>;
+  prices: Array<ModelPrice>;
+  /** counts over the caller's tasks */
+  stats: TaskStats;
+  /** the caller's tasks, newest first unless ordered otherwise */
+  tasks: VideoTaskConnection;
+  /** null when the task does not exist or belongs to someone else */
+  videoTask?: Maybe<VideoTask>;
+};
+
+
+export type QueryNodeArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryNodesArgs = {
+  ids: Array<Scalars['ID']['input']>;
+};
+
+
+export type QueryTasksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  direction?: InputMaybe<OrderDirection>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  mediaType?: InputMaybe<MediaType>;
+  orderBy?: InputMaybe<TaskOrderField>;
+  status?: InputMaybe<TaskStatus>;
+};
+
+
+export type QueryVideoTaskArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type RemixVideoInput = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  prompt: Scalars['String']['input'];
+  /** a COMPLETED task of the same user; the remix runs on that task's channel */
+  videoId: Scalars['ID']['input'];
+};
+
+export type Role =
+  | 'ADMIN'
+  | 'USER';
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** With id: that task of the caller. Without: every task of the caller. Emits the current state at once, then every change of status or progress; a subscription with id completes after the task's terminal state is sent. */
+  taskProgress: VideoTask;
+};
+
+
+export type SubscriptionTaskProgressArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type TaskError = {
+  __typename?: 'TaskError';
+  /** machine-readable, e.g. UPSTREAM_REJECTED, CONTENT_POLICY, TIMEOUT, UPSTREAM_ERROR */
+  code: Scalars['String']['output'];
+  message: Scalars['String']['output'];
+};
+
+export type TaskOrderField =
+  | 'CREATED_AT'
+  | 'UPDATED_AT';
+
+export type TaskStats = {
+  __typename?: 'TaskStats';
+  cancelled: Scalars['Int']['output'];
+  completed: Scalars['Int']['output'];
+  failed: Scalars['Int']['output'];
+  processing: Scalars['Int']['output'];
+  queued: Scalars['Int']['output'];
+  /** sum of settled charges */
+  spent: Scalars['Money']['output'];
+  total: Scalars['Int']['output'];
+};
+
+export type TaskStatus =
+  | 'CANCELLED'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'PROCESSING'
+  | 'QUEUED';
+
+export type User = Node & {
+  __typename?: 'User';
+  /** spendable balance: credited minus settled minus currently held */
+  balance: Scalars['Money']['output'];
+  /** currently held for running tasks */
+  held: Scalars['Money']['output'];
+  id: Scalars['ID']['output'];
+  role: Role;
+  /** the JWT sub claim that identifies this user */
+  subject: Scalars['String']['output'];
+};
+
+export type VideoTask = Node & {
+  __typename?: 'VideoTask';
+  aspectRatio?: Maybe<Scalars['String']['output']>;
+  /** name of the channel (upstream configuration) that served it */
+  channel: Scalars['String']['output'];
+  completedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** held while running, the settled charge once terminal (zero after FAILED or CANCELLED) */
+  cost: Scalars['Money']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  error?: Maybe<TaskError>;
+  id: Scalars['ID']['output'];
+  mediaType: MediaType;
+  /** the model the client asked for, e.g. sora-2, sora-2-pro */
+  model: Scalars['String']['output'];
+  /** 0..100, never decreases */
+  progress: Scalars['Int']['output'];
+  prompt: Scalars['String']['output'];
+  /** which adaptor served it: openai, gemini, kling, dashscope, chat-sse, ... */
+  provider: Scalars['String']['output'];
+  remixedFrom?: Maybe<VideoTask>;
+  seconds?: Maybe<Scalars['Int']['output']>;
+  /** WIDTHxHEIGHT, e.g. 1280x720 */
+  size?: Maybe<Scalars['String']['output']>;
+  status: TaskStatus;
+  thumbnailUrl?: Maybe<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+  /** URL of the finished media in this service's storage (mirrored); null until COMPLETED */
+  videoUrl?: Maybe<Scalars['String']['output']>;
+};
+
+export type VideoTaskConnection = {
+  __typename?: 'VideoTaskConnection';
+  edges: Array<VideoTaskEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type VideoTaskEdge = {
+  __typename?: 'VideoTaskEdge';
+  cursor: Scalars['String']['output'];
+  node: VideoTask;
+};
+
+export type TaskFieldsFragment = { __typename?: 'VideoTask', id: string, status: TaskStatus, progress: number, prompt: string, model: string, provider: string, channel: string, mediaType: MediaType, seconds?: number | null, size?: string | null, videoUrl?: string | null, thumbnailUrl?: string | null, cost: string, createdAt: string, updatedAt: string, completedAt?: string | null, error?: { __typename?: 'TaskError', code: string, message: string } | null, remixedFrom?: { __typename?: 'VideoTask', id: string } | null };
+
+export type CreateVideoMutationVariables = Exact<{
+  input: CreateVideoInput;
+}>;
+
+
+export type CreateVideoMutation = { __typename?: 'Mutation', createVideo: { __typename?: 'VideoTask', id: string, status: TaskStatus, progress: number, prompt: string, model: string, provider: string, channel: string, mediaType: MediaType, seconds?: number | null, size?: string | null, videoUrl?: string | null, thumbnailUrl?: string | null, cost: string, createdAt: string, updatedAt: string, completedAt?: string | null, error?: { __typename?: 'TaskError', code: string, message: string } | null, remixedFrom?: { __typename?: 'VideoTask', id: string } | null } };
+
+export type RemixVideoMutationVariables = Exact<{
+  input: RemixVideoInput;
+}>;
+
+
+export type RemixVideoMutation = { __typename?: 'Mutation', remixVideo: { __typename?: 'VideoTask', id: string, status: TaskStatus, progress: number, prompt: string, model: string, provider: string, channel: string, mediaType: MediaType, seconds?: number | null, size?: string | null, videoUrl?: string | null, thumbnailUrl?: string | null, cost: string, createdAt: string, updatedAt: string, completedAt?: string | null, error?: { __typename?: 'TaskError', code: string, message: string } | null, remixedFrom?: { __typename?: 'VideoTask', id: string } | null } };
+
+export type CancelTaskMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type CancelTaskMutation = { __typename?: 'Mutation', cancelTask: { __typename?: 'VideoTask', id: string, status: TaskStatus, progress: number, prompt: string, model: string, provider: string, channel: string, mediaType: MediaType, seconds?: number | null, size?: string | null, videoUrl?: string | null, thumbnailUrl?: string | null, cost: string, createdAt: string, updatedAt: string, completedAt?: string | null, error?: { __typename?: 'TaskError', code: string, message: string } | null, remixedFrom?: { __typename?: 'VideoTask', id: string } | null } };
+
+export type VideoTaskQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type VideoTaskQuery = { __typename?: 'Query', videoTask?: { __typename?: 'VideoTask', id: string, status: TaskStatus, progress: number, prompt: string, model: string, provider: string, channel: string, mediaType: MediaType, seconds?: number | null, size?: string | null, videoUrl?: string | null, thumbnailUrl?: string | null, cost: string, createdAt: string, updatedAt: string, completedAt?: string | null, error?: { __typename?: 'TaskError', code: string, message: string } | null, remixedFrom?: { __typename?: 'VideoTask', id: string } | null } | null };
+
+export type TasksQueryVariables = Exact<{
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<TaskStatus>;
+  mediaType?: InputMaybe<MediaType>;
+}>;
+
+
+export type TasksQuery = { __typename?: 'Query', tasks: { __typename?: 'VideoTaskConnection', totalCount: number, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null }, edges: Array<{ __typename?: 'VideoTaskEdge', cursor: string, node: { __typename?: 'VideoTask', id: string, status: TaskStatus, progress: number, prompt: string, model: string, provider: string, channel: string, mediaType: MediaType, seconds?: number | null, size?: string | null, videoUrl?: string | null, thumbnailUrl?: string | null, cost: string, createdAt: string, updatedAt: string, completedAt?: string | null, error?: { __typename?: 'TaskError', code: string, message: string } | null, remixedFrom?: { __typename?: 'VideoTask', id: string } | null } }> } };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { __typename?: 'Query', me: { __typename?: 'User', id: string, subject: string, role: Role, balance: string, held: string }, stats: { __typename?: 'TaskStats', total: number, queued: number, processing: number, completed: number, failed: number, cancelled: number, spent: string } };
+
+export type TaskProgressSubscriptionVariables = Exact<{
+  id?: InputMaybe<Scalars['ID']['input']>;
+}>;
+
+
+export type TaskProgressSubscription = { __typename?: 'Subscription', taskProgress: { __typename?: 'VideoTask', id: string, status: TaskStatus, progress: number, prompt: string, model: string, provider: string, channel: string, mediaType: MediaType, seconds?: number | null, size?: string | null, videoUrl?: string | null, thumbnailUrl?: string | null, cost: string, createdAt: string, updatedAt: string, completedAt?: string | null, error?: { __typename?: 'TaskError', code: string, message: string } | null, remixedFrom?: { __typename?: 'VideoTask', id: string } | null } };
+
+export const TaskFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"TaskFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"VideoTask"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"progress"}},{"kind":"Field","name":{"kind":"Name","value":"prompt"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"channel"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"seconds"}},{"kind":"Field","name":{"kind":"Name","value":"size"}},{"kind":"Field","name":{"kind":"Name","value":"videoUrl"}},{"kind":"Field","name":{"kind":"Name","value":"thumbnailUrl"}},{"kind":"Field","name":{"kind":"Name","value":"cost"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"remixedFrom"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"completedAt"}}]}}]} as unknown as DocumentNode<TaskFieldsFragment, unknown>;
+export const CreateVideoDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateVideo"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateVideoInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createVideo"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"TaskFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"TaskFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"VideoTask"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"progress"}},{"kind":"Field","name":{"kind":"Name","value":"prompt"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"channel"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"seconds"}},{"kind":"Field","name":{"kind":"Name","value":"size"}},{"kind":"Field","name":{"kind":"Name","value":"videoUrl"}},{"kind":"Field","name":{"kind":"Name","value":"thumbnailUrl"}},{"kind":"Field","name":{"kind":"Name","value":"cost"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"remixedFrom"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"completedAt"}}]}}]} as unknown as DocumentNode<CreateVideoMutation, CreateVideoMutationVariables>;
+export const RemixVideoDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RemixVideo"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RemixVideoInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"remixVideo"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"TaskFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"TaskFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"VideoTask"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"progress"}},{"kind":"Field","name":{"kind":"Name","value":"prompt"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"channel"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"seconds"}},{"kind":"Field","name":{"kind":"Name","value":"size"}},{"kind":"Field","name":{"kind":"Name","value":"videoUrl"}},{"kind":"Field","name":{"kind":"Name","value":"thumbnailUrl"}},{"kind":"Field","name":{"kind":"Name","value":"cost"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"remixedFrom"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"completedAt"}}]}}]} as unknown as DocumentNode<RemixVideoMutation, RemixVideoMutationVariables>;
+export const CancelTaskDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CancelTask"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cancelTask"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"TaskFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"TaskFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"VideoTask"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"progress"}},{"kind":"Field","name":{"kind":"Name","value":"prompt"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"channel"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"seconds"}},{"kind":"Field","name":{"kind":"Name","value":"size"}},{"kind":"Field","name":{"kind":"Name","value":"videoUrl"}},{"kind":"Field","name":{"kind":"Name","value":"thumbnailUrl"}},{"kind":"Field","name":{"kind":"Name","value":"cost"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"remixedFrom"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"completedAt"}}]}}]} as unknown as DocumentNode<CancelTaskMutation, CancelTaskMutationVariables>;
+export const VideoTaskDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"VideoTask"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"videoTask"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"TaskFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"TaskFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"VideoTask"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"progress"}},{"kind":"Field","name":{"kind":"Name","value":"prompt"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"channel"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"seconds"}},{"kind":"Field","name":{"kind":"Name","value":"size"}},{"kind":"Field","name":{"kind":"Name","value":"videoUrl"}},{"kind":"Field","name":{"kind":"Name","value":"thumbnailUrl"}},{"kind":"Field","name":{"kind":"Name","value":"cost"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"remixedFrom"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"completedAt"}}]}}]} as unknown as DocumentNode<VideoTaskQuery, VideoTaskQueryVariables>;
+export const TasksDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Tasks"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"status"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"TaskStatus"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"mediaType"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"MediaType"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"tasks"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"Variable","name":{"kind":"Name","value":"status"}}},{"kind":"Argument","name":{"kind":"Name","value":"mediaType"},"value":{"kind":"Variable","name":{"kind":"Name","value":"mediaType"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"TaskFields"}}]}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"TaskFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"VideoTask"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"progress"}},{"kind":"Field","name":{"kind":"Name","value":"prompt"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"channel"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"seconds"}},{"kind":"Field","name":{"kind":"Name","value":"size"}},{"kind":"Field","name":{"kind":"Name","value":"videoUrl"}},{"kind":"Field","name":{"kind":"Name","value":"thumbnailUrl"}},{"kind":"Field","name":{"kind":"Name","value":"cost"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"remixedFrom"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"completedAt"}}]}}]} as unknown as DocumentNode<TasksQuery, TasksQueryVariables>;
+export const MeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"subject"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"balance"}},{"kind":"Field","name":{"kind":"Name","value":"held"}}]}},{"kind":"Field","name":{"kind":"Name","value":"stats"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"total"}},{"kind":"Field","name":{"kind":"Name","value":"queued"}},{"kind":"Field","name":{"kind":"Name","value":"processing"}},{"kind":"Field","name":{"kind":"Name","value":"completed"}},{"kind":"Field","name":{"kind":"Name","value":"failed"}},{"kind":"Field","name":{"kind":"Name","value":"cancelled"}},{"kind":"Field","name":{"kind":"Name","value":"spent"}}]}}]}}]} as unknown as DocumentNode<MeQuery, MeQueryVariables>;
+export const TaskProgressDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"TaskProgress"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"taskProgress"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"TaskFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"TaskFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"VideoTask"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"progress"}},{"kind":"Field","name":{"kind":"Name","value":"prompt"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"channel"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"seconds"}},{"kind":"Field","name":{"kind":"Name","value":"size"}},{"kind":"Field","name":{"kind":"Name","value":"videoUrl"}},{"kind":"Field","name":{"kind":"Name","value":"thumbnailUrl"}},{"kind":"Field","name":{"kind":"Name","value":"cost"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"remixedFrom"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"completedAt"}}]}}]} as unknown as DocumentNode<TaskProgressSubscription, TaskProgressSubscriptionVariables>;

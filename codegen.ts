@@ -1,0 +1,23 @@
+import type { CodegenConfig } from "@graphql-codegen/cli";
+
+/** Typed client documents from schema.graphql and client/operations.graphql: `npm run codegen`. */
+const config: CodegenConfig = {
+  schema: "schema.graphql",
+  documents: ["client/**/*.graphql"],
+  ignoreNoDocuments: false,
+  // ESM output with .js import suffixes, as NodeNext resolution needs
+  emitLegacyCommonJSImports: false,
+  generates: {
+    "client/generated/": {
+      preset: "client",
+      config: {
+        scalars: { DateTime: "string", Money: "string", Upload: "File" },
+        enumsAsTypes: true,
+        useTypeImports: true,
+      },
+      presetConfig: { fragmentMasking: false },
+    },
+  },
+};
+
+export default config;

@@ -118,11 +118,21 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
       const ready = database_ && redis !== false;
       return json(res, ready ? 200 : 503, { status: ready ? "ready" : "unavailable", database: database_, ...(redis === null ? {} : { redis }) });
     }
+    // A worker only polls; it answers the probes above and nothing else.
+    if (config.role === "worker") return json(res, 404, { error: "this instance runs with ROLE=worker and serves no API" });
     if (url.pathname.startsWith(MEDIA_PATH_PREFIX)) return serveMedia(req, res, url, services.storage, services.signer);
     return yoga(req, res);
   }
 
-  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  const wss = new WebSocketServer({ noServer: true });
+  server.on("upgrade", (req, socket, head) => {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (config.role === "worker" || path !== GRAPHQL_PATH) {
+      socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+  });
   const wsServer = useServer<Record<string, unknown>, { currentUser?: CurrentUser }>(
     {
       // A bad or missing token closes the socket with 4403 Forbidden.

@@ -1,0 +1,82 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { startTestApp } from "./helpers/app.js";
+import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
+import { TEST_JWT_SECRET } from "./helpers/tokens.js";
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+
+afterAll(async () => {
+  await database?.drop();
+});
+
+describe("roles", () => {
+  it("ROLE=worker answers the probes but serves no GraphQL, WebSocket or media", async () => {
+    const t = await startTestApp({ databaseUrl: database.url, config: { role: "worker" } });
+    try {
+      expect(t.app.poller).not.toBeNull();
+      expect((await fetch(`${t.origin}/health`)).status).toBe(200);
+      expect((await fetch(`${t.origin}/ready`)).status).toBe(200);
+      const gql = await fetch(t.url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ __typename }"}' });
+      expect(gql.status).toBe(404);
+      const ws = new WebSocket(t.wsUrl, "graphql-transport-ws");
+      const [err] = await once(ws, "error");
+      expect(String(err)).toMatch(/404/);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("ROLE=api serves but runs no poller", async () => {
+    const t = await startTestApp({ databaseUrl: database.url, config: { role: "api" } });
+    try {
+      expect(t.app.poller).toBeNull();
+      const res = await t.gql("{ __typename }");
+      expect(res.data).toEqual({ __typename: "Query" });
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe("npm start", () => {
+  it("serves on PostgreSQL, reports ready, and exits 0 soon after SIGTERM", async () => {
+    const mediaDir = await mkdtemp(path.join(tmpdir(), "reelay-process-"));
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      env: { ...process.env, NODE_ENV: "production", PORT: String(port), DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, MEDIA_DIR: mediaDir, LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    try {
+      let ready = false;
+      for (let i = 0; i < 150 && !ready; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        ready = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status === 200, () => false);
+      }
+      expect(ready, output).toBe(true);
+      // Logs are structured JSON lines.
+      const listening = output.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.msg === "reelay is listening");
+      expect(listening).toMatchObject({ port, database: "postgres", pubsub: "in-process" });
+
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      const [code] = (await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve(["timeout"]), 15_000))])) as [number | string];
+      expect(code).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+      await rm(mediaDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { codeOf, startTestApp, type TestApp } from "./helpers/app.js";
+import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
+import { tokenFor } from "./helpers/tokens.js";
+
+let database: TestDatabase;
+let t: TestApp;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  t = await startTestApp({ databaseUrl: database.url });
+});
+
+afterAll(async () => {
+  await t?.stop();
+  await database?.drop();
+});
+
+describe("errors", () => {
+  it("masks an unexpected failure: INTERNAL_SERVER_ERROR, no message, no stack, no secret", async () => {
+    const token = await tokenFor("masked@errors");
+    await t.gql("{ me { id } }", {}, { token }); // the user exists before the database "breaks"
+    const services = t.app.services;
+    const realDb = services.db;
+    const SECRET = "postgres://admin:hunter2@db.internal/reelay";
+    // Every task query now fails the way a driver error would, carrying a connection string.
+    services.db = new Proxy(realDb, {
+      get: (target, prop, receiver) => (prop === "task" ? new Proxy({}, { get: () => () => Promise.reject(new Error(`connection to ${SECRET} failed`)) }) : Reflect.get(target, prop, receiver)),
+    });
+    try {
+      const res = await t.gql(`{ tasks(first: 1) { totalCount } }`, {}, { token });
+      expect(res.status).toBe(200);
+      expect(codeOf(res)).toBe("INTERNAL_SERVER_ERROR");
+      const body = JSON.stringify(res);
+      expect(body).not.toContain("hunter2");
+      expect(body).not.toContain("connection to");
+      expect(body).not.toMatch(/stack|\.ts:\d+/);
+    } finally {
+      services.db = realDb;
+    }
+  });
+
+  it("refuses queries nested deeper than the limit", async () => {
+    const token = await tokenFor("deep@errors");
+    const deep = `{ tasks { edges { node { remixedFrom { remixedFrom { remixedFrom { remixedFrom { remixedFrom { remixedFrom { remixedFrom { remixedFrom { id } } } } } } } } } } } }`;
+    const res = await t.gql(deep, {}, { token });
+    expect(res.errors?.[0].message).toMatch(/depth/i);
+    expect(res.data ?? null).toBeNull();
+  });
+
+  it("names the problem in a syntax error without executing anything", async () => {
+    const res = await t.gql("{ me { id ", {}, { token: await tokenFor("syntax@errors") });
+    expect(res.errors?.[0].message).toMatch(/Syntax Error/);
+  });
+});

@@ -1,6 +1,6 @@
 import SchemaBuilder from "@pothos/core";
 import PrismaPlugin from "@pothos/plugin-prisma";
-import RelayPlugin from "@pothos/plugin-relay";
+import RelayPlugin, { decodeGlobalID } from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { GraphQLError, Kind } from "graphql";
 import type { Context } from "./context.js";
@@ -8,6 +8,26 @@ import { ErrorCode, ReelayError, badInput } from "./errors.js";
 import type PrismaTypes from "./generated/pothos-types.js";
 import { getDatamodel } from "./generated/pothos-types.js";
 import { formatMoney, parseMoney } from "./money.js";
+
+/** The types that implement Node; each is keyed by a UUID. */
+const NODE_TYPES = new Set(["VideoTask", "User", "Channel"]);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** looked up like any id, it matches no row: node(id) answers null */
+const NO_NODE = { typename: "VideoTask", id: "00000000-0000-0000-0000-000000000000" };
+
+/**
+ * node(id) and nodes(ids): an id that cannot name a node (malformed, another type, not a
+ * UUID) finds nothing, like an unknown one, instead of a code-less or internal error.
+ */
+function decodeNodeID(globalID: string): { typename: string; id: string } {
+  try {
+    const decoded = decodeGlobalID(globalID);
+    if (NODE_TYPES.has(decoded.typename) && UUID.test(decoded.id)) return decoded;
+  } catch {
+    // malformed: finds nothing
+  }
+  return NO_NODE;
+}
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -50,6 +70,7 @@ export const builder = new SchemaBuilder<{
     nodeFieldOptions: { nullable: false },
     nodeQueryOptions: { nullable: true, authScopes: { loggedIn: true } },
     nodesQueryOptions: { authScopes: { loggedIn: true } },
+    decodeGlobalID: decodeNodeID,
   },
 });
 
@@ -83,13 +104,24 @@ builder.scalarType("Money", {
   },
 });
 
+/**
+ * yoga parses multipart bodies with its fetch API (the @whatwg-node ponyfill), whose File
+ * is not an instance of Node's global Blob: recognise any Blob-like object. Plain JSON
+ * variables can never carry the methods checked here.
+ */
+function isFile(value: unknown): value is File {
+  if (value instanceof Blob) return true;
+  const candidate = value as Partial<File> | null;
+  return typeof candidate === "object" && candidate !== null && typeof candidate.arrayBuffer === "function" && typeof candidate.size === "number";
+}
+
 builder.scalarType("Upload", {
   description: "a file sent with the GraphQL multipart request spec",
   serialize: () => {
     throw new GraphQLError("Upload is an input-only scalar");
   },
   parseValue: (value) => {
-    if (value instanceof Blob) return value as File;
+    if (isFile(value)) return value;
     throw badInput("Upload must be a file sent as a multipart request (GraphQL multipart request spec)");
   },
 });

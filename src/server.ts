@@ -84,6 +84,13 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     },
     maskedErrors: {
       maskError(error, message, isDev) {
+        // yoga's own body and multipart file-size refusals: the contract's code for them is PAYLOAD_TOO_LARGE
+        if ((error as { extensions?: { code?: unknown } }).extensions?.code === "REQUEST_ENTITY_TOO_LARGE") {
+          const max = config.maxReferenceImageBytes;
+          return (error as Error).message.startsWith("File size limit exceeded")
+            ? new ReelayError(ErrorCode.PAYLOAD_TOO_LARGE, `inputReference is larger than the ${max}-byte limit`, { maxBytes: max })
+            : new ReelayError(ErrorCode.PAYLOAD_TOO_LARGE, (error as Error).message);
+        }
         const masked = maskError(error, message, isDev);
         if (masked !== error) logger.error({ err: (error as { originalError?: unknown }).originalError ?? error }, "unexpected error");
         return masked;

@@ -56,7 +56,13 @@ export async function serveMedia(req: IncomingMessage, res: ServerResponse, url:
     res.writeHead(405, { allow: "GET, HEAD" }).end();
     return;
   }
-  const objectKey = decodeURIComponent(url.pathname.slice(MEDIA_PATH_PREFIX.length));
+  let objectKey: string;
+  try {
+    objectKey = decodeURIComponent(url.pathname.slice(MEDIA_PATH_PREFIX.length));
+  } catch {
+    res.writeHead(400, { "content-type": "text/plain" }).end("Bad request"); // malformed percent-encoding
+    return;
+  }
   if (!signer.verify(objectKey, url.searchParams.get("expires"), url.searchParams.get("sig"))) {
     res.writeHead(403, { "content-type": "text/plain" }).end("Forbidden");
     return;

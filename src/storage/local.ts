@@ -7,16 +7,18 @@ import { pipeline } from "node:stream/promises";
 import type { MediaStorage, StoredObject } from "./types.js";
 
 const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+const isSafeKey = (key: string) => SAFE_KEY.test(key) && !key.split("/").includes("..");
 
 /** Media on local disk under one directory; a JSON sidecar keeps content type and ETag. */
 export function createLocalStorage(root: string): MediaStorage {
   const fileOf = (key: string) => {
-    if (!SAFE_KEY.test(key) || key.split("/").includes("..")) throw new Error(`unsafe storage key: ${key}`);
+    if (!isSafeKey(key)) throw new Error(`unsafe storage key: ${key}`);
     return path.join(root, key);
   };
   const metaOf = (key: string) => `${fileOf(key)}.meta.json`;
 
   async function head(key: string): Promise<StoredObject | null> {
+    if (!isSafeKey(key)) return null; // no object can live there: not found, never a path outside root
     try {
       const [info, meta] = await Promise.all([stat(fileOf(key)), readFile(metaOf(key), "utf8")]);
       const { contentType, etag } = JSON.parse(meta) as { contentType: string; etag: string };

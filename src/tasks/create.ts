@@ -44,6 +44,10 @@ export const channelConfig = (c: Pick<Channel, "id" | "name" | "provider" | "bas
  */
 export async function createVideo(services: Services, user: CurrentUser, input: CreateVideoInput): Promise<string> {
   const { db, config } = services;
+  // PostgreSQL text cannot hold NUL: a name with one is malformed input, not an internal error
+  for (const field of ["model", "channel"] as const) {
+    if (input[field]?.includes("\u0000")) throw badInput(`${field} must not contain NUL characters`, { field });
+  }
   const replay = await findIdempotent(services, user, input.idempotencyKey);
   if (replay) return replay;
 
@@ -117,6 +121,7 @@ export async function remixVideo(services: Services, user: CurrentUser, input: {
 async function findIdempotent(services: Services, user: CurrentUser, key: string | null | undefined): Promise<string | null> {
   if (key === null || key === undefined) return null;
   if (key === "" || key.length > IDEMPOTENCY_KEY_LIMIT) throw badInput(`idempotencyKey must be 1 to ${IDEMPOTENCY_KEY_LIMIT} characters`);
+  if (key.includes("\u0000")) throw badInput("idempotencyKey must not contain NUL characters", { field: "idempotencyKey" });
   const existing = await services.db.task.findUnique({ where: { userId_idempotencyKey: { userId: user.id, idempotencyKey: key } }, select: { id: true } });
   return existing?.id ?? null;
 }

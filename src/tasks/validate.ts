@@ -26,6 +26,8 @@ export function validateVideoParams(
 ): VideoParams {
   const prompt = input.prompt.trim();
   if (prompt === "") throw badInput("prompt must not be empty", { field: "prompt" });
+  // PostgreSQL text cannot hold NUL: refuse it here rather than fail at the insert
+  if (prompt.includes("\u0000")) throw badInput("prompt must not contain NUL characters", { field: "prompt" });
   const promptLimit = spec?.maxPromptLength ?? DEFAULT_PROMPT_LIMIT;
   if (prompt.length > promptLimit) {
     throw badInput(`prompt is ${prompt.length} characters; ${model} accepts at most ${promptLimit}`, { field: "prompt" });

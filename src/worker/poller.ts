@@ -20,7 +20,7 @@ const MAX_IDLE_MS = 1_000;
 export interface Poller {
   readonly workerId: string;
   start(): void;
-  /** stops claiming, waits for in-flight work (or, forced, hands leases back at once) */
+  /** stops claiming, lets in-flight work finish (or, forced, cuts its provider calls short) and hands leases back */
   close(force?: boolean): Promise<void>;
   /** one claim-and-process round; for tests and benchmarks */
   tick(): Promise<number>;
@@ -37,7 +37,10 @@ export function createPoller(services: Services, options: { workerId?: string } 
   const { db, config, logger } = services;
   const workerId = options.workerId ?? `worker-${randomUUID()}`;
   const inFlight = new Map<string, Promise<void>>();
+  /** stops the loop from claiming more work */
   const stop = new AbortController();
+  /** cuts in-flight provider calls short: only a forced close does that, a graceful one lets them finish */
+  const halt = new AbortController();
   let loop: Promise<void> | null = null;
 
   async function claim(limit: number): Promise<string[]> {
@@ -105,7 +108,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
 
     let snapshot: UpstreamSnapshot;
     try {
-      snapshot = await adaptor.poll({ channel, task: upstream, signal: stop.signal });
+      snapshot = await adaptor.poll({ channel, task: upstream, signal: halt.signal });
     } catch (err) {
       if (err instanceof UpstreamError && err.kind === "not_found") {
         await endTask(services, task.id, "FAILED", { code: "UPSTREAM_ERROR", message: "The provider no longer knows this task" });
@@ -146,7 +149,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
         task: { id: task.id, upstreamId: task.upstreamId!, state: task.upstreamState, model: task.model, mediaType: task.mediaType },
         snapshot,
         storage: services.storage,
-        signal: stop.signal,
+        signal: halt.signal,
       });
     } catch (err) {
       // The provider keeps the media for a while: try again on the next poll.
@@ -189,6 +192,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
     tick,
     async close(force = false) {
       stop.abort();
+      if (force) halt.abort();
       await loop;
       if (!force) await Promise.allSettled(inFlight.values());
       // Whatever is still claimed goes back to the pool now instead of when the lease lapses.

@@ -206,6 +206,28 @@ describe("each task is settled exactly once", () => {
     expect(await snapshot(subject, token, task.id)).toEqual(before);
   });
 
+  it("ignores a late completion or a second ending once a task has failed or been cancelled", async () => {
+    const subject = "ended@money";
+    const token = await tokenFor(subject);
+    await grantCredit(t, subject, "2");
+    const failed = await create(token, "an ending storm [fail]", 4);
+    await waitForTask(t, token, failed.id, (x) => x.status === "FAILED");
+    const cancelled = await create(token, "an ending calm [hold]", 4);
+    expect((await t.gql(CANCEL_TASK, { id: cancelled.id }, { token })).data!.cancelTask.status).toBe("CANCELLED");
+
+    const services = t.app.services;
+    for (const task of [failed, cancelled]) {
+      const before = await snapshot(subject, token, task.id);
+      expect(before.me).toMatchObject({ balance: "2", held: "0" });
+      expect(await completeTask(services, dbId(task.id), { charge: 400_000_000n })).toBeNull();
+      expect(await endTask(services, dbId(task.id), "FAILED", { code: "UPSTREAM_ERROR", message: "late failure" })).toBeNull();
+      expect(await endTask(services, dbId(task.id), "CANCELLED", null)).toBeNull();
+      const again = await t.gql(CANCEL_TASK, { id: task.id }, { token });
+      expect(again.data!.cancelTask).toEqual(before.task);
+      expect(await snapshot(subject, token, task.id)).toEqual(before);
+    }
+  });
+
   it("lets exactly one of a racing completion and cancellation end a running task", async () => {
     const subject = "duel@money";
     const token = await tokenFor(subject);

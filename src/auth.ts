@@ -9,6 +9,8 @@ export interface TokenClaims {
 const ALGORITHMS = ["HS256"];
 /** tolerated clock difference between token issuer and this server */
 const CLOCK_TOLERANCE_S = 5;
+/** subjects are stored and indexed; an identity provider's ids are far shorter */
+const MAX_SUBJECT_LENGTH = 255;
 
 /** Verifies `Bearer <JWT>` (HS256, `exp` honoured). Null when no header; throws UNAUTHENTICATED when invalid. */
 export async function verifyAuthorization(header: string | null | undefined, secret: Uint8Array): Promise<TokenClaims | null> {
@@ -19,6 +21,9 @@ export async function verifyAuthorization(header: string | null | undefined, sec
     const { payload } = await jwtVerify(match[1], secret, { algorithms: ALGORITHMS, clockTolerance: CLOCK_TOLERANCE_S });
     if (typeof payload.sub !== "string" || payload.sub === "") {
       throw new ReelayError(ErrorCode.UNAUTHENTICATED, "Token has no subject");
+    }
+    if (payload.sub.includes("\u0000") || payload.sub.length > MAX_SUBJECT_LENGTH) {
+      throw new ReelayError(ErrorCode.UNAUTHENTICATED, "Token subject is not acceptable");
     }
     return { subject: payload.sub, role: payload.role === "admin" ? "ADMIN" : "USER" };
   } catch (err) {

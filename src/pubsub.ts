@@ -70,7 +70,10 @@ class ListenerTable {
   }
 }
 
-function createSubscription(register: (listener: Listener) => Promise<() => void>): Promise<Subscription> {
+/** Live subscriptions of one bus, so closing the bus ends them (and the streams they feed). */
+type OpenSubscriptions = Set<Subscription>;
+
+function createSubscription(open: OpenSubscriptions, register: (listener: Listener) => Promise<() => void>): Promise<Subscription> {
   const pending = new Map<string, TaskEvent>();
   let wake: (() => void) | null = null;
   let closed = false;
@@ -83,6 +86,7 @@ function createSubscription(register: (listener: Listener) => Promise<() => void
   const close = () => {
     if (closed) return;
     closed = true;
+    open.delete(subscription);
     unregister();
     wake?.();
   };
@@ -100,23 +104,29 @@ function createSubscription(register: (listener: Listener) => Promise<() => void
       return { done: true, value: undefined };
     },
   };
+  const subscription: Subscription = { [Symbol.asyncIterator]: () => iterator, close };
   return register(listener).then((off) => {
     unregister = off;
-    return { [Symbol.asyncIterator]: () => iterator, close };
+    if (closed) off();
+    else open.add(subscription);
+    return subscription;
   });
 }
 
 /** Single-process bus: the embedded default when REDIS_URL is unset. */
 export function createLocalPubSub(): PubSub {
   const table = new ListenerTable();
+  const open: OpenSubscriptions = new Set();
   return {
     async publish(event) {
       table.dispatch(taskTopic(event.taskId), event);
       table.dispatch(userTopic(event.userId), event);
     },
-    subscribe: (topic) => createSubscription((listener) => table.add(topic, listener)),
+    subscribe: (topic) => createSubscription(open, (listener) => table.add(topic, listener)),
     healthy: () => true,
-    close: async () => {},
+    close: async () => {
+      for (const subscription of [...open]) subscription.close();
+    },
   };
 }
 
@@ -139,6 +149,7 @@ export function createRedisPubSub(options: { url: string; prefix: string; onResu
   });
 
   const channelOf = (topic: string) => options.prefix + topic;
+  const open: OpenSubscriptions = new Set();
   const table = new ListenerTable(
     async (topic) => void (await subscriber.subscribe(channelOf(topic))),
     async (topic) => void (await subscriber.unsubscribe(channelOf(topic))),
@@ -161,9 +172,10 @@ export function createRedisPubSub(options: { url: string; prefix: string; onResu
         .publish(channelOf(userTopic(event.userId)), payload)
         .exec();
     },
-    subscribe: (topic) => createSubscription((listener) => table.add(topic, listener)),
+    subscribe: (topic) => createSubscription(open, (listener) => table.add(topic, listener)),
     healthy: () => publisher.status === "ready" && subscriber.status === "ready",
     async close() {
+      for (const subscription of [...open]) subscription.close();
       subscriber.disconnect();
       publisher.disconnect();
     },

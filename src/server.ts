@@ -10,7 +10,7 @@ import { secretKey } from "./auth.js";
 import { loadConfig, type Config } from "./config.js";
 import { resolveUser, type Context, type CurrentUser, type Services } from "./context.js";
 import { openDatabase } from "./db/index.js";
-import { ErrorCode, ReelayError } from "./errors.js";
+import { ErrorCode, ReelayError, badInput, isNulCharacterError } from "./errors.js";
 import { MEDIA_PATH_PREFIX, createMediaSigner, serveMedia } from "./http/media.js";
 import { createLocalPubSub, createRedisPubSub } from "./pubsub.js";
 import { schema } from "./schema/index.js";
@@ -91,6 +91,7 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
             ? new ReelayError(ErrorCode.PAYLOAD_TOO_LARGE, `inputReference is larger than the ${max}-byte limit`, { maxBytes: max })
             : new ReelayError(ErrorCode.PAYLOAD_TOO_LARGE, (error as Error).message);
         }
+        if (isNulCharacterError(error)) return badInput("Text arguments must not contain NUL characters");
         const masked = maskError(error, message, isDev);
         if (masked !== error) logger.error({ err: (error as { originalError?: unknown }).originalError ?? error }, "unexpected error");
         return masked;
@@ -204,16 +205,20 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     },
     stop() {
       stopping ??= (async () => {
+        // Stop taking connections; idle keep-alive ones close now, busy ones may finish.
+        const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
         const steps: [string, () => Promise<unknown>][] = [
-          ["stop accepting connections", () => new Promise<void>((resolve) => { server.close(() => resolve()); setTimeout(resolve, SHUTDOWN_GRACE_MS).unref(); })],
+          // Subscribers are told the server is going away (1001) and can reconnect elsewhere.
           ["close websockets", async () => wsServer.dispose()],
-          ["stop the worker", () => poller?.close() ?? Promise.resolve()],
-          ["dispose yoga", async () => yoga.dispose()],
+          // In-flight polls and downloads may finish within the grace period; then they are cut short and their leases handed back.
+          ["stop the worker", async () => poller && (await withinGrace(poller.close(), () => poller.close(true)))],
+          // Ends every live subscription, so SSE streams finish and their requests complete.
           ["close pub/sub", () => pubsub.close()],
+          ["finish open requests", () => withinGrace(closeWhenIdle(server, httpClosed), async () => server.closeAllConnections())],
+          ["dispose yoga", async () => yoga.dispose()],
           ["close the database", () => database.close()],
         ];
-        // server.close waits for open connections; idle keep-alive ones are closed now.
-        server.closeIdleConnections();
         for (const [what, step] of steps) {
           try {
             await step();
@@ -226,6 +231,28 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
       return stopping;
     },
   };
+}
+
+/** Keep-alive connections whose last request ends during shutdown are closed as soon as they fall idle. */
+async function closeWhenIdle(server: Server, closed: Promise<void>) {
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
+  try {
+    server.closeIdleConnections();
+    await closed;
+  } finally {
+    clearInterval(sweep);
+  }
+}
+
+/** Waits for `work` up to the shutdown grace period, then runs `cutShort` and waits for that. */
+async function withinGrace(work: Promise<unknown>, cutShort: () => Promise<unknown>) {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<"expired">((resolve) => { timer = setTimeout(() => resolve("expired"), SHUTDOWN_GRACE_MS); });
+  try {
+    if ((await Promise.race([work, expired])) === "expired") await cutShort();
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function json(res: ServerResponse, status: number, body: unknown) {

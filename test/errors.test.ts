@@ -48,6 +48,26 @@ describe("errors", () => {
     expect(res.data ?? null).toBeNull();
   });
 
+  it("answers BAD_USER_INPUT, not an internal error, for NUL characters in any text argument", async () => {
+    const nul = "bad\u0000name";
+    const channel = await t.gql(
+      `mutation($input: ChannelInput!) { upsertChannel(input: $input) { id } }`,
+      { input: { name: nul, provider: "openai", baseUrl: "https://gateway.example", apiKey: "k", models: ["sora-2"] } },
+      { token: t.adminToken },
+    );
+    expect(codeOf(channel)).toBe("BAD_USER_INPUT");
+    const credit = await t.gql(`mutation($s: String!) { grantCredit(subject: $s, amount: "1") { id } }`, { s: nul }, { token: t.adminToken });
+    expect(codeOf(credit)).toBe("BAD_USER_INPUT");
+    expect(await t.app.services.db.user.count({ where: { subject: { startsWith: "bad" } } })).toBe(0);
+    expect(await t.app.services.db.channel.count()).toBe(0);
+  });
+
+  it("refuses a token whose subject carries a NUL character as UNAUTHENTICATED", async () => {
+    const res = await t.gql("{ me { id } }", {}, { token: await tokenFor("nul\u0000subject") });
+    expect(res.status).toBe(401);
+    expect(codeOf(res)).toBe("UNAUTHENTICATED");
+  });
+
   it("names the problem in a syntax error without executing anything", async () => {
     const res = await t.gql("{ me { id ", {}, { token: await tokenFor("syntax@errors") });
     expect(res.errors?.[0].message).toMatch(/Syntax Error/);

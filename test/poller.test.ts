@@ -449,7 +449,8 @@ describe("deadline", () => {
   beforeAll(async () => {
     db2 = await createTestDatabase();
     mock2 = await startMockOpenAIVideos({ script: { queuedPolls: 10_000 } });
-    t2 = await startTestApp({ databaseUrl: db2.url, config: { taskTimeoutMs: 1_500 } });
+    // A backoff ceiling far beyond the deadline: the deadline must still be kept.
+    t2 = await startTestApp({ databaseUrl: db2.url, config: { taskTimeoutMs: 1_500, maxPollBackoffMs: 60_000 } });
     await upsertChannel(t2, { name: "slow", baseUrl: mock2.baseUrl, apiKey: mock2.apiKey, models: ["sora-2"] });
   });
   afterAll(async () => {
@@ -473,6 +474,18 @@ describe("deadline", () => {
     expect((await ledgerOf(t2, subject)).filter((e) => e.taskId === rowId).map((e) => e.kind)).toEqual(["HOLD", "RELEASE"]);
     await until("the upstream DELETE", () => mock2.requests.some((r) => r.method === "DELETE" && r.path === `/v1/videos/${upstreamId}`), 3_000);
     expect(mock2.jobs.get(upstreamId)!.deleted).toBe(true);
+  });
+  it("keeps the deadline while backing off from a failing provider, even when the provider asks to wait longer", async () => {
+    const subject = "timeout-backoff@poller";
+    const token = await tokenFor(subject);
+    await grantCredit(t2, subject, "5");
+    const { task, upstreamId } = await create(t2, token, { prompt: "a glacier behind a failing gateway" });
+    // The gateway asks for 30 s between attempts; the task has 1.5 s left.
+    mock2.failNext(1_000, { method: "GET", path: `/v1/videos/${upstreamId}` }, mockFailures.rateLimit(30));
+
+    const failed = await waitForTask(t2, token, task.id, (x) => x.status === "FAILED", 10_000);
+    expect(failed).toMatchObject({ cost: "0", error: { code: "TIMEOUT" } });
+    expect((await t2.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "5", held: "0" });
   });
 });
 

@@ -60,11 +60,12 @@ export function createPoller(services: Services, options: { workerId?: string } 
     return rows.map((r) => r.id);
   }
 
-  /** Ends this worker's claim and schedules the next poll. */
-  async function reschedule(taskId: string, delayMs: number, pollErrors: number) {
+  /** Ends this worker's claim and schedules the next poll, never later than the task's deadline. */
+  async function reschedule(taskId: string, delayMs: number, pollErrors: number, deadlineAt?: Date) {
+    const next = Math.min(Date.now() + delayMs, deadlineAt?.getTime() ?? Infinity);
     await db.task.updateMany({
       where: { id: taskId, leaseOwner: workerId },
-      data: { leaseOwner: null, leaseUntil: null, nextPollAt: new Date(Date.now() + delayMs), pollErrors },
+      data: { leaseOwner: null, leaseUntil: null, nextPollAt: new Date(next), pollErrors },
     });
   }
 
@@ -117,7 +118,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
       const errors = task.pollErrors + 1;
       const wait = Math.max(backoff(errors), err instanceof UpstreamError ? (err.options.retryAfterMs ?? 0) : 0);
       logger.warn({ taskId: task.id, channel: channel.name, err: String(err), retryInMs: wait }, "poll failed; backing off");
-      await reschedule(task.id, wait, errors);
+      await reschedule(task.id, wait, errors, task.deadlineAt);
       return;
     }
 
@@ -125,7 +126,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
       case "QUEUED":
       case "PROCESSING":
         await recordProgress(services, task, { status: snapshot.status, progress: snapshot.progress });
-        await reschedule(task.id, config.pollIntervalMs, 0);
+        await reschedule(task.id, config.pollIntervalMs, 0, task.deadlineAt);
         return;
       case "FAILED":
         await endTask(services, task.id, "FAILED", snapshot.error ?? { code: "UPSTREAM_ERROR", message: "The provider reported a failure" });
@@ -155,13 +156,14 @@ export function createPoller(services: Services, options: { workerId?: string } 
       // The provider keeps the media for a while: try again on the next poll.
       const errors = task.pollErrors + 1;
       logger.warn({ taskId: task.id, err: String(err) }, "downloading the finished media failed; will retry");
-      await reschedule(task.id, backoff(errors), errors);
+      await reschedule(task.id, backoff(errors), errors, task.deadlineAt);
       return;
     }
     await completeTask(services, task.id, { charge: chargeFor(task, snapshot), media, seconds: reportedSeconds(task, snapshot) });
   }
 
   async function tick(): Promise<number> {
+    if (stop.signal.aborted) return 0;
     const ids = await claim(config.workerConcurrency - inFlight.size);
     for (const id of ids) {
       const work = process(id).finally(() => inFlight.delete(id));

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "./helpers/app.js";
+import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
+import { Collector, wsClient } from "./helpers/subscriptions.js";
+import { tokenFor } from "./helpers/tokens.js";
+
+let database: TestDatabase;
+let t: TestApp;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  t = await startTestApp({ databaseUrl: database.url });
+});
+
+afterAll(async () => {
+  await t?.stop();
+  await database?.drop();
+});
+
+const ALL_TASKS = /* GraphQL */ `subscription { taskProgress { id status } }`;
+
+describe("stopping an instance", () => {
+  it("closes WebSockets as going away, ends SSE streams, and does not wait out the grace period for them", async () => {
+    const token = await tokenFor("watcher@shutdown");
+    let closeCode: number | null = null;
+    const upgraded = new Promise((resolve) => t.app.server.once("upgrade", resolve));
+    const client = wsClient(t.wsUrl, token, (code) => (closeCode = code));
+    const ws = new Collector(client, ALL_TASKS);
+    await upgraded;
+
+    const sseResponse = await fetch(t.url, {
+      method: "POST",
+      headers: { accept: "text/event-stream", "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: ALL_TASKS }),
+    });
+    expect(sseResponse.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const sseEnded = (async () => {
+      const reader = sseResponse.body!.getReader();
+      for (;;) if ((await reader.read()).done) return "ended";
+    })().catch(() => "cut");
+
+    const started = Date.now();
+    await t.app.stop();
+    const took = Date.now() - started;
+
+    await ws.done;
+    expect(closeCode).toBe(1001);
+    expect(await sseEnded).toBe("ended");
+    // With subscribers open, shutdown must not sit out the whole 10 s grace period for open requests.
+    expect(took).toBeLessThan(5_000);
+    await client.dispose();
+  });
+});

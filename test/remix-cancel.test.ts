@@ -7,32 +7,11 @@ import { codeOf, startTestApp, type TestApp } from "./helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
 import { CREATE_VIDEO, ME, TASK_FIELDS, grantCredit, ledgerOf, upsertChannel, waitForTask } from "./helpers/fixtures.js";
 import { tokenFor } from "./helpers/tokens.js";
+import { sleep, timestamps, until } from "./helpers/wait.js";
 
 const REMIX = /* GraphQL */ `mutation($input: RemixVideoInput!) { remixVideo(input: $input) { ${TASK_FIELDS} } }`;
 const CANCEL = /* GraphQL */ `mutation($id: ID!) { cancelTask(id: $id) { ${TASK_FIELDS} } }`;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-/** Arrival time of every request the mock records (the mock itself keeps none). */
-function timestamps(mock: MockOpenAIVideos): (r: RecordedRequest) => number {
-  const at = new WeakMap<RecordedRequest, number>();
-  const push = mock.requests.push.bind(mock.requests);
-  mock.requests.push = (...items: RecordedRequest[]) => {
-    for (const item of items) at.set(item, Date.now());
-    return push(...items);
-  };
-  return (r) => at.get(r)!;
-}
 
 let database: TestDatabase;
 let t: TestApp;

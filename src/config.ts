@@ -29,6 +29,26 @@ export interface Config {
   /** tasks one worker polls at the same time */
   workerConcurrency: number;
   logLevel: string;
+  /** S3-compatible storage for mirrored media; null = local disk under mediaDir */
+  s3: S3Config | null;
+  /** stored media is deleted this long after completion; null = kept */
+  mediaRetentionMs: number | null;
+  /** how often the worker looks for media to mirror again or to expire */
+  mediaSweepIntervalMs: number;
+  /** first delay before mirroring again after a storage failure; doubles each time */
+  mirrorRetryBaseMs: number;
+  /** longest delay between mirror attempts */
+  mirrorRetryMaxMs: number;
+}
+
+export interface S3Config {
+  bucket: string;
+  endpoint: string | null;
+  region: string;
+  accessKeyId: string | null;
+  secretAccessKey: string | null;
+  forcePathStyle: boolean;
+  publicBaseUrl: string | null;
 }
 
 export const DEV_JWT_SECRET = "reelay-development-secret-change-me";
@@ -39,6 +59,28 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return value;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === "") return fallback;
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  if (["0", "false", "no", "off"].includes(raw)) return false;
+  throw new Error(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function s3Config(env: NodeJS.ProcessEnv): S3Config | null {
+  if (!env.S3_BUCKET) return null;
+  return {
+    bucket: env.S3_BUCKET,
+    endpoint: env.S3_ENDPOINT || null,
+    region: env.S3_REGION || "auto",
+    accessKeyId: env.S3_ACCESS_KEY_ID || null,
+    secretAccessKey: env.S3_SECRET_ACCESS_KEY || null,
+    // A custom endpoint (R2, MinIO) is addressed by path unless told otherwise.
+    forcePathStyle: bool(env, "S3_FORCE_PATH_STYLE", Boolean(env.S3_ENDPOINT)),
+    publicBaseUrl: env.S3_PUBLIC_BASE_URL ? env.S3_PUBLIC_BASE_URL.replace(/\/+$/, "") : null,
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -67,6 +109,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxPollBackoffMs: int(env, "MAX_POLL_BACKOFF_MS", 5 * 60_000),
     workerConcurrency: Math.max(1, int(env, "WORKER_CONCURRENCY", 16)),
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === "test" ? "silent" : "info"),
+    s3: s3Config(env),
+    mediaRetentionMs: env.MEDIA_RETENTION_DAYS ? positiveDays(env.MEDIA_RETENTION_DAYS) : null,
+    mediaSweepIntervalMs: int(env, "MEDIA_SWEEP_INTERVAL_MS", 30_000),
+    mirrorRetryBaseMs: int(env, "MIRROR_RETRY_BASE_MS", 30_000),
+    mirrorRetryMaxMs: int(env, "MIRROR_RETRY_MAX_MS", 30 * 60_000),
   };
 }
 
+
+function positiveDays(raw: string): number {
+  const days = Number(raw);
+  if (!Number.isFinite(days) || days <= 0) throw new Error(`MEDIA_RETENTION_DAYS must be a positive number of days, got "${raw}"`);
+  return Math.round(days * 24 * 3600_000);
+}

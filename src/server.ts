@@ -15,6 +15,8 @@ import { MEDIA_PATH_PREFIX, createMediaSigner, serveMedia } from "./http/media.j
 import { createLocalPubSub, createRedisPubSub } from "./pubsub.js";
 import { schema } from "./schema/index.js";
 import { createLocalStorage } from "./storage/local.js";
+import { createS3Storage } from "./storage/s3.js";
+import { createMediaProxy } from "./http/media-proxy.js";
 import { createPoller, type Poller } from "./worker/poller.js";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -60,13 +62,14 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     config,
     db: database.db,
     pubsub,
-    storage: createLocalStorage(config.mediaDir),
+    storage: config.s3 ? createS3Storage(config.s3) : createLocalStorage(config.mediaDir),
     signer: createMediaSigner(config.jwtSecret, () => config.publicBaseUrl, config.mediaUrlTtlSeconds),
     logger,
     jwtKey: secretKey(config.jwtSecret),
     referenceFetch: options.referenceFetch,
   };
 
+  const mediaProxy = createMediaProxy(services);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -128,7 +131,7 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     }
     // A worker only polls; it answers the probes above and nothing else.
     if (config.role === "worker") return json(res, 404, { error: "this instance runs with ROLE=worker and serves no API" });
-    if (url.pathname.startsWith(MEDIA_PATH_PREFIX)) return serveMedia(req, res, url, services.storage, services.signer);
+    if (url.pathname.startsWith(MEDIA_PATH_PREFIX)) return serveMedia(req, res, url, services.storage, services.signer, mediaProxy);
     return yoga(req, res);
   }
 

@@ -63,9 +63,28 @@ export type CreateVideoInput = {
   size?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** where a COMPLETED task's media is served from */
+export type MediaStatus =
+  /** deleted from storage after the retention period */
+  | 'EXPIRED'
+  /** the provider's copy expired before it could be mirrored */
+  | 'LOST'
+  /** not mirrored yet: served from the provider through this server while the mirror is retried */
+  | 'PROXIED'
+  /** in this service's storage */
+  | 'STORED';
+
 export type MediaType =
   | 'IMAGE'
   | 'VIDEO';
+
+export type MirrorState = {
+  __typename?: 'MirrorState';
+  attempts: Scalars['Int']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  nextAttemptAt?: Maybe<Scalars['DateTime']['output']>;
+  providerCopyExpiresAt?: Maybe<Scalars['DateTime']['output']>;
+};
 
 export type ModelPrice = {
   __typename?: 'ModelPrice';
@@ -94,6 +113,8 @@ export type Mutation = {
   /** ADMIN only: adds amount (may be negative, never below zero balance) to the balance of the user with that JWT subject; creates the user if unknown */
   grantCredit: User;
   remixVideo: VideoTask;
+  /** ADMIN only: copies a completed task's media into storage again at the next worker round (PROXIED or LOST); a task already STORED is returned unchanged */
+  retryMirror: VideoTask;
   /** ADMIN only */
   setModelPrice: ModelPrice;
   /** ADMIN only */
@@ -120,6 +141,11 @@ export type MutationGrantCreditArgs = {
 
 export type MutationRemixVideoArgs = {
   input: RemixVideoInput;
+};
+
+
+export type MutationRetryMirrorArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -160,6 +186,8 @@ export type Query = {
   channels: Array<Channel>;
   /** the caller; requires authentication */
   me: User;
+  /** ADMIN only: completed tasks of any user whose media is not in storage (PROXIED, still retried; LOST, given up), oldest first */
+  mediaBacklog: Array<VideoTask>;
   node?: Maybe<Node>;
   nodes: Array<Maybe<Node>>;
   prices: Array<ModelPrice>;
@@ -169,6 +197,11 @@ export type Query = {
   tasks: VideoTaskConnection;
   /** null when the task does not exist or belongs to someone else */
   videoTask?: Maybe<VideoTask>;
+};
+
+
+export type QueryMediaBacklogArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -273,7 +306,13 @@ export type VideoTask = Node & {
   createdAt: Scalars['DateTime']['output'];
   error?: Maybe<TaskError>;
   id: Scalars['ID']['output'];
+  /** when the stored media will be deleted (MEDIA_RETENTION_DAYS); null when it is kept */
+  mediaExpiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** null until COMPLETED */
+  mediaStatus?: Maybe<MediaStatus>;
   mediaType: MediaType;
+  /** ADMIN only: the state of the copy into storage, when it has not simply succeeded */
+  mirror?: Maybe<MirrorState>;
   /** the model the client asked for, e.g. sora-2, sora-2-pro */
   model: Scalars['String']['output'];
   /** 0..100, never decreases */

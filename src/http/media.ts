@@ -1,10 +1,24 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
+import type { Download } from "../providers/types.js";
 import type { MediaStorage } from "../storage/types.js";
 
 export const MEDIA_PATH_PREFIX = "/media/";
 const CACHE_CONTROL = "private, max-age=3600";
+/** signed keys under this prefix name a task's media at the provider, not an object in storage */
+const PROXY_PREFIX = "proxy/";
+export const proxyKey = (taskId: string, variant: "video" | "thumbnail") => `${PROXY_PREFIX}${taskId}/${variant}`;
+
+/**
+ * Serves a completed task's media from the provider while it is not in storage yet.
+ * Answers the storage key instead once the media has been mirrored; null when there is nothing to serve.
+ */
+export type MediaProxy = (
+  taskId: string,
+  variant: "video" | "thumbnail",
+  range: { start: number; end: number } | undefined,
+) => Promise<{ storedKey: string } | { download: Download } | null>;
 
 /**
  * Signed, expiring media URLs: a browser can put them in <video src> without an
@@ -51,7 +65,7 @@ export function parseRange(header: string | undefined, size: number): { start: n
 }
 
 /** GET/HEAD /media/<key>?expires=&sig=: streams from storage with Range, ETag and caching headers. */
-export async function serveMedia(req: IncomingMessage, res: ServerResponse, url: URL, storage: MediaStorage, signer: MediaSigner) {
+export async function serveMedia(req: IncomingMessage, res: ServerResponse, url: URL, storage: MediaStorage, signer: MediaSigner, proxy?: MediaProxy) {
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.writeHead(405, { allow: "GET, HEAD" }).end();
     return;
@@ -66,6 +80,11 @@ export async function serveMedia(req: IncomingMessage, res: ServerResponse, url:
   if (!signer.verify(objectKey, url.searchParams.get("expires"), url.searchParams.get("sig"))) {
     res.writeHead(403, { "content-type": "text/plain" }).end("Forbidden");
     return;
+  }
+  if (objectKey.startsWith(PROXY_PREFIX)) {
+    const stored = await serveFromProvider(req, res, objectKey, proxy);
+    if (!stored) return;
+    objectKey = stored;
   }
   const object = await storage.head(objectKey);
   if (!object) {
@@ -105,4 +124,41 @@ export async function serveMedia(req: IncomingMessage, res: ServerResponse, url:
   }
   res.writeHead(status, headers);
   await pipeline(found.body, res).catch(() => res.destroy()); // the client went away mid-stream
+}
+
+/** Streams the provider's copy; returns the storage key instead when the media has been mirrored since. */
+async function serveFromProvider(req: IncomingMessage, res: ServerResponse, key: string, proxy: MediaProxy | undefined): Promise<string | null> {
+  const [taskId, variant] = key.slice(PROXY_PREFIX.length).split("/");
+  const answer = proxy && (variant === "video" || variant === "thumbnail") ? await proxy(taskId, variant, explicitRange(req.headers.range)) : null;
+  if (!answer) {
+    res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
+    return null;
+  }
+  if ("storedKey" in answer) return answer.storedKey;
+  const { download } = answer;
+  const headers: Record<string, string | number> = {
+    "content-type": download.contentType ?? "application/octet-stream",
+    "accept-ranges": "bytes",
+    // a stopgap until the mirror lands: not worth caching
+    "cache-control": "private, no-store",
+  };
+  if (download.contentLength !== null) headers["content-length"] = download.contentLength;
+  if (download.range) headers["content-range"] = `bytes ${download.range.start}-${download.range.end}/${download.range.total ?? "*"}`;
+  res.writeHead(download.range ? 206 : 200, headers);
+  if (req.method === "HEAD") {
+    download.body.destroy();
+    res.end();
+    return null;
+  }
+  await pipeline(download.body, res).catch(() => res.destroy());
+  return null;
+}
+
+/** A `bytes=a-b` or `bytes=a-` range with an explicit start; anything else is served whole. */
+function explicitRange(header: string | undefined): { start: number; end: number } | undefined {
+  const m = header && /^bytes=(\d+)-(\d*)$/.exec(header.trim());
+  if (!m) return undefined;
+  const start = Number(m[1]);
+  const end = m[2] === "" ? Number.MAX_SAFE_INTEGER : Number(m[2]);
+  return start <= end ? { start, end } : undefined;
 }

@@ -32,12 +32,19 @@ export async function readJson<T>(res: Response): Promise<T> {
 export function toDownload(res: Response): Download {
   if (!res.body) throw new UpstreamError("transient", "EMPTY_BODY", "the provider sent no content");
   const length = res.headers.get("content-length");
-  return {
+  const download: Download = {
     body: Readable.fromWeb(res.body as import("node:stream/web").ReadableStream),
     contentType: res.headers.get("content-type"),
     contentLength: length && /^\d+$/.test(length) ? Number(length) : null,
   };
+  const range = res.status === 206 && /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers.get("content-range") ?? "");
+  if (range) download.range = { start: Number(range[1]), end: Number(range[2]), total: range[3] === "*" ? null : Number(range[3]) };
+  return download;
 }
+
+/** The Range header for an inclusive byte range, or nothing. */
+export const rangeHeader = (range?: { start: number; end: number }): Record<string, string> =>
+  range ? { range: `bytes=${range.start}-${range.end >= Number.MAX_SAFE_INTEGER ? "" : range.end}` } : {};
 
 /** Joins a channel's base URL (origin, maybe with a path prefix) and an API path. */
 export const joinUrl = (base: string, path: string) => `${base.replace(/\/+$/, "")}${path}`;

@@ -1,5 +1,5 @@
 import { retryAfterMs, UpstreamError } from "./errors.js";
-import { joinUrl, readJson, toDownload, upstreamFetch } from "./http.js";
+import { joinUrl, rangeHeader, readJson, toDownload, upstreamFetch } from "./http.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitResult, UpstreamSnapshot, UpstreamStatus } from "./types.js";
 
 /** The OpenAI Videos wire format, as gateways (new-api, one-api forks, resellers) still serve it. */
@@ -9,6 +9,7 @@ interface VideoObject {
   progress?: number | string | null;
   seconds?: string | number | null;
   size?: string | null;
+  expires_at?: number | null;
   error?: { code?: string | null; message?: string | null } | null;
 }
 
@@ -78,6 +79,7 @@ function snapshotOf(video: VideoObject): UpstreamSnapshot {
   if (status === "COMPLETED") {
     snapshot.progress = 100;
     if (Number.isFinite(seconds) && seconds > 0) snapshot.usage = { seconds };
+    if (typeof video.expires_at === "number" && video.expires_at > 0) snapshot.mediaExpiresAt = new Date(video.expires_at * 1000);
   }
   if (status === "FAILED") {
     const code = video.error?.code || "UPSTREAM_FAILED";
@@ -102,6 +104,8 @@ const submitted = (video: VideoObject): SubmitResult => ({ upstreamId: video.id,
 
 export const openaiAdaptor: ProviderAdaptor = {
   name: "openai",
+  // OpenAI kept finished videos for about a day; gateways vary, and most report expires_at.
+  resultRetentionMs: 24 * 3600_000,
 
   async submit({ channel, request, signal }) {
     const url = joinUrl(channel.baseUrl, "/v1/videos");
@@ -158,10 +162,10 @@ export const openaiAdaptor: ProviderAdaptor = {
     return submitted(await videoFrom(res));
   },
 
-  async download({ channel, task, variant, signal }) {
+  async download({ channel, task, variant, range, signal }) {
     const url = joinUrl(channel.baseUrl, `/v1/videos/${encodeURIComponent(task.upstreamId)}/content?variant=${variant}`);
     // Downloads can be large: no overall timeout, the caller's signal bounds them.
-    const res = await upstreamFetch(url, { headers: headers(channel, { accept: "application/binary" }), signal, timeoutMs: 30 * 60_000 });
+    const res = await upstreamFetch(url, { headers: headers(channel, { accept: "application/binary", ...rangeHeader(range) }), signal, timeoutMs: 30 * 60_000 });
     if (res.ok) return toDownload(res);
     if (variant === "thumbnail" && (res.status === 404 || res.status === 400)) {
       await res.body?.cancel();

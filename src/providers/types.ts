@@ -45,6 +45,8 @@ export interface UpstreamSnapshot {
   usage?: Usage;
   /** provider data the download step needs (e.g. result URLs) */
   result?: unknown;
+  /** when the provider deletes the finished media, if it says */
+  mediaExpiresAt?: Date;
 }
 
 export interface SubmitResult {
@@ -57,11 +59,15 @@ export interface Download {
   body: Readable;
   contentType: string | null;
   contentLength: number | null;
+  /** set when the provider answered a byte range (206) */
+  range?: { start: number; end: number; total: number | null };
 }
 
 /** One provider protocol. Options objects, only the calls Reelay makes. */
 export interface ProviderAdaptor {
   readonly name: string;
+  /** how long the provider keeps finished media when a snapshot does not say */
+  readonly resultRetentionMs?: number;
   submit(options: { channel: ChannelConfig; request: SubmitRequest; signal?: AbortSignal }): Promise<SubmitResult>;
   poll(options: { channel: ChannelConfig; task: UpstreamTask; signal?: AbortSignal }): Promise<UpstreamSnapshot>;
   /** absent when the provider has no way to stop a job */
@@ -74,6 +80,8 @@ export interface ProviderAdaptor {
     task: UpstreamTask;
     snapshot: UpstreamSnapshot;
     variant: "video" | "thumbnail";
+    /** inclusive byte range, for serving the provider's copy before it is mirrored */
+    range?: { start: number; end: number };
     signal?: AbortSignal;
   }): Promise<Download | null>;
 }

@@ -1,5 +1,6 @@
 import { builder } from "../builder.js";
 import "./channels.js";
+import "./media.js";
 import "./prices.js";
 import "./tasks.js";
 import "./users.js";

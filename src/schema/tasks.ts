@@ -6,6 +6,7 @@ import type { TaskEvent } from "../pubsub.js";
 import { cancelTask } from "../tasks/cancel.js";
 import { createVideo, remixVideo } from "../tasks/create.js";
 import { isTerminal } from "../tasks/lifecycle.js";
+import { proxyKey } from "../http/media.js";
 import { watchTask, watchUserTasks } from "../tasks/watch.js";
 
 const TASK_TYPENAME = "VideoTask";
@@ -46,10 +47,32 @@ const TaskError = builder.objectRef<{ code: string; message: string }>("TaskErro
   }),
 });
 
-function mediaUrl(ctx: Context, key: string | null) {
-  if (!key) return null;
-  return ctx.services.storage.publicUrl(key) ?? ctx.services.signer.url(key);
+/** Stored media: the storage's public URL, else a signed URL on this server. Not mirrored yet: a signed URL that serves the provider's copy. */
+function mediaUrl(ctx: Context, task: { id: string; mediaStatus: string | null }, key: string | null, variant: "video" | "thumbnail") {
+  if (key) return ctx.services.storage.publicUrl(key) ?? ctx.services.signer.url(key);
+  return task.mediaStatus === "PROXIED" ? ctx.services.signer.url(proxyKey(task.id, variant)) : null;
 }
+
+export const MediaStatus = builder.enumType("MediaStatus", {
+  description: "where a COMPLETED task's media is served from",
+  values: {
+    STORED: { description: "in this service's storage" },
+    PROXIED: { description: "not mirrored yet: served from the provider through this server while the mirror is retried" },
+    LOST: { description: "the provider's copy expired before it could be mirrored" },
+    EXPIRED: { description: "deleted from storage after the retention period" },
+  } as const,
+});
+
+const MirrorState = builder
+  .objectRef<{ attempts: number; lastError: string | null; nextAttemptAt: Date | null; providerCopyExpiresAt: Date | null }>("MirrorState")
+  .implement({
+    fields: (t) => ({
+      attempts: t.exposeInt("attempts"),
+      lastError: t.exposeString("lastError", { nullable: true }),
+      nextAttemptAt: t.expose("nextAttemptAt", { type: "DateTime", nullable: true }),
+      providerCopyExpiresAt: t.expose("providerCopyExpiresAt", { type: "DateTime", nullable: true }),
+    }),
+  });
 
 builder.prismaNode("Task", {
   name: TASK_TYPENAME,
@@ -75,13 +98,30 @@ builder.prismaNode("Task", {
     videoUrl: t.string({
       nullable: true,
       description: "URL of the finished media in this service's storage (mirrored); null until COMPLETED",
-      select: { videoKey: true },
-      resolve: (task, _args, ctx) => mediaUrl(ctx, task.videoKey),
+      select: { videoKey: true, mediaStatus: true },
+      resolve: (task, _args, ctx) => mediaUrl(ctx, task, task.videoKey, "video"),
     }),
     thumbnailUrl: t.string({
       nullable: true,
-      select: { thumbnailKey: true },
-      resolve: (task, _args, ctx) => mediaUrl(ctx, task.thumbnailKey),
+      select: { thumbnailKey: true, mediaStatus: true },
+      resolve: (task, _args, ctx) => mediaUrl(ctx, task, task.thumbnailKey, "thumbnail"),
+    }),
+    mediaStatus: t.expose("mediaStatus", { type: MediaStatus, nullable: true, description: "null until COMPLETED" }),
+    mediaExpiresAt: t.expose("mediaExpiresAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "when the stored media will be deleted (MEDIA_RETENTION_DAYS); null when it is kept",
+    }),
+    mirror: t.field({
+      type: MirrorState,
+      nullable: true,
+      description: "ADMIN only: the state of the copy into storage, when it has not simply succeeded",
+      authScopes: { admin: true },
+      select: { mediaStatus: true, mirrorAttempts: true, mirrorError: true, nextMirrorAt: true, upstreamMediaExpiresAt: true },
+      resolve: (task) =>
+        task.mediaStatus === "PROXIED" || task.mediaStatus === "LOST"
+          ? { attempts: task.mirrorAttempts, lastError: task.mirrorError, nextAttemptAt: task.nextMirrorAt, providerCopyExpiresAt: task.upstreamMediaExpiresAt }
+          : null,
     }),
     remixedFrom: t.relation("remixedFrom", { nullable: true }),
     error: t.field({

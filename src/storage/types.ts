@@ -21,5 +21,5 @@ export interface MediaStorage {
 }
 
 /** Object keys carry no user data: only the task id and the variant. */
-export const mediaKey = (taskId: string, variant: "video" | "thumbnail", extension: string) =>
+export const mediaKey = (taskId: string, variant: "video" | "image" | "thumbnail", extension: string) =>
   `media/${taskId}/${variant}.${extension}`;

@@ -1,5 +1,5 @@
 import type { Services } from "../context.js";
-import type { Task } from "../generated/prisma/client.js";
+import type { Prisma, Task } from "../generated/prisma/client.js";
 import { release, settle } from "../billing/ledger.js";
 
 export const RUNNING = ["QUEUED", "PROCESSING"] as const;
@@ -47,6 +47,11 @@ export async function recordProgress(
   return changed;
 }
 
+/** Where a completed task's media is: stored, or still at the provider with a mirror to retry. */
+export type CompletedMedia = Partial<
+  Pick<Task, "videoKey" | "videoType" | "thumbnailKey" | "thumbnailType" | "mediaStatus" | "nextMirrorAt" | "mirrorError" | "upstreamMediaExpiresAt" | "mediaExpiresAt">
+> & { upstreamResult?: Prisma.InputJsonValue };
+
 /**
  * COMPLETED with settlement, in one transaction and only from a running state:
  * a duplicate or late completion changes nothing. Returns null when the task was
@@ -55,7 +60,7 @@ export async function recordProgress(
 export async function completeTask(
   services: Services,
   taskId: string,
-  outcome: { charge: bigint; media?: Partial<Pick<Task, "videoKey" | "videoType" | "thumbnailKey" | "thumbnailType">>; seconds?: number | null },
+  outcome: { charge: bigint; media?: CompletedMedia; seconds?: number | null },
 ) {
   const task = await services.db.$transaction(async (tx) => {
     const claimed = await tx.task.updateMany({

@@ -1,7 +1,7 @@
-import { extensionFor, sniffMediaType } from "../media/image-sniff.js";
-import type { ProviderAdaptor, UpstreamSnapshot, UpstreamTask, ChannelConfig } from "../providers/types.js";
-import { mediaKey, type MediaStorage } from "../storage/types.js";
 import { PassThrough, type Readable } from "node:stream";
+import { extensionFor, sniffMediaType } from "../media/image-sniff.js";
+import type { ChannelConfig, ProviderAdaptor, UpstreamSnapshot, UpstreamTask } from "../providers/types.js";
+import { mediaKey, type MediaStorage } from "../storage/types.js";
 
 export interface MirroredMedia {
   videoKey: string;
@@ -10,12 +10,24 @@ export interface MirroredMedia {
   thumbnailType: string | null;
 }
 
-const FALLBACK_TYPE = { video: "video/mp4", thumbnail: "image/webp" } as const;
+/**
+ * Writing to storage failed while the provider's copy was readable: the media still
+ * exists upstream, so the task can complete and be served through this server while
+ * the mirror is retried. Any other mirror error is the provider's.
+ */
+export class StorageWriteError extends Error {
+  constructor(cause: unknown) {
+    super(`storing the media failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "StorageWriteError";
+  }
+}
+
+const FALLBACK_TYPE = { video: "video/mp4", image: "image/png", thumbnail: "image/webp" } as const;
 const SNIFF_BYTES = 16;
 
 /**
  * Copies a finished task's media from the provider into storage as a stream: the
- * body is never held in memory. The thumbnail is optional; the video is not.
+ * body is never held in memory. The thumbnail is optional; the main media is not.
  */
 export async function mirrorMedia(options: {
   adaptor: ProviderAdaptor;
@@ -28,7 +40,7 @@ export async function mirrorMedia(options: {
   const { adaptor, channel, task, snapshot, storage, signal } = options;
   const main = await adaptor.download({ channel, task, snapshot, variant: "video", signal });
   if (!main) throw new Error("the provider has no media for a completed task");
-  const video = await store(storage, task.id, "video", main.body, main.contentType);
+  const video = await store(storage, task.id, task.mediaType === "IMAGE" ? "image" : "video", main.body, main.contentType);
   let thumbnail: { key: string; type: string } | null = null;
   if (task.mediaType === "VIDEO") {
     const thumb = await adaptor.download({ channel, task, snapshot, variant: "thumbnail", signal }).catch(() => null);
@@ -37,14 +49,20 @@ export async function mirrorMedia(options: {
   return { videoKey: video.key, videoType: video.type, thumbnailKey: thumbnail?.key ?? null, thumbnailType: thumbnail?.type ?? null };
 }
 
-async function store(storage: MediaStorage, taskId: string, variant: "video" | "thumbnail", body: Readable, declared: string | null) {
+async function store(storage: MediaStorage, taskId: string, variant: "video" | "image" | "thumbnail", body: Readable, declared: string | null) {
   // Providers often say application/octet-stream; the first bytes say what it really is.
-  const { head, stream } = await peek(body, SNIFF_BYTES);
+  const { head, stream, sourceFailed } = await peek(body, SNIFF_BYTES);
   const sniffed = sniffMediaType(head);
   const type = sniffed ?? usable(declared) ?? FALLBACK_TYPE[variant];
   const extension = sniffed ? extensionFor(sniffed) : type.split("/")[1].replace(/[^a-z0-9]/g, "") || "bin";
   const key = mediaKey(taskId, variant, extension);
-  await storage.put(key, stream, { contentType: type });
+  try {
+    await storage.put(key, stream, { contentType: type });
+  } catch (err) {
+    const upstream = sourceFailed();
+    if (upstream) throw upstream;
+    throw new StorageWriteError(err);
+  }
   return { key, type };
 }
 
@@ -53,10 +71,14 @@ const usable = (type: string | null) => {
   return base && /^(video|image)\//.test(base) ? base : null;
 };
 
-/** Reads the first bytes of a stream and returns a stream that still yields all of them. */
-async function peek(body: Readable, bytes: number): Promise<{ head: Uint8Array; stream: Readable }> {
+/**
+ * Reads the first bytes of a stream and returns a stream that still yields all of them,
+ * with backpressure. `sourceFailed` tells whether it was the provider's side that broke.
+ */
+async function peek(body: Readable, bytes: number): Promise<{ head: Uint8Array; stream: Readable; sourceFailed: () => Error | null }> {
   const chunks: Buffer[] = [];
   let length = 0;
+  let failure: Error | null = null;
   const iterator = body[Symbol.asyncIterator]();
   while (length < bytes) {
     const next = await iterator.next();
@@ -66,16 +88,23 @@ async function peek(body: Readable, bytes: number): Promise<{ head: Uint8Array; 
     length += chunk.length;
   }
   const out = new PassThrough();
+  // Storage gave up (or finished early): stop reading from the provider.
+  out.once("close", () => {
+    if (!body.readableEnded) body.destroy();
+  });
   for (const chunk of chunks) out.write(chunk);
   (async () => {
     try {
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-        if (!out.write(next.value)) await new Promise((resolve) => out.once("drain", resolve));
+        if (out.destroyed) return;
+        if (!out.write(next.value)) await new Promise((resolve) => { out.once("drain", resolve); out.once("close", resolve); });
       }
       out.end();
     } catch (err) {
-      out.destroy(err as Error);
+      if (out.destroyed) return; // our own destroy() above, not the provider
+      failure = err as Error;
+      out.destroy(failure);
     }
   })();
-  return { head: Buffer.concat(chunks).subarray(0, bytes), stream: out };
+  return { head: Buffer.concat(chunks).subarray(0, bytes), stream: out, sourceFailed: () => failure };
 }

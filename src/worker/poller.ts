@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { costOf } from "../billing/prices.js";
 import type { Services } from "../context.js";
-import type { Channel, Task } from "../generated/prisma/client.js";
+import type { Channel, Prisma, Task } from "../generated/prisma/client.js";
 import { UpstreamError } from "../providers/errors.js";
 import { adaptorFor } from "../providers/index.js";
 import type { UpstreamSnapshot } from "../providers/types.js";
 import { channelConfig } from "../tasks/create.js";
 import { completeTask, endTask, recordProgress } from "../tasks/lifecycle.js";
-import { mirrorMedia } from "./mirror.js";
+import { createMediaJobs, proxiedMedia, storedMedia, upstreamExpiry } from "./media-jobs.js";
+import { mirrorMedia, StorageWriteError } from "./mirror.js";
 
 /** a task whose submission never recorded an upstream id is failed after this long */
 const SUBMIT_GRACE_MS = 5 * 60_000;
@@ -69,22 +70,31 @@ export function createPoller(services: Services, options: { workerId?: string } 
     });
   }
 
-  async function process(taskId: string) {
+  /** Keeps this worker's lease on a task alive while `work` runs (downloads can take long). */
+  async function withLeaseRenewal<T>(taskId: string, work: () => Promise<T>): Promise<T> {
     const renew = setInterval(() => {
       void db.task
         .updateMany({ where: { id: taskId, leaseOwner: workerId }, data: { leaseUntil: new Date(Date.now() + LEASE_MS) } })
         .catch(() => {});
     }, LEASE_RENEW_MS);
     try {
-      const task: ClaimedTask | null = await db.task.findUnique({ where: { id: taskId }, include: { channel: true } });
-      if (!task || task.leaseOwner !== workerId || (task.status !== "QUEUED" && task.status !== "PROCESSING")) return;
-      await pollOne(task);
-    } catch (err) {
-      logger.error({ err, taskId }, "polling a task failed unexpectedly");
-      await reschedule(taskId, backoff(1), 1).catch(() => {});
+      return await work();
     } finally {
       clearInterval(renew);
     }
+  }
+
+  async function process(taskId: string) {
+    await withLeaseRenewal(taskId, async () => {
+      try {
+        const task: ClaimedTask | null = await db.task.findUnique({ where: { id: taskId }, include: { channel: true } });
+        if (!task || task.leaseOwner !== workerId || (task.status !== "QUEUED" && task.status !== "PROCESSING")) return;
+        await pollOne(task);
+      } catch (err) {
+        logger.error({ err, taskId }, "polling a task failed unexpectedly");
+        await reschedule(taskId, backoff(1), 1).catch(() => {});
+      }
+    });
   }
 
   const backoff = (errors: number) => Math.min(config.maxPollBackoffMs, config.pollIntervalMs * 2 ** Math.min(errors, 16));
@@ -153,14 +163,36 @@ export function createPoller(services: Services, options: { workerId?: string } 
         signal: halt.signal,
       });
     } catch (err) {
+      if (err instanceof StorageWriteError) {
+        // The video exists and the provider serves it: complete now, serve it through this
+        // server, and mirror it again in the background.
+        logger.warn({ taskId: task.id, err: err.message }, "storing the finished media failed; completing with the provider's copy");
+        await completeTask(services, task.id, {
+          charge: chargeFor(task, snapshot),
+          media: proxiedMedia(services, adaptor, snapshot, err),
+          seconds: reportedSeconds(task, snapshot),
+        });
+        return;
+      }
       // The provider keeps the media for a while: try again on the next poll.
       const errors = task.pollErrors + 1;
       logger.warn({ taskId: task.id, err: String(err) }, "downloading the finished media failed; will retry");
       await reschedule(task.id, backoff(errors), errors, task.deadlineAt);
       return;
     }
-    await completeTask(services, task.id, { charge: chargeFor(task, snapshot), media, seconds: reportedSeconds(task, snapshot) });
+    await completeTask(services, task.id, {
+      charge: chargeFor(task, snapshot),
+      media: {
+        ...storedMedia(services, media),
+        upstreamResult: (snapshot.result ?? null) as Prisma.InputJsonValue,
+        upstreamMediaExpiresAt: upstreamExpiry(adaptor, snapshot),
+      },
+      seconds: reportedSeconds(task, snapshot),
+    });
   }
+
+  const media = createMediaJobs(services, workerId, LEASE_MS);
+  let nextMediaSweep = 0;
 
   async function tick(): Promise<number> {
     if (stop.signal.aborted) return 0;
@@ -169,7 +201,22 @@ export function createPoller(services: Services, options: { workerId?: string } 
       const work = process(id).finally(() => inFlight.delete(id));
       inFlight.set(id, work);
     }
-    return ids.length;
+    return ids.length + (await sweepMedia());
+  }
+
+  /** Mirror retries and retention deletions, at most every mediaSweepIntervalMs. */
+  async function sweepMedia(): Promise<number> {
+    if (Date.now() < nextMediaSweep) return 0;
+    nextMediaSweep = Date.now() + config.mediaSweepIntervalMs;
+    const jobs = await media.claim(config.workerConcurrency - inFlight.size);
+    for (const job of jobs) {
+      const key = `media:${job.id}`;
+      const work = withLeaseRenewal(job.id, () => job.run(halt.signal))
+        .catch((err) => logger.error({ err, taskId: job.id }, "media work failed unexpectedly"))
+        .finally(() => inFlight.delete(key));
+      inFlight.set(key, work);
+    }
+    return jobs.length;
   }
 
   async function run() {

@@ -1,0 +1,35 @@
+import type { Services } from "../context.js";
+import { adaptorFor } from "../providers/index.js";
+import { channelConfig } from "../tasks/create.js";
+import { completedSnapshot } from "../worker/media-jobs.js";
+import type { MediaProxy } from "./media.js";
+
+/**
+ * Serves a completed task's media straight from its provider, with the channel's key,
+ * while the mirror into storage is still pending. The URL stays valid after the mirror
+ * lands: it then serves the stored copy.
+ */
+export function createMediaProxy(services: Services): MediaProxy {
+  return async (taskId, variant, range) => {
+    const task = await services.db.task.findFirst({ where: { id: taskId, status: "COMPLETED" }, include: { channel: true } });
+    if (!task) return null;
+    const storedKey = variant === "video" ? task.videoKey : task.thumbnailKey;
+    if (storedKey) return { storedKey };
+    if (task.mediaStatus !== "PROXIED" || !task.upstreamId) return null;
+    const adaptor = adaptorFor(task.provider);
+    if (!adaptor) return null;
+    try {
+      const download = await adaptor.download({
+        channel: channelConfig(task.channel),
+        task: { upstreamId: task.upstreamId, state: task.upstreamState, model: task.model },
+        snapshot: completedSnapshot(task),
+        variant,
+        range,
+      });
+      return download ? { download } : null;
+    } catch (err) {
+      services.logger.warn({ taskId, variant, err: String(err) }, "serving media from the provider failed");
+      return null;
+    }
+  };
+}

@@ -18,27 +18,12 @@ import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
 import { CREATE_VIDEO, ME, grantCredit, ledgerOf, upsertChannel } from "./helpers/fixtures.js";
 import { tokenFor } from "./helpers/tokens.js";
 import { mockFailures, startMockOpenAIVideos, type MockOpenAIVideos, type RecordedRequest } from "./mocks/openai-videos.js";
+import { pngChunk } from "./helpers/images.js";
 
 // ---------------------------------------------------------------------------
 // Images, built byte by byte. A tail with every byte value follows the image end
 // marker (decoders ignore it), so any text/encoding mangling would change the hash.
 // ---------------------------------------------------------------------------
-function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
-function pngChunk(type: string, data: Uint8Array): Buffer {
-  const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
-  const out = Buffer.alloc(body.length + 8);
-  out.writeUInt32BE(data.length, 0);
-  body.copy(out, 4);
-  out.writeUInt32BE(crc32(body), body.length + 4);
-  return out;
-}
 const ALL_BYTE_VALUES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 /** 1×1 red RGB PNG plus the all-bytes tail. */
 const PNG = Buffer.concat([

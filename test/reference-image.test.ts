@@ -7,11 +7,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deflateSync } from "node:zlib";
 import { ReelayError } from "../src/errors.js";
 import { extensionFor, sniffImageType, sniffMediaType } from "../src/media/image-sniff.js";
 import { readReferenceImage } from "../src/media/reference-image.js";
 import { isPublicAddress, safeFetchBytes, validateFetchTarget } from "../src/media/safe-fetch.js";
+import { tinyPng } from "./helpers/images.js";
 
 // ---------------------------------------------------------------------------
 // Fake DNS: the code under test resolves through node:dns/promises, so tests
@@ -36,35 +36,8 @@ vi.mock("node:dns/promises", async (importOriginal) => {
 // ---------------------------------------------------------------------------
 // Real images, built byte by byte.
 // ---------------------------------------------------------------------------
-function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
-function pngChunk(type: string, data: Uint8Array): Buffer {
-  const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
-  const out = Buffer.alloc(body.length + 8);
-  out.writeUInt32BE(data.length, 0);
-  body.copy(out, 4);
-  out.writeUInt32BE(crc32(body), body.length + 4);
-  return out;
-}
 /** 1×1 red RGB PNG. */
-const PNG = (() => {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(1, 0);
-  ihdr.writeUInt32BE(1, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit, truecolour, deflate, no filter, no interlace
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk("IHDR", ihdr),
-    pngChunk("IDAT", deflateSync(Buffer.from([0, 255, 0, 0]))),
-    pngChunk("IEND", new Uint8Array()),
-  ]);
-})();
+const PNG = tinyPng();
 /** SOI, JFIF APP0 segment, EOI. */
 const JPEG = Buffer.from([
   0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00,

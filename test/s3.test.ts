@@ -2,12 +2,15 @@ import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseTaskId } from "../src/schema/tasks.js";
+import type { ProviderAdaptor } from "../src/providers/types.js";
 import { createS3Storage } from "../src/storage/s3.js";
+import { mirrorMedia } from "../src/worker/mirror.js";
 import { startMockOpenAIVideos, type MockOpenAIVideos } from "./mocks/openai-videos.js";
 import { codeOf, startTestApp, type TestApp } from "./helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
 import { CREATE_VIDEO, grantCredit, ledgerOf, upsertChannel, waitForTask } from "./helpers/fixtures.js";
 import { startTestS3, type TestS3 } from "./helpers/s3.js";
+import { tinyPng } from "./helpers/images.js";
 import { tokenFor } from "./helpers/tokens.js";
 import { until } from "./helpers/wait.js";
 
@@ -117,6 +120,36 @@ describe("S3 storage", () => {
     }
     await expect(storage.put("media/broken/video.mp4", Readable.from(broken()), { contentType: "video/mp4" })).rejects.toThrow();
     expect(await storage.head("media/broken/video.mp4")).toBeNull();
+  });
+});
+
+describe("mirroring an image task", () => {
+  it("stores the image under its own key with its own content type, and no thumbnail", async () => {
+    const storage = createS3Storage(s3.config());
+    const png = tinyPng();
+    const variants: string[] = [];
+    const adaptor: ProviderAdaptor = {
+      name: "images",
+      submit: () => Promise.reject(new Error("unused")),
+      poll: () => Promise.reject(new Error("unused")),
+      async download({ variant }) {
+        variants.push(variant);
+        // Providers often label images generically; the bytes decide.
+        return { body: Readable.from([png]), contentType: "application/octet-stream", contentLength: png.length };
+      },
+    };
+    const media = await mirrorMedia({
+      adaptor,
+      channel: { id: "c", name: "images", provider: "images", baseUrl: "http://127.0.0.1:9", apiKey: "k" },
+      task: { id: "3f1d5a8e-0000-4000-8000-000000000001", upstreamId: "img-1", state: null, model: "image-model", mediaType: "IMAGE" },
+      snapshot: { status: "COMPLETED" },
+      storage,
+    });
+    expect(media).toEqual({ videoKey: "media/3f1d5a8e-0000-4000-8000-000000000001/image.png", videoType: "image/png", thumbnailKey: null, thumbnailType: null });
+    expect(variants).toEqual(["video"]);
+    const stored = await storage.get(media.videoKey);
+    expect(stored!.object.contentType).toBe("image/png");
+    expect((await collect(stored!.body)).equals(png)).toBe(true);
   });
 });
 

@@ -15,7 +15,6 @@ import { MEDIA_PATH_PREFIX, createMediaSigner, serveMedia } from "./http/media.j
 import { createLocalPubSub, createRedisPubSub } from "./pubsub.js";
 import { schema } from "./schema/index.js";
 import { createLocalStorage } from "./storage/local.js";
-import { createS3Storage } from "./storage/s3.js";
 import { createMediaProxy } from "./http/media-proxy.js";
 import { createPoller, type Poller } from "./worker/poller.js";
 
@@ -62,7 +61,8 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     config,
     db: database.db,
     pubsub,
-    storage: config.s3 ? createS3Storage(config.s3) : createLocalStorage(config.mediaDir),
+    // The AWS SDK takes a while to load: only when object storage is configured.
+    storage: config.s3 ? (await import("./storage/s3.js")).createS3Storage(config.s3) : createLocalStorage(config.mediaDir),
     signer: createMediaSigner(config.jwtSecret, () => config.publicBaseUrl, config.mediaUrlTtlSeconds),
     logger,
     jwtKey: secretKey(config.jwtSecret),

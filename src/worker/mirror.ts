@@ -97,7 +97,7 @@ async function peek(body: Readable, bytes: number): Promise<{ head: Uint8Array; 
     try {
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
         if (out.destroyed) return;
-        if (!out.write(next.value)) await new Promise((resolve) => { out.once("drain", resolve); out.once("close", resolve); });
+        if (!out.write(next.value)) await drainedOrClosed(out);
       }
       out.end();
     } catch (err) {
@@ -107,4 +107,16 @@ async function peek(body: Readable, bytes: number): Promise<{ head: Uint8Array; 
     }
   })();
   return { head: Buffer.concat(chunks).subarray(0, bytes), stream: out, sourceFailed: () => failure };
+}
+
+function drainedOrClosed(stream: PassThrough) {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+  });
 }

@@ -1,0 +1,55 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { BENCH_JWT_SECRET, scratchDatabase } from "../lib/env.js";
+import { freePort } from "../lib/ports.js";
+import type { Figure } from "../lib/report.js";
+
+const GOAL_S = 3;
+
+/** `npm start` until /ready answers 200, in seconds; the process is stopped afterwards. */
+async function timeToReady(env: Record<string, string>): Promise<number> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn("npm", ["start", "--silent"], { env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: "warn", JWT_SECRET: BENCH_JWT_SECRET }, stdio: "ignore", detached: true });
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}`);
+      const ready = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status === 200, () => false);
+      if (ready) return (performance.now() - started) / 1000;
+      if (performance.now() - started > 60_000) throw new Error("not ready within 60 s");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } finally {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    process.kill(-child.pid!, "SIGTERM"); // npm and the server under it
+    await exited;
+  }
+}
+
+export async function startup(): Promise<Figure[]> {
+  const dir = await mkdtemp(path.join(tmpdir(), "reelay-bench-pglite-"));
+  const database = await scratchDatabase();
+  try {
+    const mediaDir = path.join(dir, "media");
+    const embedded = { DATABASE_URL: `pglite:${path.join(dir, "pglite")}`, MEDIA_DIR: mediaDir };
+    const fresh = await timeToReady(embedded); // creates the database and applies every migration
+    const again = await timeToReady(embedded);
+    const postgres = await timeToReady({ DATABASE_URL: database.url, MEDIA_DIR: mediaDir });
+    const row = (figure: string, value: number): Figure => ({
+      scenario: "startup",
+      figure,
+      value,
+      unit: "s",
+      bound: { label: "goal", value: GOAL_S, unit: "s" },
+      ratio: GOAL_S / value,
+      goal: `≤ ${GOAL_S} s`,
+      met: value <= GOAL_S,
+    });
+    return [row("npm start → /ready, embedded, first start (migrates)", fresh), row("npm start → /ready, embedded, existing data", again), row("npm start → /ready, PostgreSQL", postgres)];
+  } finally {
+    await database.drop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -40,6 +40,11 @@ export interface Context {
 export async function resolveUser(services: Services, authorization: string | null | undefined): Promise<CurrentUser | null> {
   const claims = await verifyAuthorization(authorization, services.jwtKey);
   if (!claims) return null;
+  // A subject's user row never changes id: once seen with this role, skip the database.
+  const cache = knownUsers(services);
+  const cacheKey = `${claims.role}\u0000${claims.subject}`;
+  const known = cache.get(cacheKey);
+  if (known && known.until > Date.now()) return known.user;
   const user = await services.db.user.upsert({
     where: { subject: claims.subject },
     create: { subject: claims.subject, role: claims.role },
@@ -49,5 +54,19 @@ export async function resolveUser(services: Services, authorization: string | nu
   if (user.role !== claims.role) {
     await services.db.user.update({ where: { id: user.id }, data: { role: claims.role } });
   }
-  return { id: user.id, subject: user.subject, role: claims.role };
+  const current: CurrentUser = { id: user.id, subject: user.subject, role: claims.role };
+  cache.delete(cacheKey);
+  cache.set(cacheKey, { user: current, until: Date.now() + USER_CACHE_TTL_MS });
+  if (cache.size > USER_CACHE_SIZE) cache.delete(cache.keys().next().value!); // the least recently resolved
+  return current;
+}
+
+const USER_CACHE_SIZE = 10_000;
+const USER_CACHE_TTL_MS = 5 * 60_000;
+const userCaches = new WeakMap<Services, Map<string, { user: CurrentUser; until: number }>>();
+
+function knownUsers(services: Services) {
+  let cache = userCaches.get(services);
+  if (!cache) userCaches.set(services, (cache = new Map()));
+  return cache;
 }

@@ -3,7 +3,9 @@ import { createInterface } from "node:readline";
 
 /** Starts a TypeScript helper process with tsx and resolves with the first JSON line it prints. */
 export async function startChild<T>(script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ info: T; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+  // BENCH_CPU_PROF=<dir> profiles every helper process (open the .cpuprofile files in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", script, ...args], {
     stdio: ["pipe", "pipe", "inherit"],
     env: { ...process.env, ...env },
   });

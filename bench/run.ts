@@ -3,11 +3,12 @@ import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import { printTable, type Figure } from "./lib/report.js";
 import { create } from "./scenarios/create.js";
+import { fanout } from "./scenarios/fanout.js";
 import { mirror } from "./scenarios/mirror.js";
 import { read } from "./scenarios/read.js";
 import { startup } from "./scenarios/startup.js";
 
-const SCENARIOS: Record<string, (options: { quick: boolean }) => Promise<Figure[]>> = { read, create, startup, mirror };
+const SCENARIOS: Record<string, (options: { quick: boolean }) => Promise<Figure[]>> = { read, fanout, create, startup, mirror };
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");

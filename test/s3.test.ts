@@ -28,7 +28,7 @@ const apps: TestApp[] = [];
 beforeAll(async () => {
   s3 = await startTestS3();
   mock = await startMockOpenAIVideos();
-  // Above the 8 MiB part size, so mirroring is a real multipart upload.
+  // Above the 5 MiB part size, so mirroring is a real multipart upload.
   mock.scriptFor("[large]", { videoBytes: 9 * MIB + 12345 });
 });
 

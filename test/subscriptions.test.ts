@@ -471,3 +471,34 @@ describe("across instances over Redis", () => {
     expect(local).not.toHaveProperty("redis");
   });
 });
+
+describe("one change, many subscribers", () => {
+  it("reads the changed task once per instance for all subscribers with the same selection", async () => {
+    const token = await userWithCredit(t, "crowd@subs");
+    const prompt = `a crowd watching ${HOLD}`;
+    const task = await createTask(t, token, prompt);
+    const row = await t.app.services.db.task.findFirstOrThrow({ where: { prompt } });
+    const watchers = Array.from({ length: 5 }, () => new Collector<{ taskProgress: TaskView }>(client(t, token), BY_ID, { id: task.id }));
+    for (const w of watchers) expect(await w.next()).not.toBeNull(); // the current state
+
+    const services = t.app.services;
+    const taskDelegate = services.db.task;
+    const original = taskDelegate.findUniqueOrThrow.bind(taskDelegate);
+    let reads = 0;
+    (taskDelegate as { findUniqueOrThrow: unknown }).findUniqueOrThrow = (args: Parameters<typeof original>[0]) => {
+      reads++;
+      return original(args);
+    };
+    try {
+      await services.db.task.update({ where: { id: row.id }, data: { status: "PROCESSING", progress: 42 } });
+      await services.pubsub.publish({ taskId: row.id, userId: row.userId, status: "PROCESSING", progress: 42 });
+      for (const w of watchers) {
+        const frame = await w.until((d) => d.taskProgress.progress === 42);
+        expect(frame?.data?.taskProgress).toMatchObject({ status: "PROCESSING", progress: 42 });
+      }
+      expect(reads).toBe(1);
+    } finally {
+      (taskDelegate as { findUniqueOrThrow: unknown }).findUniqueOrThrow = original;
+    }
+  });
+});

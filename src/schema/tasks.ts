@@ -286,8 +286,34 @@ builder.subscriptionField("taskProgress", (t) =>
     args: { id: t.arg.id() },
     subscribe: (_root, args, ctx) =>
       args.id ? watchTask(ctx.services, currentUser(ctx), requireTaskId(String(args.id))) : watchUserTasks(ctx.services, currentUser(ctx)),
-    // Only ids cross the bus: each event re-reads the row with the client's selection.
+    // Only ids cross the bus: each event re-reads the row with the client's selection,
+    // once per instance for all subscribers that select the same fields.
     resolve: (query, event, _args, ctx) =>
-      ctx.services.db.task.findUniqueOrThrow({ ...query, where: { id: (event as unknown as TaskEvent).taskId } }),
+      sharedRead(ctx, event as unknown as TaskEvent, query, () =>
+        ctx.services.db.task.findUniqueOrThrow({ ...query, where: { id: (event as unknown as TaskEvent).taskId } }),
+      ),
   }),
 );
+
+/** how long one read of a changed task serves the other subscribers of the same change */
+const SHARED_READ_MS = 250;
+const sharedReads = new WeakMap<object, Map<string, { row: Promise<unknown>; until: number }>>();
+
+/**
+ * One change reaches every subscriber of a task at about the same moment; they share one
+ * database read per distinct selection instead of issuing one each. Keyed by the change
+ * (task, status, progress), so a later change is always read afresh.
+ */
+function sharedRead<T>(ctx: Context, event: TaskEvent, query: unknown, read: () => Promise<T>): Promise<T> {
+  let reads = sharedReads.get(ctx.services);
+  if (!reads) sharedReads.set(ctx.services, (reads = new Map()));
+  const now = Date.now();
+  const key = `${event.taskId}:${event.status}:${event.progress}:${JSON.stringify(query)}`;
+  const hit = reads.get(key);
+  if (hit && hit.until > now) return hit.row as Promise<T>;
+  for (const [k, v] of reads) if (v.until <= now) reads.delete(k); // keep the map small
+  const row = read();
+  reads.set(key, { row, until: now + SHARED_READ_MS });
+  row.catch(() => reads.delete(key));
+  return row;
+}

@@ -121,7 +121,7 @@ export async function fanout(options: { quick: boolean }): Promise<Figure[]> {
         ratio: null,
         goal: "≤ raw p99 + 5 ms",
         met: p99 <= rawP99 + 5,
-        note: `${rounds} changes, subscribers split over two instances; each frame re-reads the task row for its subscriber`,
+        note: `${rounds} changes, subscribers split over two instances; each instance reads the changed row once per selection`,
       },
     ];
   } finally {

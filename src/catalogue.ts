@@ -18,6 +18,8 @@ export interface ModelSpec {
   priceUnit: PriceUnit;
   /** nano-dollars per unit, by size ("*" = any size) */
   defaultPrices: Readonly<Record<string, bigint>>;
+  /** rules across fields (e.g. 1080p only at 8 seconds); the reason when the combination is refused */
+  check?(params: { seconds: number | null; size: string | null; hasReference: boolean }): string | null;
 }
 
 const SORA_PROMPT_LIMIT = 4_000; // characters
@@ -25,7 +27,7 @@ const SORA_SECONDS = { allowed: [4, 8, 12], default: 4 } as const;
 const PORTRAIT_720 = "720x1280";
 const LANDSCAPE_720 = "1280x720";
 
-const MODELS: readonly ModelSpec[] = [
+const MODELS: ModelSpec[] = [
   {
     id: "sora-2",
     provider: "openai",
@@ -56,6 +58,35 @@ const MODELS: readonly ModelSpec[] = [
     },
   },
 ];
+
+// Veo through the Gemini API: 4, 6 or 8 seconds; 1080p and 4k only at 8 seconds.
+const VEO_720 = { "16:9": LANDSCAPE_720, "9:16": PORTRAIT_720 } as const;
+const VEO_1080 = ["1920x1080", "1080x1920"];
+const VEO_4K = ["3840x2160", "2160x3840"];
+const VEO_PROMPT_LIMIT = 4_000; // characters; the API counts tokens (1,024), this is a safe bound
+const veoOnlyAt8 = ({ seconds, size }: { seconds: number | null; size: string | null }) =>
+  size && [...VEO_1080, ...VEO_4K].includes(size) && seconds !== 8 ? `${size} is made only at 8 seconds` : null;
+function veo(id: string, pricePerSecond: string, fourK: boolean): ModelSpec {
+  return {
+    id,
+    provider: "gemini",
+    mediaType: "VIDEO",
+    seconds: { allowed: [4, 6, 8], default: 8 },
+    sizes: { allowed: [LANDSCAPE_720, PORTRAIT_720, ...VEO_1080, ...(fourK ? VEO_4K : [])], default: LANDSCAPE_720 },
+    aspectRatios: VEO_720,
+    maxPromptLength: VEO_PROMPT_LIMIT,
+    acceptsReferenceImage: true,
+    priceUnit: "SECOND",
+    defaultPrices: { "*": usd(pricePerSecond) },
+    check: veoOnlyAt8,
+  };
+}
+MODELS.push(
+  veo("veo-3.0-generate-001", "0.40", false),
+  veo("veo-3.0-fast-generate-001", "0.15", false),
+  veo("veo-3.1-generate-preview", "0.40", true),
+  veo("veo-3.1-fast-generate-preview", "0.15", true),
+);
 
 const BY_ID = new Map(MODELS.map((m) => [m.id, m]));
 

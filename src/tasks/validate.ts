@@ -70,6 +70,8 @@ export function validateVideoParams(
     size ??= implied;
   }
   if (spec?.sizes && size === null) size = spec.sizes.default;
+  const refused = spec?.check?.({ seconds, size, hasReference: input.hasReference });
+  if (refused) throw badInput(`${model}: ${refused}`, { field: "size" });
   return { prompt, seconds, size, aspectRatio };
 }
 

@@ -1,0 +1,183 @@
+import { retryAfterMs, UpstreamError } from "./errors.js";
+import { joinUrl, rangeHeader, readJson, toDownload, upstreamFetch } from "./http.js";
+import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
+
+/** A long-running operation of the Gemini API, as `predictLongRunning` and its polls return it. */
+interface Operation {
+  name?: string;
+  done?: boolean;
+  error?: { code?: number; message?: string; status?: string } | string;
+  response?: {
+    generateVideoResponse?: {
+      generatedSamples?: { video?: { uri?: string } }[];
+      raiMediaFilteredCount?: number;
+      raiMediaFilteredReasons?: string[];
+    };
+    generatedVideos?: { video?: { uri?: string } }[];
+  };
+}
+
+/** What the adaptor keeps between polls. */
+interface GeminiState {
+  submittedAt: number;
+  seconds: number | null;
+}
+
+/** Veo reports no progress: this curve over a typical generation time stands in for it. */
+const TYPICAL_GENERATION_MS = 90_000;
+const MAX_SYNTHETIC_PROGRESS = 90;
+
+const headers = (channel: ChannelConfig, extra: Record<string, string> = {}) => ({ "x-goog-api-key": channel.apiKey, ...extra });
+
+/** Reelay's WIDTHxHEIGHT sizes → Veo's aspect ratio and resolution. */
+const VEO_SIZES: Record<string, { aspectRatio: string; resolution: string }> = {
+  "1280x720": { aspectRatio: "16:9", resolution: "720p" },
+  "720x1280": { aspectRatio: "9:16", resolution: "720p" },
+  "1920x1080": { aspectRatio: "16:9", resolution: "1080p" },
+  "1080x1920": { aspectRatio: "9:16", resolution: "1080p" },
+  "3840x2160": { aspectRatio: "16:9", resolution: "4k" },
+  "2160x3840": { aspectRatio: "9:16", resolution: "4k" },
+};
+
+async function errorFrom(res: Response): Promise<UpstreamError> {
+  const text = await res.text().catch(() => "");
+  let body: { error?: { code?: number; message?: string; status?: string } } = {};
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    // not JSON: the status says enough
+  }
+  const status = res.status;
+  const code = body.error?.status || `HTTP_${status}`;
+  const message = body.error?.message || `the provider answered HTTP ${status}`;
+  if (status === 429) {
+    return new UpstreamError("rate_limited", code, message, { status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")) });
+  }
+  if (status >= 500 || status === 408) return new UpstreamError("transient", code, message, { status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")) });
+  if (status === 401 || status === 403) return new UpstreamError("unavailable", code, message, { status });
+  if (status === 404) return new UpstreamError("not_found", code, message, { status });
+  const content = /safety|policy|blocked|prohibited/i.test(message) ? "CONTENT_POLICY" : code;
+  return new UpstreamError("rejected", content, message, { status });
+}
+
+async function operationFrom(res: Response): Promise<Operation> {
+  if (!res.ok) throw await errorFrom(res);
+  return readJson<Operation>(res);
+}
+
+function samplesOf(op: Operation): string[] {
+  const samples = op.response?.generateVideoResponse?.generatedSamples ?? op.response?.generatedVideos ?? [];
+  return samples.map((s) => s.video?.uri).filter((u): u is string => typeof u === "string" && u !== "");
+}
+
+function snapshotOf(op: Operation, state: GeminiState | null, now = Date.now()): UpstreamSnapshot {
+  if (!op.done) {
+    const elapsed = state ? now - state.submittedAt : 0;
+    return { status: "PROCESSING", progress: Math.min(MAX_SYNTHETIC_PROGRESS, Math.floor((elapsed / TYPICAL_GENERATION_MS) * MAX_SYNTHETIC_PROGRESS)) };
+  }
+  if (op.error) {
+    const error = typeof op.error === "string" ? { message: op.error } : op.error;
+    const message = error.message || "the provider reported the operation as failed";
+    return { status: "FAILED", error: { code: /safety|policy|blocked/i.test(message) ? "CONTENT_POLICY" : (error as { status?: string }).status || "UPSTREAM_FAILED", message } };
+  }
+  const uris = samplesOf(op);
+  if (uris.length === 0) {
+    const reasons = op.response?.generateVideoResponse?.raiMediaFilteredReasons ?? [];
+    return {
+      status: "FAILED",
+      error: reasons.length
+        ? { code: "CONTENT_POLICY", message: reasons.join("; ") }
+        : { code: "UPSTREAM_FAILED", message: "the provider finished without a video" },
+    };
+  }
+  // Veo does not say how long the video is: it makes the duration asked for.
+  return { status: "COMPLETED", progress: 100, result: { uris }, usage: state?.seconds ? { seconds: state.seconds } : undefined };
+}
+
+function instanceOf(request: SubmitRequest) {
+  const instance: Record<string, unknown> = { prompt: request.prompt };
+  if (request.reference) {
+    instance.image = { bytesBase64Encoded: Buffer.from(request.reference.bytes).toString("base64"), mimeType: request.reference.mimeType };
+  }
+  return instance;
+}
+
+function parametersOf(request: SubmitRequest) {
+  const mapped = request.size ? VEO_SIZES[request.size] : undefined;
+  const parameters: Record<string, unknown> = { sampleCount: 1 };
+  const aspectRatio = mapped?.aspectRatio ?? request.aspectRatio;
+  if (aspectRatio) parameters.aspectRatio = aspectRatio;
+  if (mapped) parameters.resolution = mapped.resolution;
+  if (request.seconds !== null) parameters.durationSeconds = request.seconds;
+  // Veo's documented values: people may appear; image-to-video allows adults only.
+  parameters.personGeneration = request.reference ? "allow_adult" : "allow_all";
+  return parameters;
+}
+
+/** Google's Gemini API: Veo video generation through `predictLongRunning` and operation polling. */
+export const geminiAdaptor: ProviderAdaptor = {
+  name: "gemini",
+  // Generated files are kept for about two days.
+  resultRetentionMs: 2 * 24 * 3600_000,
+
+  async submit({ channel, request, signal }) {
+    const res = await upstreamFetch(joinUrl(channel.baseUrl, `/v1beta/models/${encodeURIComponent(request.model)}:predictLongRunning`), {
+      method: "POST",
+      headers: headers(channel, { "content-type": "application/json" }),
+      body: JSON.stringify({ instances: [instanceOf(request)], parameters: parametersOf(request) }),
+      signal,
+    });
+    const op = await operationFrom(res);
+    if (typeof op.name !== "string" || op.name === "") {
+      throw new UpstreamError("transient", "BAD_RESPONSE", "the provider's answer has no operation name", { status: res.status });
+    }
+    const state: GeminiState = { submittedAt: Date.now(), seconds: request.seconds };
+    return { upstreamId: op.name, state, snapshot: snapshotOf(op, state) };
+  },
+
+  async poll({ channel, task, signal }) {
+    // The operation name is a path: models/<model>/operations/<id>
+    const res = await upstreamFetch(joinUrl(channel.baseUrl, `/v1beta/${task.upstreamId.split("/").map(encodeURIComponent).join("/")}`), {
+      headers: headers(channel),
+      signal,
+    });
+    return snapshotOf(await operationFrom(res), (task.state as GeminiState | null) ?? null);
+  },
+
+  async download({ channel, task, snapshot, variant, range, signal }) {
+    if (variant === "thumbnail") return null; // Veo makes no thumbnail
+    let uris = (snapshot.result as { uris?: string[] } | undefined)?.uris;
+    if (!uris?.length) {
+      // A stored task may have lost its snapshot: the finished operation still names the file.
+      const current = await this.poll({ channel, task, signal });
+      uris = (current.result as { uris?: string[] } | undefined)?.uris;
+    }
+    if (!uris?.length) throw new UpstreamError("not_found", "NO_MEDIA", "the operation names no generated video");
+    const res = await fetchFollowingRedirects(new URL(uris[0], channel.baseUrl), channel, range, signal);
+    if (!res.ok) throw await errorFrom(res);
+    return toDownload(res);
+  },
+};
+
+const MAX_REDIRECTS = 5;
+
+/**
+ * Downloads follow redirects by hand: the key goes only to the API's own origin, never
+ * to the storage host a redirect points at (fetch would carry custom headers along).
+ */
+async function fetchFollowingRedirects(url: URL, channel: ChannelConfig, range: { start: number; end: number } | undefined, signal?: AbortSignal) {
+  const apiOrigin = new URL(channel.baseUrl).origin;
+  for (let hop = 0; ; hop++) {
+    const res = await upstreamFetch(url.toString(), {
+      headers: { ...(url.origin === apiOrigin ? headers(channel) : {}), ...rangeHeader(range) },
+      redirect: "manual",
+      signal,
+      timeoutMs: 30 * 60_000,
+    });
+    const location = res.headers.get("location");
+    if (res.status < 300 || res.status >= 400 || !location) return res;
+    await res.body?.cancel();
+    if (hop >= MAX_REDIRECTS) throw new UpstreamError("transient", "TOO_MANY_REDIRECTS", "the download redirected too many times");
+    url = new URL(location, url);
+  }
+}

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseTaskId } from "../../src/schema/tasks.js";
+import { codeOf, startTestApp, type TestApp } from "../helpers/app.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { CREATE_VIDEO, ME, grantCredit, ledgerOf, upsertChannel } from "../helpers/fixtures.js";
+import { Collector, wsClient } from "../helpers/subscriptions.js";
+import { tokenFor } from "../helpers/tokens.js";
+import { startMockGemini, type MockGemini } from "../mocks/gemini.js";
+
+const MODEL = "veo-3.0-fast-generate-001";
+const WATCH = /* GraphQL */ `subscription($id: ID!) { taskProgress(id: $id) { id status progress cost videoUrl provider channel } }`;
+
+let database: TestDatabase;
+let mock: MockGemini;
+let t: TestApp;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  mock = await startMockGemini();
+  mock.setPollsUntilDone(3);
+  t = await startTestApp({ databaseUrl: database.url });
+  await upsertChannel(t, { name: "veo", provider: "gemini", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: [MODEL, "veo-3.1-generate-preview"] });
+});
+
+afterAll(async () => {
+  await t?.stop();
+  await mock?.close();
+  await database?.drop();
+});
+
+describe("a Veo task through GraphQL", () => {
+  it("is submitted on the pinned gemini channel, streams progress, mirrors the video and settles by the seconds made", async () => {
+    const subject = "veo@gemini";
+    const token = await tokenFor(subject);
+    await grantCredit(t, subject, "5");
+    const created = await t.gql(CREATE_VIDEO, { input: { model: MODEL, prompt: "a lighthouse in a storm", seconds: 8, aspectRatio: "9:16", channel: "veo" } }, { token });
+    expect(created.errors).toBeUndefined();
+    const task = created.data!.createVideo;
+    expect(task).toMatchObject({ provider: "gemini", channel: "veo", seconds: 8, size: "720x1280", cost: "1.2" });
+
+    const client = wsClient(t.wsUrl, token);
+    const updates = new Collector<{ taskProgress: { status: string; progress: number; cost: string; videoUrl: string | null } }>(client, WATCH, { id: task.id });
+    await updates.done;
+    const states = updates.results.map((r) => r.data!.taskProgress);
+    await client.dispose();
+    const last = states.at(-1)!;
+    expect(last).toMatchObject({ status: "COMPLETED", progress: 100, cost: "1.2" });
+    for (let i = 1; i < states.length; i++) expect(states[i].progress).toBeGreaterThanOrEqual(states[i - 1].progress);
+
+    const row = await t.app.services.db.task.findUniqueOrThrow({ where: { id: parseTaskId(task.id)! } });
+    const op = mock.operations.get(row.upstreamId!)!;
+    expect(op.parameters).toMatchObject({ aspectRatio: "9:16", resolution: "720p", durationSeconds: 8 });
+    const media = await fetch(last.videoUrl!);
+    expect(media.headers.get("content-type")).toBe("video/mp4");
+    expect(Buffer.from(await media.arrayBuffer()).equals(mock.contentOf(row.upstreamId!))).toBe(true);
+    expect((await t.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "3.8", held: "0" });
+    expect((await ledgerOf(t, subject)).filter((e) => e.taskId === row.id).map((e) => e.kind)).toEqual(["HOLD", "SETTLE"]);
+  });
+
+  it("fails a video removed by the safety filter as CONTENT_POLICY and charges nothing", async () => {
+    const subject = "filtered@gemini";
+    const token = await tokenFor(subject);
+    await grantCredit(t, subject, "5");
+    const created = await t.gql(CREATE_VIDEO, { input: { model: MODEL, prompt: "a crowd [rai]", seconds: 4 } }, { token });
+    const client = wsClient(t.wsUrl, token);
+    const updates = new Collector<{ taskProgress: { status: string; cost: string } }>(client, WATCH, { id: created.data!.createVideo.id });
+    await updates.done;
+    await client.dispose();
+    expect(updates.results.at(-1)!.data!.taskProgress).toMatchObject({ status: "FAILED", cost: "0" });
+    expect((await t.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "5", held: "0" });
+  });
+
+  it("refuses what Veo does not make before any upstream call, naming the allowed values, and charges nothing", async () => {
+    const subject = "picky@gemini";
+    const token = await tokenFor(subject);
+    await grantCredit(t, subject, "5");
+    const before = mock.requests.length;
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ model: MODEL, seconds: 5 }, /4, 6, 8/],
+      [{ model: MODEL, seconds: 4, size: "1920x1080" }, /only at 8 seconds/],
+      [{ model: MODEL, aspectRatio: "1:1" }, /16:9, 9:16/],
+      [{ model: MODEL, size: "3840x2160", seconds: 8 }, /1280x720, 720x1280, 1920x1080, 1080x1920/],
+    ];
+    for (const [input, message] of cases) {
+      const res = await t.gql(CREATE_VIDEO, { input: { prompt: "a refused request", ...input } }, { token });
+      expect(codeOf(res)).toBe("BAD_USER_INPUT");
+      expect(res.errors![0].message).toMatch(message);
+    }
+    expect(mock.requests.length).toBe(before);
+    expect((await t.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "5", held: "0" });
+  });
+});

@@ -88,6 +88,34 @@ MODELS.push(
   veo("veo-3.1-fast-generate-preview", "0.15", true),
 );
 
+// Kling: 5 or 10 seconds; std renders 720p, pro 1080p (the size picks the mode).
+const KLING_STD = [LANDSCAPE_720, PORTRAIT_720, "720x720"];
+const KLING_PRO = ["1920x1080", "1080x1920", "1080x1080"];
+const KLING_PROMPT_LIMIT = 2_500;
+function kling(id: string, std: string | null, pro: string): ModelSpec {
+  const prices: Record<string, bigint> = {};
+  for (const size of KLING_PRO) prices[size] = usd(pro);
+  if (std) for (const size of KLING_STD) prices[size] = usd(std);
+  return {
+    id,
+    provider: "kling",
+    mediaType: "VIDEO",
+    seconds: { allowed: [5, 10], default: 5 },
+    sizes: { allowed: [...(std ? KLING_STD : []), ...KLING_PRO], default: std ? LANDSCAPE_720 : "1920x1080" },
+    aspectRatios: std ? { "16:9": LANDSCAPE_720, "9:16": PORTRAIT_720, "1:1": "720x720" } : { "16:9": "1920x1080", "9:16": "1080x1920", "1:1": "1080x1080" },
+    maxPromptLength: KLING_PROMPT_LIMIT,
+    acceptsReferenceImage: true,
+    priceUnit: "SECOND",
+    defaultPrices: prices,
+  };
+}
+MODELS.push(
+  kling("kling-v2-5-turbo", "0.042", "0.07"),
+  kling("kling-v2-6", "0.042", "0.07"),
+  kling("kling-v2-1-master", null, "0.28"),
+  kling("kling-v1-6", "0.028", "0.049"),
+);
+
 const BY_ID = new Map(MODELS.map((m) => [m.id, m]));
 
 export function findModel(id: string): ModelSpec | undefined {

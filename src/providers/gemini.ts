@@ -1,5 +1,5 @@
 import { retryAfterMs, UpstreamError } from "./errors.js";
-import { joinUrl, rangeHeader, readJson, toDownload, upstreamFetch } from "./http.js";
+import { estimatedProgress, joinUrl, rangeHeader, readJson, toDownload, upstreamFetch } from "./http.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 /** A long-running operation of the Gemini API, as `predictLongRunning` and its polls return it. */
@@ -23,9 +23,8 @@ interface GeminiState {
   seconds: number | null;
 }
 
-/** Veo reports no progress: this curve over a typical generation time stands in for it. */
+/** Veo reports no progress: an estimate over a typical generation time stands in for it. */
 const TYPICAL_GENERATION_MS = 90_000;
-const MAX_SYNTHETIC_PROGRESS = 90;
 
 const headers = (channel: ChannelConfig, extra: Record<string, string> = {}) => ({ "x-goog-api-key": channel.apiKey, ...extra });
 
@@ -72,8 +71,7 @@ function samplesOf(op: Operation): string[] {
 
 function snapshotOf(op: Operation, state: GeminiState | null, now = Date.now()): UpstreamSnapshot {
   if (!op.done) {
-    const elapsed = state ? now - state.submittedAt : 0;
-    return { status: "PROCESSING", progress: Math.min(MAX_SYNTHETIC_PROGRESS, Math.floor((elapsed / TYPICAL_GENERATION_MS) * MAX_SYNTHETIC_PROGRESS)) };
+    return { status: "PROCESSING", progress: estimatedProgress(state?.submittedAt, TYPICAL_GENERATION_MS, now) };
   }
   if (op.error) {
     const error = typeof op.error === "string" ? { message: op.error } : op.error;

@@ -48,3 +48,13 @@ export const rangeHeader = (range?: { start: number; end: number }): Record<stri
 
 /** Joins a channel's base URL (origin, maybe with a path prefix) and an API path. */
 export const joinUrl = (base: string, path: string) => `${base.replace(/\/+$/, "")}${path}`;
+
+/**
+ * For providers that report no progress: an estimate that rises with the time since
+ * submission over a typical generation time and stops short of done.
+ */
+export function estimatedProgress(submittedAt: number | undefined, typicalMs: number, now = Date.now()): number {
+  if (!submittedAt) return 0;
+  const MAX_ESTIMATE = 90;
+  return Math.max(0, Math.min(MAX_ESTIMATE, Math.floor(((now - submittedAt) / typicalMs) * MAX_ESTIMATE)));
+}

@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseTaskId } from "../../src/schema/tasks.js";
 import { codeOf, startTestApp, type TestApp } from "../helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { CREATE_VIDEO, ME, grantCredit, ledgerOf, upsertChannel } from "../helpers/fixtures.js";
-import { Collector, wsClient } from "../helpers/subscriptions.js";
+import { CREATE_VIDEO, ME, grantCredit, upsertChannel } from "../helpers/fixtures.js";
 import { tokenFor } from "../helpers/tokens.js";
 import { startMockGemini, type MockGemini } from "../mocks/gemini.js";
+import { bytesAt, runTask } from "./end-to-end.js";
 
 const MODEL = "veo-3.0-fast-generate-001";
-const WATCH = /* GraphQL */ `subscription($id: ID!) { taskProgress(id: $id) { id status progress cost videoUrl provider channel } }`;
 
 let database: TestDatabase;
 let mock: MockGemini;
@@ -30,44 +28,20 @@ afterAll(async () => {
 
 describe("a Veo task through GraphQL", () => {
   it("is submitted on the pinned gemini channel, streams progress, mirrors the video and settles by the seconds made", async () => {
-    const subject = "veo@gemini";
-    const token = await tokenFor(subject);
-    await grantCredit(t, subject, "5");
-    const created = await t.gql(CREATE_VIDEO, { input: { model: MODEL, prompt: "a lighthouse in a storm", seconds: 8, aspectRatio: "9:16", channel: "veo" } }, { token });
-    expect(created.errors).toBeUndefined();
-    const task = created.data!.createVideo;
-    expect(task).toMatchObject({ provider: "gemini", channel: "veo", seconds: 8, size: "720x1280", cost: "1.2" });
-
-    const client = wsClient(t.wsUrl, token);
-    const updates = new Collector<{ taskProgress: { status: string; progress: number; cost: string; videoUrl: string | null } }>(client, WATCH, { id: task.id });
-    await updates.done;
-    const states = updates.results.map((r) => r.data!.taskProgress);
-    await client.dispose();
-    const last = states.at(-1)!;
+    const { created, last, row, me } = await runTask(t, "veo@gemini", "5", { model: MODEL, prompt: "a lighthouse in a storm", seconds: 8, aspectRatio: "9:16", channel: "veo" });
+    expect(created).toMatchObject({ provider: "gemini", channel: "veo", seconds: 8, size: "720x1280", cost: "1.2" });
     expect(last).toMatchObject({ status: "COMPLETED", progress: 100, cost: "1.2" });
-    for (let i = 1; i < states.length; i++) expect(states[i].progress).toBeGreaterThanOrEqual(states[i - 1].progress);
-
-    const row = await t.app.services.db.task.findUniqueOrThrow({ where: { id: parseTaskId(task.id)! } });
-    const op = mock.operations.get(row.upstreamId!)!;
-    expect(op.parameters).toMatchObject({ aspectRatio: "9:16", resolution: "720p", durationSeconds: 8 });
-    const media = await fetch(last.videoUrl!);
-    expect(media.headers.get("content-type")).toBe("video/mp4");
-    expect(Buffer.from(await media.arrayBuffer()).equals(mock.contentOf(row.upstreamId!))).toBe(true);
-    expect((await t.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "3.8", held: "0" });
-    expect((await ledgerOf(t, subject)).filter((e) => e.taskId === row.id).map((e) => e.kind)).toEqual(["HOLD", "SETTLE"]);
+    expect(mock.operations.get(row.upstreamId!)!.parameters).toMatchObject({ aspectRatio: "9:16", resolution: "720p", durationSeconds: 8 });
+    const media = await bytesAt(last.videoUrl!);
+    expect(media.type).toBe("video/mp4");
+    expect(media.bytes.equals(mock.contentOf(row.upstreamId!))).toBe(true);
+    expect(me).toMatchObject({ balance: "3.8", held: "0" });
   });
 
   it("fails a video removed by the safety filter as CONTENT_POLICY and charges nothing", async () => {
-    const subject = "filtered@gemini";
-    const token = await tokenFor(subject);
-    await grantCredit(t, subject, "5");
-    const created = await t.gql(CREATE_VIDEO, { input: { model: MODEL, prompt: "a crowd [rai]", seconds: 4 } }, { token });
-    const client = wsClient(t.wsUrl, token);
-    const updates = new Collector<{ taskProgress: { status: string; cost: string } }>(client, WATCH, { id: created.data!.createVideo.id });
-    await updates.done;
-    await client.dispose();
-    expect(updates.results.at(-1)!.data!.taskProgress).toMatchObject({ status: "FAILED", cost: "0" });
-    expect((await t.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "5", held: "0" });
+    const { last, me } = await runTask(t, "filtered@gemini", "5", { model: MODEL, prompt: "a crowd [rai]", seconds: 4 });
+    expect(last).toMatchObject({ status: "FAILED", cost: "0", error: { code: "CONTENT_POLICY" } });
+    expect(me).toMatchObject({ balance: "5", held: "0" });
   });
 
   it("refuses what Veo does not make before any upstream call, naming the allowed values, and charges nothing", async () => {

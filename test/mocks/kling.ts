@@ -1,0 +1,153 @@
+import { createHash, randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { errors, jwtVerify } from "jose";
+
+/**
+ * A faithful stand-in for Kling's official API (see providers.md §3): a real HTTP server on
+ * 127.0.0.1 that checks the per-request JWT (HS256, iss = access key, exp/nbf), answers
+ * Kling's `{code, message, data}` envelope, runs tasks submitted → processing → succeed on
+ * its polls, and serves the finished video from an unauthenticated CDN path.
+ *
+ * Prompt conventions: "[fail]" → the task fails in risk control; "[blocked]" → refused at
+ * submission (code 1301).
+ */
+export interface MockKling {
+  baseUrl: string;
+  accessKey: string;
+  secretKey: string;
+  /** the channel key: ACCESS_KEY:SECRET_KEY */
+  apiKey: string;
+  requests: { method: string; path: string; headers: Record<string, string>; body?: any; issuer?: string }[];
+  tasks: Map<string, MockKlingTask>;
+  failNext(n: number, match: { method?: string; path?: string }, response: { status: number; body: unknown; headers?: Record<string, string> }): void;
+  contentOf(taskId: string): Buffer;
+  close(): Promise<void>;
+}
+
+export interface MockKlingTask {
+  id: string;
+  family: "text2video" | "image2video";
+  body: Record<string, any>;
+  polls: number;
+  video: Buffer;
+}
+
+export const klingFailures = {
+  rateLimit: (retryAfter = 1) => ({ status: 429, headers: { "retry-after": String(retryAfter) }, body: { code: 1302, message: "The API request is too fast, please slow down.", request_id: "r" } }),
+  serverError: () => ({ status: 500, body: { code: 5000, message: "Server internal error", request_id: "r" } }),
+  arrears: () => ({ status: 429, body: { code: 1101, message: "Account in arrears", request_id: "r" } }),
+};
+
+const MODELS = ["kling-v1-6", "kling-v2-master", "kling-v2-1-master", "kling-v2-5-turbo", "kling-v2-6"];
+
+export async function startMockKling(options: { videoBytes?: number } = {}): Promise<MockKling> {
+  const accessKey = "ak-mock-kling";
+  const secretKey = "sk-mock-kling-secret";
+  const key = new TextEncoder().encode(secretKey);
+  const requests: MockKling["requests"] = [];
+  const tasks = new Map<string, MockKlingTask>();
+  const failures: { remaining: number; method?: string; path?: string; response: { status: number; body: unknown; headers?: Record<string, string> } }[] = [];
+
+  const server = createServer((req, res) => void handle(req, res).catch((err) => send(res, 500, { code: 5000, message: String(err) })));
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? "/", "http://kling");
+    const cdn = /^\/cdn\/([^/]+)\.mp4$/.exec(url.pathname);
+    if (cdn && req.method === "GET") {
+      const task = tasks.get(cdn[1]);
+      if (!task || task.polls < 3) return send(res, 404, { message: "not found" });
+      res.writeHead(200, { "content-type": "video/mp4", "content-length": task.video.length }).end(task.video);
+      return;
+    }
+    const body = req.method === "POST" ? await readJson(req) : undefined;
+    const entry: MockKling["requests"][number] = { method: req.method ?? "GET", path: url.pathname, headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])), body };
+    requests.push(entry);
+    const failure = failures.find((f) => f.remaining > 0 && (!f.method || f.method === req.method) && (!f.path || url.pathname.startsWith(f.path)));
+    if (failure) {
+      failure.remaining--;
+      return send(res, failure.response.status, failure.response.body, failure.response.headers);
+    }
+    const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
+    if (!token) return send(res, 401, { code: 1001, message: "Authorization is empty" });
+    try {
+      const { payload } = await jwtVerify(token, key, { algorithms: ["HS256"], issuer: accessKey, requiredClaims: ["exp", "nbf"] });
+      entry.issuer = payload.iss;
+    } catch (err) {
+      return send(res, 401, err instanceof errors.JWTExpired ? { code: 1004, message: "Authorization is expired" } : { code: 1002, message: "Authorization is invalid" });
+    }
+
+    const create = /^\/v1\/videos\/(text2video|image2video)$/.exec(url.pathname);
+    if (create && req.method === "POST") return submit(res, create[1] as MockKlingTask["family"], body);
+    const query = /^\/v1\/videos\/(text2video|image2video)\/([^/]+)$/.exec(url.pathname);
+    if (query && req.method === "GET") {
+      const task = tasks.get(query[2]);
+      if (!task || task.family !== query[1]) return send(res, 404, { code: 1203, message: "task not found" });
+      task.polls++;
+      return send(res, 200, { code: 0, message: "SUCCEED", request_id: "r", data: view(task) });
+    }
+    send(res, 404, { code: 1202, message: "invalid request method or path" });
+  }
+
+  function submit(res: ServerResponse, family: MockKlingTask["family"], body: any) {
+    const invalid = (message: string) => send(res, 400, { code: 1201, message, request_id: "r" });
+    if (!MODELS.includes(body?.model_name)) return invalid(`model_name ${body?.model_name} is not supported`);
+    if (family === "text2video" && (typeof body.prompt !== "string" || body.prompt === "")) return invalid("prompt is required");
+    if (typeof body.prompt === "string" && body.prompt.length > 2500) return invalid("prompt is too long");
+    if (!["5", "10"].includes(body.duration ?? "5")) return invalid("duration must be \"5\" or \"10\"");
+    if (!["std", "pro"].includes(body.mode ?? "std")) return invalid("mode must be std or pro");
+    if (family === "text2video" && !["16:9", "9:16", "1:1"].includes(body.aspect_ratio ?? "16:9")) return invalid("aspect_ratio is invalid");
+    if (family === "image2video") {
+      if (typeof body.image !== "string" || body.image === "") return invalid("image is required");
+      if (body.image.startsWith("data:")) return invalid("image must be a URL or raw base64 without a data: prefix");
+    }
+    if (String(body.prompt ?? "").includes("[blocked]")) return send(res, 400, { code: 1301, message: "Failure to pass the risk control system", request_id: "r" });
+    const id = randomBytes(9).toString("hex");
+    const video = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from("ftypisom"), Buffer.alloc(12), randomBytes((options.videoBytes ?? 40 * 1024) - 24)]);
+    const task: MockKlingTask = { id, family, body, polls: 0, video };
+    tasks.set(id, task);
+    send(res, 200, { code: 0, message: "SUCCEED", request_id: "r", data: { task_id: id, task_status: "submitted", task_info: {}, created_at: Date.now(), updated_at: Date.now() } });
+  }
+
+  function view(task: MockKlingTask) {
+    const base = { task_id: task.id, task_info: {}, created_at: Date.now(), updated_at: Date.now() };
+    if (task.polls < 2) return { ...base, task_status: task.polls === 0 ? "submitted" : "processing", task_status_msg: "" };
+    if (String(task.body.prompt ?? "").includes("[fail]")) return { ...base, task_status: "failed", task_status_msg: "Failure to pass the risk control system" };
+    task.polls = Math.max(task.polls, 3);
+    const duration = `${task.body.duration ?? "5"}.1`; // Kling reports a little more than asked
+    return { ...base, task_status: "succeed", task_status_msg: "", task_result: { videos: [{ id: `v-${task.id}`, url: `${baseUrl}/cdn/${task.id}.mp4`, duration }] } };
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    baseUrl,
+    accessKey,
+    secretKey,
+    apiKey: `${accessKey}:${secretKey}`,
+    requests,
+    tasks,
+    failNext: (n, match, response) => failures.push({ remaining: n, ...match, response }),
+    contentOf: (id) => tasks.get(id)!.video,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+}
+
+async function readJson(req: IncomingMessage) {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    return {};
+  }
+}
+
+export const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");

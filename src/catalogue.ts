@@ -18,8 +18,8 @@ export interface ModelSpec {
   priceUnit: PriceUnit;
   /** nano-dollars per unit, by size ("*" = any size) */
   defaultPrices: Readonly<Record<string, bigint>>;
-  /** rules across fields (e.g. 1080p only at 8 seconds); the reason when the combination is refused */
-  check?(params: { seconds: number | null; size: string | null; hasReference: boolean }): string | null;
+  /** rules across fields (e.g. 1080p only at 8 seconds): the field at fault and why, when refused */
+  check?(params: { seconds: number | null; size: string | null; hasReference: boolean }): { field: string; message: string } | null;
 }
 
 const SORA_PROMPT_LIMIT = 4_000; // characters
@@ -65,7 +65,7 @@ const VEO_1080 = ["1920x1080", "1080x1920"];
 const VEO_4K = ["3840x2160", "2160x3840"];
 const VEO_PROMPT_LIMIT = 4_000; // characters; the API counts tokens (1,024), this is a safe bound
 const veoOnlyAt8 = ({ seconds, size }: { seconds: number | null; size: string | null }) =>
-  size && [...VEO_1080, ...VEO_4K].includes(size) && seconds !== 8 ? `${size} is made only at 8 seconds` : null;
+  size && [...VEO_1080, ...VEO_4K].includes(size) && seconds !== 8 ? { field: "seconds", message: `${size} is made only at 8 seconds` } : null;
 function veo(id: string, pricePerSecond: string, fourK: boolean): ModelSpec {
   return {
     id,
@@ -114,6 +114,39 @@ MODELS.push(
   kling("kling-v2-6", "0.042", "0.07"),
   kling("kling-v2-1-master", null, "0.28"),
   kling("kling-v1-6", "0.028", "0.049"),
+);
+
+// Wan on DashScope. Text-to-video models take no image; image-to-video models need one.
+const WAN_PROMPT_LIMIT = 800;
+function wan(id: string, options: { seconds: number[]; sizes: Record<string, string>; imageToVideo: boolean }): ModelSpec {
+  const sizes = Object.keys(options.sizes);
+  return {
+    id,
+    provider: "dashscope",
+    mediaType: "VIDEO",
+    seconds: { allowed: options.seconds, default: options.seconds[0] },
+    sizes: { allowed: sizes, default: sizes.includes(LANDSCAPE_720) ? LANDSCAPE_720 : sizes[0] },
+    // An aspect ratio alone picks 720p where the model makes it, else its highest tier.
+    aspectRatios: Object.fromEntries(
+      [
+        ["16:9", [LANDSCAPE_720, "1920x1080", "832x480"].find((s) => sizes.includes(s))],
+        ["9:16", [PORTRAIT_720, "1080x1920", "480x832"].find((s) => sizes.includes(s))],
+      ].filter((e): e is [string, string] => Boolean(e[1])),
+    ),
+    maxPromptLength: WAN_PROMPT_LIMIT,
+    acceptsReferenceImage: options.imageToVideo,
+    priceUnit: "SECOND",
+    defaultPrices: Object.fromEntries(Object.entries(options.sizes).map(([size, price]) => [size, usd(price)])),
+    check: options.imageToVideo
+      ? ({ hasReference }) => (hasReference ? null : { field: "inputReference", message: "an image-to-video model needs a reference image" })
+      : undefined,
+  };
+}
+MODELS.push(
+  wan("wan2.2-t2v-plus", { seconds: [5], sizes: { "832x480": "0.02", "480x832": "0.02", "1920x1080": "0.10", "1080x1920": "0.10" }, imageToVideo: false }),
+  wan("wan2.5-t2v-preview", { seconds: [5, 10], sizes: { "832x480": "0.05", "480x832": "0.05", "1280x720": "0.10", "720x1280": "0.10", "1920x1080": "0.15", "1080x1920": "0.15" }, imageToVideo: false }),
+  wan("wan2.2-i2v-plus", { seconds: [5], sizes: { "832x480": "0.02", "480x832": "0.02", "1920x1080": "0.10", "1080x1920": "0.10" }, imageToVideo: true }),
+  wan("wan2.5-i2v-preview", { seconds: [5, 10], sizes: { "832x480": "0.05", "480x832": "0.05", "1280x720": "0.10", "720x1280": "0.10", "1920x1080": "0.15", "1080x1920": "0.15" }, imageToVideo: true }),
 );
 
 const BY_ID = new Map(MODELS.map((m) => [m.id, m]));

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { fromNetworkError, UpstreamError } from "./errors.js";
-import type { Download } from "./types.js";
+import type { Download, ProviderAdaptor } from "./types.js";
 
 /** API calls (not downloads) give up after this long */
 export const API_TIMEOUT_MS = 30_000;
@@ -57,4 +57,24 @@ export function estimatedProgress(submittedAt: number | undefined, typicalMs: nu
   if (!submittedAt) return 0;
   const MAX_ESTIMATE = 90;
   return Math.max(0, Math.min(MAX_ESTIMATE, Math.floor(((now - submittedAt) / typicalMs) * MAX_ESTIMATE)));
+}
+
+/**
+ * For providers whose finished task names a plain (CDN or signed) URL: download it with no
+ * credentials. A snapshot without the URL (e.g. a task mirrored again later) polls for it.
+ */
+export async function downloadResultUrl(adaptor: ProviderAdaptor, options: Parameters<ProviderAdaptor["download"]>[0]): Promise<Download | null> {
+  const { channel, task, snapshot, variant, range, signal } = options;
+  if (variant === "thumbnail") return null; // these providers make none
+  const urlOf = (s: { result?: unknown }) => (s.result as { url?: string } | undefined)?.url;
+  const url = urlOf(snapshot) ?? urlOf(await adaptor.poll({ channel, task, signal }));
+  if (!url) throw new UpstreamError("not_found", "NO_MEDIA", "the task names no video");
+  const res = await upstreamFetch(url, { headers: rangeHeader(range), signal, timeoutMs: 30 * 60_000 });
+  if (!res.ok) {
+    await res.body?.cancel();
+    // Expired signed links answer 403 or 404: the copy is gone.
+    const kind = res.status === 403 || res.status === 404 || res.status === 410 ? "not_found" : "transient";
+    throw new UpstreamError(kind, `HTTP_${res.status}`, "the video could not be downloaded", { status: res.status });
+  }
+  return toDownload(res);
 }

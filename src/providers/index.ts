@@ -1,9 +1,10 @@
+import { dashscopeAdaptor } from "./dashscope.js";
 import { geminiAdaptor } from "./gemini.js";
 import { klingAdaptor } from "./kling.js";
 import { openaiAdaptor } from "./openai.js";
 import type { ProviderAdaptor } from "./types.js";
 
-const ADAPTORS: ReadonlyMap<string, ProviderAdaptor> = new Map([openaiAdaptor, geminiAdaptor, klingAdaptor].map((a) => [a.name, a]));
+const ADAPTORS: ReadonlyMap<string, ProviderAdaptor> = new Map([openaiAdaptor, geminiAdaptor, klingAdaptor, dashscopeAdaptor].map((a) => [a.name, a]));
 
 export function adaptorFor(provider: string): ProviderAdaptor | undefined {
   return ADAPTORS.get(provider);

@@ -1,6 +1,6 @@
 import { SignJWT } from "jose";
 import { retryAfterMs, UpstreamError } from "./errors.js";
-import { estimatedProgress, joinUrl, rangeHeader, readJson, toDownload, upstreamFetch } from "./http.js";
+import { downloadResultUrl, estimatedProgress, joinUrl, readJson, upstreamFetch } from "./http.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot, UpstreamTask } from "./types.js";
 
 /** Kling's answer envelope: HTTP 200 is not enough, `code` must be 0. */
@@ -148,14 +148,7 @@ export const klingAdaptor: ProviderAdaptor = {
     return snapshotOf(await dataOf<KlingTask>(res), (task.state as KlingState | null) ?? null);
   },
 
-  async download({ channel, task, snapshot, variant, range, signal }) {
-    if (variant === "thumbnail") return null;
-    let url = (snapshot.result as { url?: string } | undefined)?.url;
-    if (!url) url = ((await this.poll({ channel, task, signal })).result as { url?: string } | undefined)?.url;
-    if (!url) throw new UpstreamError("not_found", "NO_MEDIA", "the task names no video");
-    // A plain CDN link: no credentials go with it.
-    const res = await upstreamFetch(url, { headers: rangeHeader(range), signal, timeoutMs: 30 * 60_000 });
-    if (!res.ok) throw new UpstreamError(res.status === 404 || res.status === 403 ? "not_found" : "transient", `HTTP_${res.status}`, "the video could not be downloaded", { status: res.status });
-    return toDownload(res);
+  download(options) {
+    return downloadResultUrl(this, options);
   },
 };

@@ -71,7 +71,7 @@ export function validateVideoParams(
   }
   if (spec?.sizes && size === null) size = spec.sizes.default;
   const refused = spec?.check?.({ seconds, size, hasReference: input.hasReference });
-  if (refused) throw badInput(`${model}: ${refused}`, { field: "size" });
+  if (refused) throw badInput(`${model}: ${refused.message}`, { field: refused.field });
   return { prompt, seconds, size, aspectRatio };
 }
 

@@ -18,6 +18,8 @@ export interface ModelSpec {
   priceUnit: PriceUnit;
   /** nano-dollars per unit, by size ("*" = any size) */
   defaultPrices: Readonly<Record<string, bigint>>;
+  /** frames per second of the output, for models priced by tokens (tokens ≈ width × height × fps × seconds / 1024) */
+  fps?: number;
   /** rules across fields (e.g. 1080p only at 8 seconds): the field at fault and why, when refused */
   check?(params: { seconds: number | null; size: string | null; hasReference: boolean }): { field: string; message: string } | null;
 }
@@ -148,6 +150,51 @@ MODELS.push(
   wan("wan2.2-i2v-plus", { seconds: [5], sizes: { "832x480": "0.02", "480x832": "0.02", "1920x1080": "0.10", "1080x1920": "0.10" }, imageToVideo: true }),
   wan("wan2.5-i2v-preview", { seconds: [5, 10], sizes: { "832x480": "0.05", "480x832": "0.05", "1280x720": "0.10", "720x1280": "0.10", "1920x1080": "0.15", "1080x1920": "0.15" }, imageToVideo: true }),
 );
+
+// Seedance (BytePlus ModelArk / Volcengine Ark): priced per output token, 24 fps.
+const SEEDANCE_SIZES = ["864x480", "480x864", "640x640", LANDSCAPE_720, PORTRAIT_720, "960x960", "1920x1080", "1080x1920", "1440x1440"];
+function seedance(id: string, usdPerMillionTokens: number, imageToVideoOnly = false): ModelSpec {
+  return {
+    id,
+    provider: "seedance",
+    mediaType: "VIDEO",
+    seconds: { allowed: [5, 10], default: 5 },
+    sizes: { allowed: SEEDANCE_SIZES, default: "1920x1080" },
+    aspectRatios: { "16:9": "1920x1080", "9:16": "1080x1920", "1:1": "1440x1440" },
+    maxPromptLength: 2_000,
+    acceptsReferenceImage: true,
+    priceUnit: "TOKEN",
+    // nano-dollars per token = USD per million tokens × 1000
+    defaultPrices: { "*": BigInt(Math.round(usdPerMillionTokens * 1000)) },
+    fps: 24,
+    check: imageToVideoOnly ? ({ hasReference }) => (hasReference ? null : { field: "inputReference", message: "this image-to-video model needs a reference image" }) : undefined,
+  };
+}
+MODELS.push(
+  seedance("seedance-1-0-pro-250528", 2.5),
+  seedance("seedance-1-0-pro-fast-251015", 1.0),
+  seedance("seedance-1-0-lite-t2v-250428", 1.8),
+  seedance("seedance-1-0-lite-i2v-250428", 1.8, true),
+);
+
+/**
+ * Units to hold for a request: its seconds, one image, or for token-priced video the
+ * most tokens the request can produce. Null when the request lacks what the unit needs.
+ */
+export function holdUnits(unit: PriceUnit, spec: ModelSpec | undefined, params: { seconds: number | null; size: string | null }): number | null {
+  switch (unit) {
+    case "SECOND":
+      return params.seconds;
+    case "IMAGE":
+      return 1;
+    case "TOKEN": {
+      if (!params.seconds || !params.size) return null;
+      const [width, height] = params.size.split("x").map(Number);
+      return Math.ceil((width * height * (spec?.fps ?? DEFAULT_FPS) * params.seconds) / 1024);
+    }
+  }
+}
+const DEFAULT_FPS = 24;
 
 const BY_ID = new Map(MODELS.map((m) => [m.id, m]));
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { hold } from "../billing/ledger.js";
 import { costOf, priceFor } from "../billing/prices.js";
-import { findModel } from "../catalogue.js";
+import { findModel, holdUnits } from "../catalogue.js";
 import type { CurrentUser, Services } from "../context.js";
 import { ErrorCode, ReelayError, badInput, notFound } from "../errors.js";
 import type { Channel, Task } from "../generated/prisma/client.js";
@@ -135,8 +135,11 @@ async function insertWithHold(
   const { db, config } = services;
   const price = await priceFor(db, task.model, task.params.size);
   if (!price) throw badInput(`There is no price for ${task.model}${task.params.size ? ` at ${task.params.size}` : ""}; an admin can set one with setModelPrice`);
-  const units = price.unit === "SECOND" ? (task.params.seconds ?? 0) : 1;
-  if (price.unit === "SECOND" && !task.params.seconds) throw badInput(`seconds is required for ${task.model}`, { field: "seconds" });
+  // Token-priced video holds the most its seconds and size can produce; settlement charges what was reported.
+  const units = holdUnits(price.unit, findModel(task.model), task.params);
+  if (units === null) {
+    throw badInput(`${task.model} is priced per ${price.unit.toLowerCase()}: seconds${price.unit === "TOKEN" ? " and size are" : " is"} required`, { field: "seconds" });
+  }
   const amount = costOf(price.price, units);
   try {
     return await db.$transaction(async (tx) => {

@@ -177,6 +177,23 @@ MODELS.push(
   seedance("seedance-1-0-lite-i2v-250428", 1.8, true),
 );
 
+// Chat-completions resellers: duration and orientation are part of the model name.
+function reseller(id: string, seconds: number): ModelSpec {
+  return {
+    id,
+    provider: "chat-sse",
+    mediaType: "VIDEO",
+    seconds: { allowed: [seconds], default: seconds },
+    sizes: null,
+    aspectRatios: {},
+    maxPromptLength: SORA_PROMPT_LIMIT,
+    acceptsReferenceImage: true,
+    priceUnit: "SECOND",
+    defaultPrices: { "*": usd("0.01") },
+  };
+}
+MODELS.push(reseller("sora_video2", 10), reseller("sora_video2-landscape", 10), reseller("sora_video2-15s", 15), reseller("sora_video2-landscape-15s", 15));
+
 /**
  * Units to hold for a request: its seconds, one image, or for token-priced video the
  * most tokens the request can produce. Null when the request lacks what the unit needs.

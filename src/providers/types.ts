@@ -74,6 +74,19 @@ export interface ProviderAdaptor {
   cancel?(options: { channel: ChannelConfig; task: UpstreamTask; signal?: AbortSignal }): Promise<void>;
   /** absent when the provider cannot remix */
   remix?(options: { channel: ChannelConfig; task: UpstreamTask; prompt: string; signal?: AbortSignal }): Promise<SubmitResult>;
+  /**
+   * Push model (chat-completions resellers): one long request streams progress and ends
+   * with the result; there is no job to poll. The worker runs it and holds the task's lease.
+   * Failures before any content arrived are retried up to `attempts` times.
+   */
+  stream?(options: {
+    channel: ChannelConfig;
+    request: SubmitRequest;
+    onProgress(progress: number): void;
+    attempts?: number;
+    retryBaseMs?: number;
+    signal?: AbortSignal;
+  }): Promise<UpstreamSnapshot>;
   /** the finished media; null when the provider has none of that variant */
   download(options: {
     channel: ChannelConfig;

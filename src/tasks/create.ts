@@ -11,6 +11,7 @@ import { adaptorFor } from "../providers/index.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitResult } from "../providers/types.js";
 import { endTask, publishTask, recordProgress, type TaskFailure } from "./lifecycle.js";
 import { pickChannel } from "./routing.js";
+import { streamState } from "../worker/stream.js";
 import { validateVideoParams, type VideoParams } from "./validate.js";
 
 export interface CreateVideoInput {
@@ -71,13 +72,13 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
   });
   if (typeof taskId !== "string") return taskId.existing;
 
-  await submit(services, taskId, channel, adaptor, (signal) =>
-    adaptor.submit({
-      channel: channelConfig(channel),
-      request: { model: input.model, prompt: params.prompt, seconds: params.seconds, size: params.size, aspectRatio: params.aspectRatio, reference },
-      signal,
-    }),
-  );
+  const request = { model: input.model, prompt: params.prompt, seconds: params.seconds, size: params.size, aspectRatio: params.aspectRatio, reference };
+  if (adaptor.stream) {
+    // A streamed generation lives as long as its connection: a worker opens it, not this request.
+    await db.task.update({ where: { id: taskId }, data: { upstreamId: `stream:${taskId}`, upstreamState: streamState(request) as never, nextPollAt: new Date() } });
+    return taskId;
+  }
+  await submit(services, taskId, channel, adaptor, (signal) => adaptor.submit({ channel: channelConfig(channel), request, signal }));
   return taskId;
 }
 

@@ -9,6 +9,7 @@ import { channelConfig } from "../tasks/create.js";
 import { completeTask, endTask, recordProgress } from "../tasks/lifecycle.js";
 import { createMediaJobs, proxiedMedia, storedMedia, upstreamExpiry } from "./media-jobs.js";
 import { mirrorMedia, StorageWriteError } from "./mirror.js";
+import { isStreamState, runStream } from "./stream.js";
 
 /** a task whose submission never recorded an upstream id is failed after this long */
 const SUBMIT_GRACE_MS = 5 * 60_000;
@@ -109,6 +110,10 @@ export function createPoller(services: Services, options: { workerId?: string } 
     const upstream = { upstreamId: task.upstreamId, state: task.upstreamState, model: task.model };
     if (!adaptor) {
       await endTask(services, task.id, "FAILED", { code: "UPSTREAM_ERROR", message: `No adaptor for provider ${task.provider}` });
+      return;
+    }
+    if (adaptor.stream && isStreamState(task.upstreamState)) {
+      await runStream(services, task, adaptor, { workerId, signal: halt.signal, finish: (snapshot) => finish(task, snapshot) });
       return;
     }
     if (task.deadlineAt.getTime() <= Date.now()) {

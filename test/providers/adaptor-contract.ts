@@ -7,7 +7,8 @@ import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot, U
  * What every provider adaptor must do, checked against that provider's mock server.
  * A new adaptor plugs in by writing `test/providers/<name>.test.ts` that calls
  * `describeAdaptorContract` with a harness around its mock; provider-specific cases
- * (field mapping, auth details) go in the same file after it.
+ * (field mapping, auth details) go in the same file after it. Push-model adaptors (with
+ * `stream`) are held to the same behaviour through their stream instead of submit and poll.
  */
 export interface AdaptorHarness {
   adaptor: ProviderAdaptor;
@@ -18,7 +19,7 @@ export interface AdaptorHarness {
   prompts: { failsDuringGeneration: string; refusedForContent: string };
   /** the next submission is answered with a 429 (Retry-After: 2 s) or a 5xx */
   failNextSubmit(kind: "rate_limit" | "server_error"): void;
-  /** the bytes the mock serves as the finished video of a job */
+  /** the bytes the mock serves as the finished video of a job (for push-model adaptors: of the last one finished) */
   bytesOf(upstreamId: string): Buffer;
   /** a task the provider has never heard of */
   unknownTask(): UpstreamTask;
@@ -39,8 +40,21 @@ export function describeAdaptorContract(name: string, start: () => Promise<Adapt
 
     const task = (upstreamId: string, state: unknown, model: string): UpstreamTask => ({ upstreamId, state, model });
 
+    /** Starts a job: submit, or for push-model adaptors the whole stream with no retries. */
+    function begin(prompt: string, channel = h.channel) {
+      const request = h.request(prompt);
+      if (h.adaptor.stream) return h.adaptor.stream({ channel, request, attempts: 1, onProgress: () => {} });
+      return h.adaptor.submit({ channel, request });
+    }
+
     async function runToEnd(prompt: string) {
       const request = h.request(prompt);
+      if (h.adaptor.stream) {
+        const readings: UpstreamSnapshot[] = [];
+        const last = await h.adaptor.stream({ channel: h.channel, request, onProgress: (progress) => readings.push({ status: "PROCESSING", progress }) });
+        readings.push(last);
+        return { upstream: task(`stream:${prompt}`, null, request.model), readings, last };
+      }
       const submitted = await h.adaptor.submit({ channel: h.channel, request });
       const upstream = task(submitted.upstreamId, submitted.state ?? null, request.model);
       const readings: UpstreamSnapshot[] = [submitted.snapshot];
@@ -79,7 +93,7 @@ export function describeAdaptorContract(name: string, start: () => Promise<Adapt
     });
 
     it("treats a refusal for content at submission as final: rejected, not retryable", async () => {
-      const err = await h.adaptor.submit({ channel: h.channel, request: h.request(h.prompts.refusedForContent) }).catch((e) => e);
+      const err = await begin(h.prompts.refusedForContent).catch((e) => e);
       expect(err).toBeInstanceOf(UpstreamError);
       expect(err.kind).toBe("rejected");
       expect(err.retryable).toBe(false);
@@ -87,7 +101,7 @@ export function describeAdaptorContract(name: string, start: () => Promise<Adapt
 
     it("treats a 429 as rate limiting to retry, with the provider's Retry-After", async () => {
       h.failNextSubmit("rate_limit");
-      const err = await h.adaptor.submit({ channel: h.channel, request: h.request("a rate-limited request") }).catch((e) => e);
+      const err = await begin("a rate-limited request").catch((e) => e);
       expect(err).toBeInstanceOf(UpstreamError);
       expect(err.kind).toBe("rate_limited");
       expect(err.retryable).toBe(true);
@@ -96,13 +110,14 @@ export function describeAdaptorContract(name: string, start: () => Promise<Adapt
 
     it("treats a 5xx as transient and retryable", async () => {
       h.failNextSubmit("server_error");
-      const err = await h.adaptor.submit({ channel: h.channel, request: h.request("a request during an outage") }).catch((e) => e);
+      const err = await begin("a request during an outage").catch((e) => e);
       expect(err).toBeInstanceOf(UpstreamError);
       expect(err.kind).toBe("transient");
       expect(err.retryable).toBe(true);
     });
 
-    it("answers not_found for a job the provider does not know", async () => {
+    it("answers not_found for a job the provider does not know", async (ctx) => {
+      if (h.adaptor.stream) return ctx.skip(); // a stream has no job to look up
       const err = await h.adaptor.poll({ channel: h.channel, task: h.unknownTask() }).catch((e) => e);
       expect(err).toBeInstanceOf(UpstreamError);
       expect(err.kind).toBe("not_found");
@@ -110,7 +125,7 @@ export function describeAdaptorContract(name: string, start: () => Promise<Adapt
 
     it("sends the channel's credential: a wrong key is refused and is not the user's fault", async () => {
       const wrong = { ...h.channel, apiKey: `${h.channel.apiKey}-wrong` };
-      const err = await h.adaptor.submit({ channel: wrong, request: h.request("a request with a bad key") }).catch((e) => e);
+      const err = await begin("a request with a bad key", wrong).catch((e) => e);
       expect(err).toBeInstanceOf(UpstreamError);
       expect(err.kind).toBe("unavailable");
     });

@@ -41,7 +41,7 @@ export async function runTask(t: TestApp, subject: string, credit: string, input
   if (last.status === "COMPLETED") expect(movements.join(",")).toMatch(/^HOLD,SETTLE(,RELEASE)?$/);
   else expect(movements).toEqual(["HOLD", "RELEASE"]);
   const me = (await t.gql(ME, {}, { token })).data!.me as { balance: string; held: string };
-  return { created: task, last, row, me, token };
+  return { created: task, states, last, row, me, token };
 }
 
 export async function bytesAt(url: string) {

@@ -1,0 +1,177 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { fromNetworkError, retryAfterMs, UpstreamError } from "./errors.js";
+import { downloadResultUrl, joinUrl, upstreamFetch } from "./http.js";
+import type { ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
+
+/** A generation holds the connection for minutes; give up only after this long without any byte. */
+const IDLE_TIMEOUT_MS = 5 * 60_000;
+const MAX_STREAM_MS = 60 * 60_000;
+/** The echoed parameters come first in a fenced JSON block; numbers in it are not progress. */
+const ECHO_BLOCK = /```json[\s\S]*?```/g;
+const PERCENT = /(\d{1,3}(?:\.\d+)?)\s*%/g;
+const PROGRESS_WORD = /进度[:：\s]*(\d{1,3})/g;
+const VIDEO_SRC = /<video[^>]*\ssrc=["']([^"']+)["']/g;
+const MARKDOWN_LINK = /\]\((https?:\/\/[^\s)]+)\)/g;
+const BARE_MEDIA_URL = /https?:\/\/\S+?\.(?:mp4|mov|webm)(?:\?[^\s)"'<]*)?/g;
+const FAILURE_WORDS = /失败|failed|violat|policy|sentinel/i;
+
+const lastMatch = (text: string, pattern: RegExp) => {
+  let last: string | null = null;
+  for (const m of text.matchAll(pattern)) last = m[1] ?? m[0];
+  return last;
+};
+
+/** The result URL in what the stream said, by the precedence resellers' formats need. */
+export function resultUrlIn(text: string): string | null {
+  const url = lastMatch(text, VIDEO_SRC) ?? lastMatch(text, MARKDOWN_LINK) ?? lastMatch(text, BARE_MEDIA_URL);
+  return url ? url.replace(/&amp;/g, "&") : null;
+}
+
+/** The latest progress figure in what the stream said, outside the echoed parameters. */
+export function progressIn(text: string): number | null {
+  const body = text.replace(ECHO_BLOCK, "");
+  const value = lastMatch(body, PERCENT) ?? lastMatch(body, PROGRESS_WORD);
+  if (value === null) return null;
+  return Math.max(0, Math.min(100, Math.floor(Number(value))));
+}
+
+function bodyOf(request: SubmitRequest) {
+  const content: unknown = request.reference
+    ? [
+        { type: "text", text: request.prompt },
+        { type: "image_url", image_url: { url: `data:${request.reference.mimeType};base64,${Buffer.from(request.reference.bytes).toString("base64")}` } },
+      ]
+    : request.prompt;
+  // Resellers encode duration and orientation in the model name itself.
+  return { model: request.model, stream: true, messages: [{ role: "user", content }] };
+}
+
+async function errorFrom(res: Response): Promise<UpstreamError> {
+  const text = await res.text().catch(() => "");
+  let error: { message?: string; code?: string; type?: string } = {};
+  try {
+    error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
+  } catch {
+    // a gateway's HTML error page
+  }
+  const status = res.status;
+  const code = error.code || error.type || `HTTP_${status}`;
+  const message = error.message || `the provider answered HTTP ${status}`;
+  const options = { status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")) };
+  if (status === 429) return new UpstreamError("rate_limited", code, message, options);
+  if (status >= 500 || status === 408) return new UpstreamError("transient", code, message, options);
+  if (status === 401 || status === 403) return new UpstreamError("unavailable", code, message, options);
+  return new UpstreamError("rejected", /moderation|policy|safety|sentinel/i.test(`${code} ${message}`) ? "CONTENT_POLICY" : code, message, options);
+}
+
+/** Reads one chat-completions SSE response to its end: progress as it comes, then the outcome. */
+async function readStream(res: Response, onProgress: (p: number) => void, signal?: AbortSignal): Promise<{ snapshot: UpstreamSnapshot; sawContent: boolean }> {
+  const decoder = new TextDecoder();
+  const reader = res.body!.getReader();
+  let carry = "";
+  let text = "";
+  let lastProgress = -1;
+  let idle: NodeJS.Timeout | undefined;
+  const resetIdle = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => void reader.cancel(new Error("the stream went silent")), IDLE_TIMEOUT_MS);
+  };
+  const onAbort = () => void reader.cancel(signal?.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    resetIdle();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      resetIdle();
+      carry += decoder.decode(value, { stream: true });
+      const lines = carry.split("\n");
+      carry = lines.pop() ?? "";
+      for (const raw of lines) {
+        const line = raw.trim();
+        if (!line.startsWith("data:")) continue;
+        const data = line.slice(5).trim();
+        if (data === "" || data === "[DONE]") continue;
+        let frame: { error?: { message?: string; code?: string }; choices?: { delta?: { content?: string; reasoning_content?: string } }[] };
+        try {
+          frame = JSON.parse(data);
+        } catch {
+          continue; // half a frame from a sloppy proxy
+        }
+        if (frame.error) {
+          const message = frame.error.message || "the provider reported an error in the stream";
+          return { snapshot: { status: "FAILED", error: { code: FAILURE_WORDS.test(message) && /policy|violat|sentinel|moderation/i.test(message) ? "CONTENT_POLICY" : frame.error.code || "UPSTREAM_FAILED", message } }, sawContent: true };
+        }
+        const delta = frame.choices?.[0]?.delta;
+        text += `${delta?.content ?? ""}${delta?.reasoning_content ?? ""}`;
+        const progress = progressIn(text);
+        if (progress !== null && progress > lastProgress) {
+          lastProgress = progress;
+          onProgress(progress);
+        }
+      }
+    }
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    // The connection dropped mid-generation: the job cannot be resumed.
+    return { snapshot: { status: "FAILED", error: { code: "STREAM_DROPPED", message: `the stream broke off before the video was ready: ${fromNetworkError(err).message}` } }, sawContent: text !== "" };
+  } finally {
+    clearTimeout(idle);
+    signal?.removeEventListener("abort", onAbort);
+  }
+  const url = resultUrlIn(text);
+  if (url) return { snapshot: { status: "COMPLETED", progress: 100, result: { url } }, sawContent: true };
+  const tail = text.replace(ECHO_BLOCK, "").trim().slice(-300);
+  return {
+    snapshot: { status: "FAILED", error: { code: /policy|violat|sentinel|moderation/i.test(tail) ? "CONTENT_POLICY" : "STREAM_ENDED", message: tail ? `the stream ended without a video: ${tail}` : "the stream ended without a video" } },
+    sawContent: text !== "",
+  };
+}
+
+/**
+ * Resellers that serve video models through `/v1/chat/completions` with `stream: true`:
+ * progress is parsed from the text as it streams and pushed at once, the video URL is
+ * taken from the final text. Nothing to poll: the worker holds the stream.
+ */
+export const chatSseAdaptor: ProviderAdaptor = {
+  name: "chat-sse",
+  // Result links are short-lived; mirror at once.
+  resultRetentionMs: 2 * 3600_000,
+
+  async submit() {
+    throw new UpstreamError("unavailable", "STREAM_ONLY", "chat-sse channels stream; they have no separate submission");
+  },
+
+  async poll() {
+    throw new UpstreamError("not_found", "STREAM_ONLY", "chat-sse jobs cannot be polled; the stream carries them");
+  },
+
+  async stream({ channel, request, onProgress, attempts = 3, retryBaseMs = 1_000, signal }) {
+    for (let attempt = 1; ; attempt++) {
+      let failure: UpstreamError;
+      try {
+        const res = await upstreamFetch(joinUrl(channel.baseUrl, "/v1/chat/completions"), {
+          method: "POST",
+          headers: { authorization: `Bearer ${channel.apiKey}`, "content-type": "application/json", accept: "text/event-stream" },
+          body: JSON.stringify(bodyOf(request)),
+          signal,
+          timeoutMs: MAX_STREAM_MS,
+        });
+        if (res.ok) return (await readStream(res, onProgress, signal)).snapshot;
+        failure = await errorFrom(res);
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        failure = fromNetworkError(err);
+      }
+      // Only before any content: once text has streamed the job exists and may be billed.
+      if (!failure.retryable || attempt >= attempts) throw failure;
+      const wait = Math.max(retryBaseMs * 2 ** (attempt - 1), failure.options.retryAfterMs ?? 0);
+      await sleep(wait * (0.8 + Math.random() * 0.4), undefined, { signal });
+    }
+  },
+
+  download(options) {
+    return downloadResultUrl(this, options);
+  },
+};
+

@@ -1,0 +1,126 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A reseller serving video models through `/v1/chat/completions` with `stream: true`
+ * (see providers.md §5): a real HTTP server on 127.0.0.1 that echoes the parameters in a
+ * JSON block, then streams queue and progress text as chat.completion.chunk frames, and
+ * ends with a markdown link (or `<video src>`) to the finished file, then `[DONE]`.
+ *
+ * Prompt conventions: "[fail]" → an in-stream error frame; "[drop]" → the connection is cut
+ * after some progress; "[nourl]" → the stream ends without a link; "[html]" → the link comes
+ * as `<video src>` with an escaped query; "[blocked]" → 400 moderation error before any stream.
+ */
+export interface MockChatSse {
+  baseUrl: string;
+  apiKey: string;
+  requests: { body: any; at: number }[];
+  /** every video served, by the id in its URL */
+  videos: Map<string, Buffer>;
+  /** ids in the order their streams finished */
+  finished: string[];
+  failNext(n: number, response: { status: number; body: unknown; headers?: Record<string, string> }): void;
+  close(): Promise<void>;
+}
+
+export const chatError = (message: string, type: string, code: string) => ({ error: { message, type, code } });
+export const chatSseFailures = {
+  rateLimit: (retryAfter = 1) => ({ status: 429, headers: { "retry-after": String(retryAfter) }, body: chatError("当前分组上游负载已饱和，请稍后再试", "upstream_error", "rate_limit_exceeded") }),
+  overloaded: () => ({ status: 503, body: chatError("No available channel for model under group default", "new_api_error", "model_not_found") }),
+  serverError: () => ({ status: 500, body: chatError("upstream error: do request failed", "upstream_error", "do_request_failed") }),
+};
+
+const FRAME_GAP_MS = 15;
+
+export async function startMockChatSse(): Promise<MockChatSse> {
+  const apiKey = "sk-mock-reseller";
+  const requests: MockChatSse["requests"] = [];
+  const videos = new Map<string, Buffer>();
+  const finished: string[] = [];
+  const failures: { remaining: number; response: { status: number; body: unknown; headers?: Record<string, string> } }[] = [];
+
+  const server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? "/", "http://reseller");
+    const file = /^\/files\/([^/]+)\.mp4$/.exec(url.pathname);
+    if (file && req.method === "GET") {
+      const video = videos.get(file[1]);
+      if (!video || req.headers.authorization) return json(res, 404, { error: "not found" });
+      res.writeHead(200, { "content-type": "video/mp4", "content-length": video.length }).end(video);
+      return;
+    }
+    if (url.pathname !== "/v1/chat/completions" || req.method !== "POST") return json(res, 404, chatError("Invalid URL", "invalid_request_error", "not_found"));
+    const body = await readJson(req);
+    requests.push({ body, at: Date.now() });
+    const failure = failures.find((f) => f.remaining > 0);
+    if (failure) {
+      failure.remaining--;
+      return json(res, failure.response.status, failure.response.body, failure.response.headers);
+    }
+    if (req.headers.authorization !== `Bearer ${apiKey}`) return json(res, 401, chatError("无效的令牌", "new_api_error", "invalid_api_key"));
+    if (body?.stream !== true) return json(res, 400, chatError("this model only supports stream mode", "invalid_request_error", "stream_required"));
+    const content = body.messages?.[0]?.content;
+    const prompt = typeof content === "string" ? content : (content?.find((c: any) => c.type === "text")?.text ?? "");
+    if (prompt.includes("[blocked]")) return json(res, 400, chatError("Your prompt was blocked by our moderation system.", "invalid_request_error", "moderation_blocked"));
+
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    const id = `task_${randomBytes(6).toString("hex")}`;
+    const say = async (text: string) => {
+      res.write(`data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", model: body.model, choices: [{ index: 0, delta: { content: text }, finish_reason: null }] })}\n\n`);
+      await new Promise((resolve) => setTimeout(resolve, FRAME_GAP_MS));
+    };
+    await say(`\`\`\`json\n{"prompt": ${JSON.stringify(prompt)}, "orientation": "portrait", "duration": 100%}\n\`\`\`\n`);
+    await say(`> ID: \`${id}\`\n`);
+    await say("⌛️ 任务正在队列中，请耐心等待...\n");
+    for (const p of ["12.0", "36.0", "76.5"]) await say(`🏃 进度：${p}%\n`);
+    if (prompt.includes("[drop]")) return res.destroy();
+    if (prompt.includes("[fail]")) {
+      res.write(`data: ${JSON.stringify(chatError("生成失败: the content violates our policy (sentinel_block)", "upstream_error", "content_policy_violation"))}\n\n`);
+      res.end("data: [DONE]\n\n");
+      return;
+    }
+    if (prompt.includes("[nourl]")) {
+      await say("任务结束\n");
+      res.end("data: [DONE]\n\n");
+      return;
+    }
+    const video = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from("ftypmp42"), Buffer.alloc(12), randomBytes(25_000)]);
+    videos.set(id, video);
+    finished.push(id);
+    const link = `${baseUrl}/files/${id}.mp4?sign=abc&expires=1`;
+    await say(prompt.includes("[html]") ? `<video src="${link.replace(/&/g, "&amp;")}" controls></video>` : `✅ 视频生成成功，[点击这里](${link}) 查看视频`);
+    res.write(`data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`);
+    res.end("data: [DONE]\n\n");
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    baseUrl,
+    apiKey,
+    requests,
+    videos,
+    finished,
+    failNext: (n, response) => failures.push({ remaining: n, response }),
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+}
+
+async function readJson(req: IncomingMessage) {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    return {};
+  }
+}

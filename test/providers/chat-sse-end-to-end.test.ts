@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseTaskId } from "../../src/schema/tasks.js";
+import { createPoller } from "../../src/worker/poller.js";
+import { startTestApp, type TestApp } from "../helpers/app.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { CREATE_VIDEO, ME, grantCredit, ledgerOf, upsertChannel, waitForTask } from "../helpers/fixtures.js";
+import { tokenFor } from "../helpers/tokens.js";
+import { chatSseFailures, startMockChatSse, type MockChatSse } from "../mocks/chat-sse.js";
+import { bytesAt, runTask } from "./end-to-end.js";
+
+const MODEL = "sora_video2-landscape";
+
+let database: TestDatabase;
+let mock: MockChatSse;
+let t: TestApp;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  mock = await startMockChatSse();
+  t = await startTestApp({ databaseUrl: database.url });
+  await upsertChannel(t, { name: "reseller", provider: "chat-sse", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: [MODEL, "sora_video2-15s"] });
+});
+
+afterAll(async () => {
+  await t?.stop();
+  await mock?.close();
+  await database?.drop();
+});
+
+describe("a reseller's streamed task through GraphQL", () => {
+  it("pushes progress from the stream to the subscription, mirrors the linked video and charges the hold", async () => {
+    const { created, last, me } = await runTask(t, "sse@reseller", "1", { model: MODEL, prompt: "a surfing cat at sunset" });
+    expect(created).toMatchObject({ provider: "chat-sse", channel: "reseller", seconds: 10, cost: "0.1" });
+    expect(last).toMatchObject({ status: "COMPLETED", progress: 100, cost: "0.1" });
+    expect((await bytesAt(last.videoUrl!)).bytes.equals(mock.videos.get(mock.finished.at(-1)!)!)).toBe(true);
+    expect(me).toMatchObject({ balance: "0.9", held: "0" });
+  });
+
+  it("shows the progress figures the stream reports on the subscription before the end", async () => {
+    const { states } = await runTask(t, "watcher@reseller", "1", { model: MODEL, prompt: "a watched stream" });
+    const running = states.filter((s) => s.status === "PROCESSING").map((s) => s.progress);
+    // Each figure the stream printed (12%, 36%, 76.5%) reaches subscribers; a slow one may see only the latest.
+    expect(running.length).toBeGreaterThan(0);
+    for (const p of running) expect([12, 36, 76]).toContain(p);
+    expect(states.at(-1)!.status).toBe("COMPLETED");
+    expect(mock.requests.at(-1)!.body).toMatchObject({ model: MODEL, stream: true, messages: [{ role: "user", content: "a watched stream" }] });
+  });
+
+  it("fails a dropped stream cleanly and releases the hold", async () => {
+    const { last, me } = await runTask(t, "dropped@reseller", "1", { model: MODEL, prompt: "a broken line [drop]" });
+    expect(last).toMatchObject({ status: "FAILED", cost: "0", error: { code: "STREAM_DROPPED" } });
+    expect(me).toMatchObject({ balance: "1", held: "0" });
+  });
+
+  it("retries 503s before the stream starts and then completes", async () => {
+    mock.failNext(2, chatSseFailures.overloaded());
+    const { last } = await runTask(t, "retried@reseller", "1", { model: MODEL, prompt: "an overloaded gateway" });
+    expect(last.status).toBe("COMPLETED");
+  });
+
+  it("fails, with its hold released, a stream that a worker which has since died had opened", async () => {
+    const api = await startTestApp({ databaseUrl: database.url, config: { role: "api" } });
+    try {
+      const subject = "orphan@reseller";
+      const token = await tokenFor(subject);
+      await grantCredit(api, subject, "1");
+      const created = await api.gql(CREATE_VIDEO, { input: { model: MODEL, prompt: "an orphaned stream" } }, { token });
+      const id = parseTaskId(created.data!.createVideo.id)!;
+      // Another worker opened the stream and died: its lease has lapsed.
+      const row = await api.app.services.db.task.findUniqueOrThrow({ where: { id } });
+      await api.app.services.db.task.update({ where: { id }, data: { upstreamState: { ...(row.upstreamState as object), started: true }, leaseOwner: "dead-worker", leaseUntil: new Date(Date.now() - 1000) } });
+      const worker = createPoller(api.app.services);
+      for (let i = 0; i < 50 && (await api.app.services.db.task.findUniqueOrThrow({ where: { id } })).status === "QUEUED"; i++) {
+        await worker.tick();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await worker.close();
+      const ended = await waitForTask(api, token, created.data!.createVideo.id, (x) => x.status === "FAILED");
+      expect(ended).toMatchObject({ cost: "0", error: { code: "UPSTREAM_ERROR" } });
+      expect((await api.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "1", held: "0" });
+      expect((await ledgerOf(api, subject)).filter((e) => e.taskId === id).map((e) => e.kind)).toEqual(["HOLD", "RELEASE"]);
+    } finally {
+      await api.stop();
+    }
+  });
+});

@@ -39,6 +39,10 @@ export interface Config {
   mirrorRetryBaseMs: number;
   /** longest delay between mirror attempts */
   mirrorRetryMaxMs: number;
+  /** submissions failing in a row that take a channel out of rotation */
+  circuitFailureThreshold: number;
+  /** how long a tripped channel stays out before one trial submission */
+  circuitCooldownMs: number;
 }
 
 export interface S3Config {
@@ -114,6 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediaSweepIntervalMs: int(env, "MEDIA_SWEEP_INTERVAL_MS", 30_000),
     mirrorRetryBaseMs: int(env, "MIRROR_RETRY_BASE_MS", 30_000),
     mirrorRetryMaxMs: int(env, "MIRROR_RETRY_MAX_MS", 30 * 60_000),
+    circuitFailureThreshold: Math.max(1, int(env, "CIRCUIT_FAILURE_THRESHOLD", 5)),
+    circuitCooldownMs: int(env, "CIRCUIT_COOLDOWN_MS", 60_000),
   };
 }
 

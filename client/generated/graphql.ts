@@ -28,11 +28,29 @@ export type Channel = Node & {
   apiKeyHint: Scalars['String']['output'];
   baseUrl: Scalars['String']['output'];
   enabled: Scalars['Boolean']['output'];
+  /** the circuit breaker: whether the channel is in rotation, and why not */
+  health: ChannelHealth;
   id: Scalars['ID']['output'];
+  /** running tasks this channel takes at most; null = no limit */
+  maxConcurrency?: Maybe<Scalars['Int']['output']>;
   models: Array<Scalars['String']['output']>;
   name: Scalars['String']['output'];
   priority: Scalars['Int']['output'];
   provider: Scalars['String']['output'];
+  /** tasks QUEUED or PROCESSING on this channel now */
+  runningTasks: Scalars['Int']['output'];
+  /** share of new tasks among enabled channels of the same priority */
+  weight: Scalars['Int']['output'];
+};
+
+export type ChannelHealth = {
+  __typename?: 'ChannelHealth';
+  /** submissions that failed in a row for the channel's own reasons */
+  consecutiveFailures: Scalars['Int']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  lastErrorAt?: Maybe<Scalars['DateTime']['output']>;
+  openUntil?: Maybe<Scalars['DateTime']['output']>;
+  state: CircuitState;
 };
 
 export type ChannelInput = {
@@ -40,12 +58,24 @@ export type ChannelInput = {
   apiKey: Scalars['String']['input'];
   baseUrl: Scalars['String']['input'];
   enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** running tasks this channel takes at most; omit or null for no limit */
+  maxConcurrency?: InputMaybe<Scalars['Int']['input']>;
   models: Array<Scalars['String']['input']>;
   name: Scalars['String']['input'];
   priority?: InputMaybe<Scalars['Int']['input']>;
   /** openai | gemini | kling | dashscope | seedance | chat-sse (more may exist) */
   provider: Scalars['String']['input'];
+  /** 1 to 1000: share of new tasks among channels of the same priority */
+  weight?: InputMaybe<Scalars['Int']['input']>;
 };
+
+export type CircuitState =
+  /** in rotation */
+  | 'CLOSED'
+  /** the cool-down is over: the next submission is a trial that closes or reopens it */
+  | 'HALF_OPEN'
+  /** out of rotation after repeated failures, until openUntil */
+  | 'OPEN';
 
 export type CreateVideoInput = {
   aspectRatio?: InputMaybe<Scalars['String']['input']>;
@@ -113,6 +143,8 @@ export type Mutation = {
   /** ADMIN only: adds amount (may be negative, never below zero balance) to the balance of the user with that JWT subject; creates the user if unknown */
   grantCredit: User;
   remixVideo: VideoTask;
+  /** ADMIN only: puts a channel back into rotation at once and clears its failure count */
+  resetChannelHealth: Channel;
   /** ADMIN only: copies a completed task's media into storage again at the next worker round (PROXIED or LOST); a task already STORED is returned unchanged */
   retryMirror: VideoTask;
   /** ADMIN only */
@@ -141,6 +173,11 @@ export type MutationGrantCreditArgs = {
 
 export type MutationRemixVideoArgs = {
   input: RemixVideoInput;
+};
+
+
+export type MutationResetChannelHealthArgs = {
+  name: Scalars['String']['input'];
 };
 
 

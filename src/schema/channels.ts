@@ -1,13 +1,34 @@
 import { builder } from "../builder.js";
-import { badInput } from "../errors.js";
+import { badInput, notFound } from "../errors.js";
 import { knownProviders, adaptorFor } from "../providers/index.js";
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const MAX_WEIGHT = 1000;
 
 /** Never the key itself: its first three and last four characters at most. */
 export function maskKey(key: string): string {
   return key.length > 12 ? `${key.slice(0, 3)}...${key.slice(-4)}` : "****";
 }
+
+const CircuitState = builder.enumType("CircuitState", {
+  values: {
+    CLOSED: { description: "in rotation" },
+    OPEN: { description: "out of rotation after repeated failures, until openUntil" },
+    HALF_OPEN: { description: "the cool-down is over: the next submission is a trial that closes or reopens it" },
+  } as const,
+});
+
+const ChannelHealth = builder
+  .objectRef<{ state: "CLOSED" | "OPEN" | "HALF_OPEN"; consecutiveFailures: number; openUntil: Date | null; lastError: string | null; lastErrorAt: Date | null }>("ChannelHealth")
+  .implement({
+    fields: (t) => ({
+      state: t.field({ type: CircuitState, resolve: (h) => h.state }),
+      consecutiveFailures: t.exposeInt("consecutiveFailures", { description: "submissions that failed in a row for the channel's own reasons" }),
+      openUntil: t.expose("openUntil", { type: "DateTime", nullable: true }),
+      lastError: t.exposeString("lastError", { nullable: true }),
+      lastErrorAt: t.expose("lastErrorAt", { type: "DateTime", nullable: true }),
+    }),
+  });
 
 builder.prismaNode("Channel", {
   id: { field: "id" },
@@ -20,6 +41,28 @@ builder.prismaNode("Channel", {
     models: t.exposeStringList("models"),
     enabled: t.exposeBoolean("enabled"),
     priority: t.exposeInt("priority"),
+    weight: t.exposeInt("weight", { description: "share of new tasks among enabled channels of the same priority" }),
+    maxConcurrency: t.exposeInt("maxConcurrency", { nullable: true, description: "running tasks this channel takes at most; null = no limit" }),
+    runningTasks: t.int({
+      description: "tasks QUEUED or PROCESSING on this channel now",
+      resolve: (channel, _args, ctx) => ctx.services.db.task.count({ where: { channelId: channel.id, status: { in: ["QUEUED", "PROCESSING"] } } }),
+    }),
+    health: t.field({
+      type: ChannelHealth,
+      description: "the circuit breaker: whether the channel is in rotation, and why not",
+      select: { consecutiveFailures: true, circuitOpenUntil: true, lastError: true, lastErrorAt: true },
+      resolve: (channel, _args, ctx) => {
+        const open = channel.circuitOpenUntil !== null && channel.circuitOpenUntil.getTime() > Date.now();
+        const tripped = channel.consecutiveFailures >= ctx.services.config.circuitFailureThreshold;
+        return {
+          state: (open ? "OPEN" : tripped ? "HALF_OPEN" : "CLOSED") as "OPEN" | "HALF_OPEN" | "CLOSED",
+          consecutiveFailures: channel.consecutiveFailures,
+          openUntil: open ? channel.circuitOpenUntil : null,
+          lastError: channel.lastError,
+          lastErrorAt: channel.lastErrorAt,
+        };
+      },
+    }),
     apiKeyHint: t.string({
       description: "never the key itself: a masked form such as sk-...abcd",
       select: { apiKey: true },
@@ -37,6 +80,8 @@ const ChannelInput = builder.inputType("ChannelInput", {
     models: t.stringList({ required: true }),
     enabled: t.boolean({ defaultValue: true }),
     priority: t.int({ defaultValue: 0 }),
+    weight: t.int({ defaultValue: 1, description: "1 to 1000: share of new tasks among channels of the same priority" }),
+    maxConcurrency: t.int({ description: "running tasks this channel takes at most; omit or null for no limit" }),
   }),
 });
 
@@ -78,8 +123,26 @@ builder.mutationField("upsertChannel", (t) =>
         models,
         enabled: input.enabled ?? true,
         priority: input.priority ?? 0,
+        weight: input.weight ?? 1,
+        maxConcurrency: input.maxConcurrency ?? null,
       };
+      if (!Number.isInteger(data.weight) || data.weight < 1 || data.weight > MAX_WEIGHT) throw badInput(`weight must be 1 to ${MAX_WEIGHT}`, { field: "weight" });
+      if (data.maxConcurrency !== null && data.maxConcurrency < 1) throw badInput("maxConcurrency must be at least 1, or null for no limit", { field: "maxConcurrency" });
       return ctx.services.db.channel.upsert({ ...query, where: { name: input.name }, create: { name: input.name, ...data }, update: data });
+    },
+  }),
+);
+
+builder.mutationField("resetChannelHealth", (t) =>
+  t.prismaField({
+    type: "Channel",
+    description: "ADMIN only: puts a channel back into rotation at once and clears its failure count",
+    authScopes: { admin: true },
+    args: { name: t.arg.string({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const found = await ctx.services.db.channel.findUnique({ where: { name: args.name }, select: { id: true } });
+      if (!found) throw notFound(`No channel named "${args.name}"`);
+      return ctx.services.db.channel.update({ ...query, where: { id: found.id }, data: { consecutiveFailures: 0, circuitOpenUntil: null } });
     },
   }),
 );

@@ -8,9 +8,9 @@ import type { Channel, Task } from "../generated/prisma/client.js";
 import { readReferenceImage } from "../media/reference-image.js";
 import { UpstreamError } from "../providers/errors.js";
 import { adaptorFor } from "../providers/index.js";
-import type { ChannelConfig, ProviderAdaptor, SubmitResult } from "../providers/types.js";
+import type { ChannelConfig, ProviderAdaptor, SubmitRequest, SubmitResult } from "../providers/types.js";
 import { endTask, publishTask, recordProgress, type TaskFailure } from "./lifecycle.js";
-import { pickChannel } from "./routing.js";
+import { recordChannelFailure, recordChannelSuccess, routeChannels } from "./routing.js";
 import { streamState } from "../worker/stream.js";
 import { validateVideoParams, type VideoParams } from "./validate.js";
 
@@ -55,7 +55,8 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
   const spec = findModel(input.model);
   const hasReference = Boolean(input.inputReference || input.inputReferenceUrl);
   const params = validateVideoParams(input.model, spec, { ...input, hasReference });
-  const channel = await pickChannel(db, input.model, input.channel);
+  const channels = await routeChannels(db, config, input.model, input.channel);
+  const [channel] = channels;
   const adaptor = adaptorFor(channel.provider)!;
   const reference = await readReferenceImage(
     { file: input.inputReference, url: input.inputReferenceUrl },
@@ -78,13 +79,13 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
     await db.task.update({ where: { id: taskId }, data: { upstreamId: `stream:${taskId}`, upstreamState: streamState(request) as never, nextPollAt: new Date() } });
     return taskId;
   }
-  await submit(services, taskId, channel, adaptor, (signal) => adaptor.submit({ channel: channelConfig(channel), request, signal }));
+  await submitWithFailover(services, taskId, channels, request);
   return taskId;
 }
 
 /** remixVideo: a new task from a COMPLETED one of the same user, on that task's channel and key. */
 export async function remixVideo(services: Services, user: CurrentUser, input: { originalId: string; prompt: string; idempotencyKey?: string | null }) {
-  const { db } = services;
+  const { db, config } = services;
   const replay = await findIdempotent(services, user, input.idempotencyKey);
   if (replay) return replay;
   const original = await db.task.findFirst({ where: { id: input.originalId, userId: user.id }, include: { channel: true } });
@@ -113,9 +114,10 @@ export async function remixVideo(services: Services, user: CurrentUser, input: {
   });
   if (typeof taskId !== "string") return taskId.existing;
   const source = { upstreamId: original.upstreamId, state: original.upstreamState, model: original.model };
-  await submit(services, taskId, channel, adaptor, (signal) =>
-    adaptor.remix!({ channel: channelConfig(channel), task: source, prompt: params.prompt, signal }),
+  const outcome = await attempt(services, channel, config.submitAttempts, () =>
+    adaptor.remix!({ channel: channelConfig(channel), task: source, prompt: params.prompt }),
   );
+  await recordSubmission(services, taskId, channel, adaptor, outcome);
   return taskId;
 }
 
@@ -177,23 +179,68 @@ async function insertWithHold(
   }
 }
 
-/**
- * Calls the provider, retrying 429s and 5xx with exponential backoff a bounded number
- * of times. Success records the upstream id; any final failure ends the task FAILED
- * with its hold released.
- */
-async function submit(services: Services, taskId: string, channel: Channel, adaptor: ProviderAdaptor, call: (signal?: AbortSignal) => Promise<SubmitResult>) {
-  const { config, db, logger } = services;
-  let result: SubmitResult;
+type Outcome = { ok: true; result: SubmitResult } | { ok: false; error: unknown };
+
+/** One channel's try at a submission: 429s and 5xx are retried with backoff, up to `attempts` calls. */
+async function attempt(services: Services, channel: Channel, attempts: number, call: () => Promise<SubmitResult>): Promise<Outcome> {
   try {
-    result = await withRetries(config.submitAttempts, config.submitBackoffMs, () => call());
-  } catch (err) {
+    const result = await withRetries(attempts, services.config.submitBackoffMs, call);
+    await recordChannelSuccess(services.db, channel.id);
+    return { ok: true, result };
+  } catch (error) {
+    // Timeouts, 5xx, 429s and refused keys are the channel's trouble; a refused request is not.
+    if (!(error instanceof UpstreamError) || error.kind !== "rejected") {
+      const opened = await recordChannelFailure(services.db, services.config, channel.id, error as Error);
+      if (opened) services.logger.warn({ channel: channel.name, err: String(error) }, "channel taken out of rotation after repeated failures");
+    }
+    return { ok: false, error };
+  }
+}
+
+/**
+ * Submits to the routed channels in order. A timeout, 5xx, 429 or a channel that cannot
+ * serve (key, quota) fails over to the next channel at once, and the last one gets the
+ * full retries; a request the provider refuses (content, bad input) does not fail over.
+ * The task row follows the channel that accepted it.
+ */
+async function submitWithFailover(services: Services, taskId: string, channels: Channel[], request: SubmitRequest) {
+  const { db, config, logger } = services;
+  let outcome: Outcome = { ok: false, error: new Error("no channel was tried") };
+  let channel = channels[0];
+  for (const [index, candidate] of channels.entries()) {
+    const adaptor = adaptorFor(candidate.provider)!;
+    if (adaptor.stream) continue; // a streamed generation cannot be a failover target
+    if (candidate.id !== channel.id) {
+      const { count } = await db.task.updateMany({
+        where: { id: taskId, status: "QUEUED", upstreamId: null },
+        data: { channelId: candidate.id, provider: candidate.provider },
+      });
+      if (count === 0) return; // cancelled meanwhile
+      logger.info({ taskId, from: channel.name, to: candidate.name }, "failing over to the next channel");
+    }
+    channel = candidate;
+    const last = index === channels.length - 1;
+    outcome = await attempt(services, candidate, last ? config.submitAttempts : 1, () => adaptor.submit({ channel: channelConfig(candidate), request }));
+    if (outcome.ok || (outcome.error instanceof UpstreamError && (outcome.error.kind === "rejected" || outcome.error.kind === "not_found"))) break;
+  }
+  await recordSubmission(services, taskId, channel, adaptorFor(channel.provider)!, outcome);
+}
+
+/**
+ * Records what the provider answered: the upstream id of an accepted job, or the task
+ * FAILED with its hold released.
+ */
+async function recordSubmission(services: Services, taskId: string, channel: Channel, adaptor: ProviderAdaptor, outcome: Outcome) {
+  const { config, db, logger } = services;
+  if (!outcome.ok) {
+    const err = outcome.error;
     const failure = submitFailure(err);
     if (!(err instanceof UpstreamError)) logger.error({ err, taskId, channel: channel.name }, "submission failed unexpectedly");
     else logger.warn({ taskId, channel: channel.name, kind: err.kind, code: err.code }, "provider refused the submission");
     await endTask(services, taskId, "FAILED", failure);
     return;
   }
+  const { result } = outcome;
   const done = result.snapshot.status === "COMPLETED" || result.snapshot.status === "FAILED";
   const { count } = await db.task.updateMany({
     where: { id: taskId, status: "QUEUED", upstreamId: null },

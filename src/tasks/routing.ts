@@ -1,25 +1,95 @@
+import type { Config } from "../config.js";
 import type { Db } from "../db/index.js";
 import { ErrorCode, ReelayError } from "../errors.js";
 import type { Channel } from "../generated/prisma/client.js";
 import { adaptorFor } from "../providers/index.js";
+import type { UpstreamError } from "../providers/errors.js";
+
+const ERROR_TEXT_LIMIT = 500;
 
 /**
- * The channel a new task runs on: the one named, or the enabled channel with the
- * highest priority that lists the model and whose provider Reelay speaks.
+ * The channels a new task may be submitted to, in the order to try them: the one named
+ * (no failover), or every enabled channel that lists the model and whose provider Reelay
+ * speaks, highest priority first, spread by weight within a priority. Channels at their
+ * concurrency limit and channels whose circuit is open are left out; a channel whose
+ * cool-down has passed is let through for a single trial.
  */
-export async function pickChannel(db: Db, model: string, pinned: string | null | undefined): Promise<Channel> {
+export async function routeChannels(db: Db, config: Config, model: string, pinned: string | null | undefined, random = Math.random): Promise<Channel[]> {
   if (pinned) {
     const channel = await db.channel.findUnique({ where: { name: pinned } });
     if (!channel || !channel.enabled || !channel.models.includes(model) || !adaptorFor(channel.provider)) {
       throw new ReelayError(ErrorCode.NO_CHANNEL, `No enabled channel named "${pinned}" serves ${model}`);
     }
-    return channel;
+    if (await atCapacity(db, channel)) throw new ReelayError(ErrorCode.RATE_LIMITED, `The channel "${pinned}" is at its limit of ${channel.maxConcurrency} running tasks`);
+    return [channel];
   }
-  const channels = await db.channel.findMany({
-    where: { enabled: true, models: { has: model } },
-    orderBy: [{ priority: "desc" }, { name: "asc" }],
+  const serving = (await db.channel.findMany({ where: { enabled: true, models: { has: model } } })).filter((c) => adaptorFor(c.provider));
+  if (serving.length === 0) throw new ReelayError(ErrorCode.NO_CHANNEL, `No enabled channel serves the model "${model}"`);
+
+  const now = Date.now();
+  const candidates: Channel[] = [];
+  let full = 0;
+  for (const channel of serving) {
+    if (await atCapacity(db, channel)) {
+      full++;
+      continue;
+    }
+    if (channel.circuitOpenUntil && channel.circuitOpenUntil.getTime() > now) continue;
+    if (channel.consecutiveFailures >= config.circuitFailureThreshold && !(await claimTrial(db, config, channel))) continue;
+    candidates.push(channel);
+  }
+  if (candidates.length === 0) {
+    if (full > 0) throw new ReelayError(ErrorCode.RATE_LIMITED, `Every channel for ${model} is at its limit of running tasks; try again shortly`);
+    throw new ReelayError(ErrorCode.UPSTREAM_ERROR, `Every channel for ${model} is failing and out of rotation for now; try again shortly`);
+  }
+  return order(candidates, random);
+}
+
+/**
+ * Highest priority first; within a priority, a weighted random order (Efraimidis–Spirakis:
+ * sort by u^(1/weight)), so each channel comes first in proportion to its weight and the
+ * rest follow as failover in the same proportions.
+ */
+export function order(channels: Channel[], random = Math.random): Channel[] {
+  const keyed = channels.map((c) => ({ c, key: random() ** (1 / Math.max(1, c.weight)) }));
+  keyed.sort((a, b) => b.c.priority - a.c.priority || b.key - a.key);
+  return keyed.map((k) => k.c);
+}
+
+async function atCapacity(db: Db, channel: Channel) {
+  if (channel.maxConcurrency === null) return false;
+  const running = await db.task.count({ where: { channelId: channel.id, status: { in: ["QUEUED", "PROCESSING"] } } });
+  return running >= channel.maxConcurrency;
+}
+
+/** Half-open: only the submission that pushes the cool-down forward gets to try the channel. */
+async function claimTrial(db: Db, config: Config, channel: Channel) {
+  const { count } = await db.channel.updateMany({
+    where: { id: channel.id, OR: [{ circuitOpenUntil: null }, { circuitOpenUntil: { lte: new Date() } }] },
+    data: { circuitOpenUntil: new Date(Date.now() + config.circuitCooldownMs) },
   });
-  const usable = channels.find((c) => adaptorFor(c.provider));
-  if (!usable) throw new ReelayError(ErrorCode.NO_CHANNEL, `No enabled channel serves the model "${model}"`);
-  return usable;
+  return count === 1;
+}
+
+/** A submission on this channel failed for the channel's own reasons (not the request's). */
+export async function recordChannelFailure(db: Db, config: Config, channelId: string, err: UpstreamError | Error) {
+  const message = `${(err as UpstreamError).code ? `${(err as UpstreamError).code}: ` : ""}${err.message}`.slice(0, ERROR_TEXT_LIMIT);
+  const channel = await db.channel.update({
+    where: { id: channelId },
+    data: { consecutiveFailures: { increment: 1 }, lastError: message, lastErrorAt: new Date() },
+    select: { consecutiveFailures: true },
+  });
+  if (channel.consecutiveFailures >= config.circuitFailureThreshold) {
+    await db.channel.update({ where: { id: channelId }, data: { circuitOpenUntil: new Date(Date.now() + config.circuitCooldownMs) } });
+    return true;
+  }
+  return false;
+}
+
+/** A submission on this channel succeeded: its circuit closes. */
+export async function recordChannelSuccess(db: Db, channelId: string) {
+  await db.channel.updateMany({
+    where: { id: channelId, OR: [{ consecutiveFailures: { gt: 0 } }, { circuitOpenUntil: { not: null } }] },
+    data: { consecutiveFailures: 0, circuitOpenUntil: null },
+  });
 }

@@ -194,6 +194,24 @@ function reseller(id: string, seconds: number): ModelSpec {
 }
 MODELS.push(reseller("sora_video2", 10), reseller("sora_video2-landscape", 10), reseller("sora_video2-15s", 15), reseller("sora_video2-landscape-15s", 15));
 
+// Gemini image models, priced per image.
+const IMAGE_SIZES = { "1:1": "1024x1024", "16:9": "1344x768", "9:16": "768x1344", "4:3": "1184x864", "3:4": "864x1184" };
+function image(id: string, price: string, takesReference: boolean): ModelSpec {
+  return {
+    id,
+    provider: "gemini",
+    mediaType: "IMAGE",
+    seconds: null,
+    sizes: { allowed: Object.values(IMAGE_SIZES), default: IMAGE_SIZES["1:1"] },
+    aspectRatios: IMAGE_SIZES,
+    maxPromptLength: 4_000,
+    acceptsReferenceImage: takesReference,
+    priceUnit: "IMAGE",
+    defaultPrices: { "*": usd(price) },
+  };
+}
+MODELS.push(image("gemini-2.5-flash-image", "0.039", true), image("imagen-4.0-generate-001", "0.04", false), image("imagen-4.0-fast-generate-001", "0.02", false));
+
 /**
  * Units to hold for a request: its seconds, one image, or for token-priced video the
  * most tokens the request can produce. Null when the request lacks what the unit needs.

@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
 import { retryAfterMs, UpstreamError } from "./errors.js";
 import { estimatedProgress, joinUrl, rangeHeader, readJson, toDownload, upstreamFetch } from "./http.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
@@ -112,13 +114,63 @@ function parametersOf(request: SubmitRequest) {
   return parameters;
 }
 
-/** Google's Gemini API: Veo video generation through `predictLongRunning` and operation polling. */
+/** Image models answer within the call; the image rides in the task's state until it is mirrored. */
+interface ImageState {
+  image: { mimeType: string; data: string };
+}
+
+const isImageModel = (model: string) => model.startsWith("imagen-") || /^gemini-.*-image/.test(model);
+const IMAGE_RATIOS: Record<string, string> = { "1024x1024": "1:1", "1344x768": "16:9", "768x1344": "9:16", "1184x864": "4:3", "864x1184": "3:4" };
+
+interface ImageAnswer {
+  candidates?: { finishReason?: string; content?: { parts?: { text?: string; inlineData?: { mimeType?: string; data?: string } }[] } }[];
+  promptFeedback?: { blockReason?: string };
+  predictions?: { bytesBase64Encoded?: string; mimeType?: string; raiFilteredReason?: string }[];
+}
+
+/** Gemini image models (generateContent) and Imagen (predict): one synchronous call. */
+async function generateImage(channel: ChannelConfig, request: SubmitRequest, signal?: AbortSignal): Promise<ImageState["image"]> {
+  const aspectRatio = (request.size && IMAGE_RATIOS[request.size]) ?? request.aspectRatio ?? "1:1";
+  const imagen = request.model.startsWith("imagen-");
+  const body = imagen
+    ? { instances: [{ prompt: request.prompt }], parameters: { sampleCount: 1, aspectRatio } }
+    : {
+        contents: [{ parts: [{ text: request.prompt }, ...(request.reference ? [{ inlineData: { mimeType: request.reference.mimeType, data: Buffer.from(request.reference.bytes).toString("base64") } }] : [])] }],
+        generationConfig: { responseModalities: ["IMAGE"], imageConfig: { aspectRatio } },
+      };
+  const res = await upstreamFetch(joinUrl(channel.baseUrl, `/v1beta/models/${encodeURIComponent(request.model)}:${imagen ? "predict" : "generateContent"}`), {
+    method: "POST",
+    headers: headers(channel, { "content-type": "application/json" }),
+    body: JSON.stringify(body),
+    signal,
+    timeoutMs: 120_000,
+  });
+  if (!res.ok) throw await errorFrom(res);
+  const answer = await readJson<ImageAnswer>(res);
+  const inline = imagen
+    ? answer.predictions?.find((p) => p.bytesBase64Encoded)
+    : answer.candidates?.[0]?.content?.parts?.find((p) => p.inlineData?.data)?.inlineData;
+  const data = inline && ("bytesBase64Encoded" in inline ? inline.bytesBase64Encoded : (inline as { data?: string }).data);
+  if (!inline || !data) {
+    const reason = answer.promptFeedback?.blockReason ?? answer.candidates?.[0]?.finishReason ?? answer.predictions?.[0]?.raiFilteredReason ?? "no image in the answer";
+    const refused = /SAFETY|PROHIBITED|BLOCK|RAI|filtered/i.test(reason);
+    throw new UpstreamError(refused ? "rejected" : "transient", refused ? "CONTENT_POLICY" : "NO_IMAGE", `the provider made no image: ${reason}`);
+  }
+  return { mimeType: inline.mimeType ?? "image/png", data };
+}
+
+/** Google's Gemini API: Veo video through `predictLongRunning` and operation polling; image models in one call. */
 export const geminiAdaptor: ProviderAdaptor = {
   name: "gemini",
   // Generated files are kept for about two days.
   resultRetentionMs: 2 * 24 * 3600_000,
 
   async submit({ channel, request, signal }) {
+    if (isImageModel(request.model)) {
+      const image = await generateImage(channel, request, signal);
+      const state: ImageState = { image };
+      return { upstreamId: `image-${randomUUID()}`, state, snapshot: { status: "COMPLETED", progress: 100, usage: { images: 1 } } };
+    }
     const res = await upstreamFetch(joinUrl(channel.baseUrl, `/v1beta/models/${encodeURIComponent(request.model)}:predictLongRunning`), {
       method: "POST",
       headers: headers(channel, { "content-type": "application/json" }),
@@ -134,6 +186,7 @@ export const geminiAdaptor: ProviderAdaptor = {
   },
 
   async poll({ channel, task, signal }) {
+    if ((task.state as ImageState | null)?.image) return { status: "COMPLETED", progress: 100, usage: { images: 1 } };
     // The operation name is a path: models/<model>/operations/<id>
     const res = await upstreamFetch(joinUrl(channel.baseUrl, `/v1beta/${task.upstreamId.split("/").map(encodeURIComponent).join("/")}`), {
       headers: headers(channel),
@@ -144,6 +197,12 @@ export const geminiAdaptor: ProviderAdaptor = {
 
   async download({ channel, task, snapshot, variant, range, signal }) {
     if (variant === "thumbnail") return null; // Veo makes no thumbnail
+    const image = (task.state as ImageState | null)?.image;
+    if (image) {
+      const bytes = Buffer.from(image.data, "base64");
+      const part = range ? bytes.subarray(range.start, Math.min(range.end, bytes.length - 1) + 1) : bytes;
+      return { body: Readable.from([part]), contentType: image.mimeType, contentLength: part.length, ...(range ? { range: { start: range.start, end: range.start + part.length - 1, total: bytes.length } } : {}) };
+    }
     let uris = (snapshot.result as { uris?: string[] } | undefined)?.uris;
     if (!uris?.length) {
       // A stored task may have lost its snapshot: the finished operation still names the file.

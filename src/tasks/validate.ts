@@ -37,6 +37,7 @@ export function validateVideoParams(
   }
 
   let seconds = input.seconds ?? null;
+  if (spec && !spec.seconds && seconds !== null) throw badInput(`${model} makes ${spec.mediaType === "IMAGE" ? "images" : "media of a fixed length"}: seconds does not apply`, { field: "seconds" });
   if (seconds !== null && (!Number.isInteger(seconds) || seconds <= 0 || seconds > MAX_SECONDS)) {
     throw badInput(`seconds must be a positive whole number${spec?.seconds ? `: one of ${list(spec.seconds.allowed)}` : ""}`, { field: "seconds" });
   }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tinyPng } from "../helpers/images.js";
 
 /**
  * A faithful stand-in for the Gemini API's Veo endpoints (see providers.md §2): a real
@@ -8,6 +9,9 @@ import type { AddressInfo } from "node:net";
  * answers an operation; the operation is done after a few polls with a file URI, or a
  * safety filter, or an error; the file URI needs the key and redirects to a storage host
  * on another origin, which must never see the key.
+ *
+ * Image models (`generateContent`, Imagen's `predict`) answer at once with a PNG inline;
+ * "[unsafe]" makes them refuse.
  *
  * Prompt conventions: "[rai]" → done with the video filtered for safety; "[fail]" → the
  * operation ends with an error; "[blocked]" → refused at submission for safety.
@@ -19,6 +23,9 @@ export interface MockGemini {
   /** requests the storage host received (it serves the redirected downloads) */
   storageRequests: { path: string; headers: Record<string, string> }[];
   operations: Map<string, MockOperation>;
+  /** every image generated, in order, and what was asked for each */
+  images: Buffer[];
+  imageRequests: { model: string; prompt: string; aspectRatio?: string; referenceSha256?: string }[];
   /** polls an operation answers with done:false before it finishes */
   setPollsUntilDone(n: number): void;
   /** the next n requests matching method + path prefix get this answer (before auth) */
@@ -44,6 +51,7 @@ export const geminiFailures = {
   unavailable: () => ({ status: 503, body: geminiError(503, "UNAVAILABLE", "The model is overloaded. Please try again later.") }),
 };
 
+const IMAGEN_MODELS = ["imagen-4.0-generate-001", "imagen-4.0-fast-generate-001"];
 const MODELS = ["veo-3.0-generate-001", "veo-3.0-fast-generate-001", "veo-3.1-generate-preview", "veo-3.1-fast-generate-preview"];
 const DURATIONS = [4, 6, 8];
 const ASPECT_RATIOS = ["16:9", "9:16"];
@@ -55,6 +63,8 @@ export async function startMockGemini(options: { apiKey?: string; videoBytes?: n
   const requests: MockGemini["requests"] = [];
   const storageRequests: MockGemini["storageRequests"] = [];
   const operations = new Map<string, MockOperation>();
+  const images: Buffer[] = [];
+  const imageRequests: MockGemini["imageRequests"] = [];
   const files = new Map<string, string>(); // file id → operation name
   const failures: { remaining: number; method?: string; path?: string; response: { status: number; body?: unknown; headers?: Record<string, string> } }[] = [];
   let pollsUntilDone = 2;
@@ -93,6 +103,9 @@ export async function startMockGemini(options: { apiKey?: string; videoBytes?: n
     const op = /^\/v1beta\/(models\/[^/]+\/operations\/[^/]+)$/.exec(url.pathname);
     if (op && req.method === "GET") return poll(res, decodeURIComponent(op[1]));
 
+    const generate = /^\/v1beta\/models\/([^/:]+):(generateContent|predict)$/.exec(url.pathname);
+    if (generate && req.method === "POST") return generateImage(res, decodeURIComponent(generate[1]), generate[2], body);
+
     const file = /^\/v1beta\/files\/([^/:]+):download$/.exec(url.pathname);
     if (file && req.method === "GET") {
       if (!files.has(file[1])) return send(res, 404, geminiError(404, "NOT_FOUND", "File not found."));
@@ -127,6 +140,25 @@ export async function startMockGemini(options: { apiKey?: string; videoBytes?: n
     const video = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from("ftypmp42"), Buffer.alloc(12), randomBytes(Math.max(0, videoBytes - 24))]);
     operations.set(name, { name, model, prompt: instance.prompt, parameters, image, polls: 0, video });
     send(res, 200, { name });
+  }
+
+  function generateImage(res: ServerResponse, model: string, method: string, body: any) {
+    const invalid = (message: string) => send(res, 400, geminiError(400, "INVALID_ARGUMENT", message));
+    const imagen = method === "predict";
+    if (imagen ? !IMAGEN_MODELS.includes(model) : model !== "gemini-2.5-flash-image") return send(res, 404, geminiError(404, "NOT_FOUND", `models/${model} is not found or does not support ${method}`));
+    const prompt: string = imagen ? body?.instances?.[0]?.prompt : body?.contents?.[0]?.parts?.find((p: any) => typeof p.text === "string")?.text;
+    if (typeof prompt !== "string" || prompt === "") return invalid("A prompt is required.");
+    const ratio = imagen ? body.parameters?.aspectRatio : body.generationConfig?.imageConfig?.aspectRatio;
+    if (ratio !== undefined && !["1:1", "16:9", "9:16", "4:3", "3:4"].includes(ratio)) return invalid(`aspectRatio ${ratio} is not supported.`);
+    const reference = imagen ? undefined : body.contents[0].parts.find((p: any) => p.inlineData)?.inlineData;
+    imageRequests.push({ model, prompt, aspectRatio: ratio, referenceSha256: reference ? createHash("sha256").update(Buffer.from(reference.data, "base64")).digest("hex") : undefined });
+    if (prompt.includes("[unsafe]")) {
+      return send(res, 200, imagen ? { predictions: [{ raiFilteredReason: "Your current safety filter threshold filtered out the generated image." }] } : { candidates: [{ finishReason: "PROHIBITED_CONTENT", content: { parts: [] } }] });
+    }
+    const image = Buffer.concat([tinyPng(), randomBytes(64)]);
+    images.push(image);
+    const data = image.toString("base64");
+    send(res, 200, imagen ? { predictions: [{ bytesBase64Encoded: data, mimeType: "image/png" }] } : { candidates: [{ finishReason: "STOP", content: { role: "model", parts: [{ text: "Here is your image." }, { inlineData: { mimeType: "image/png", data } }] } }] });
   }
 
   function poll(res: ServerResponse, name: string) {
@@ -167,6 +199,8 @@ export async function startMockGemini(options: { apiKey?: string; videoBytes?: n
     requests,
     storageRequests,
     operations,
+    images,
+    imageRequests,
     setPollsUntilDone: (n) => (pollsUntilDone = n),
     failNext: (n, match, response) => failures.push({ remaining: n, ...match, response }),
     contentOf: (name) => operations.get(name)!.video,

@@ -63,6 +63,7 @@ export function validateVideoParams(
     const implied = spec.aspectRatios[aspectRatio];
     const ratios = Object.keys(spec.aspectRatios);
     if (!implied) {
+      if (ratios.length === 0) throw badInput(`${model} takes no aspect ratio: its shape is part of the model`, { field: "aspectRatio", allowed: ratios });
       throw badInput(`${model} takes aspect ratios ${list(ratios)}, not ${aspectRatio}`, { field: "aspectRatio", allowed: ratios });
     }
     if (size !== null && !sameShape(size, implied)) {

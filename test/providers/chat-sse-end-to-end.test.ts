@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseTaskId } from "../../src/schema/tasks.js";
 import { createPoller } from "../../src/worker/poller.js";
-import { startTestApp, type TestApp } from "../helpers/app.js";
+import { codeOf, startTestApp, type TestApp } from "../helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { CREATE_VIDEO, ME, grantCredit, ledgerOf, upsertChannel, waitForTask } from "../helpers/fixtures.js";
 import { tokenFor } from "../helpers/tokens.js";
@@ -82,5 +82,22 @@ describe("a reseller's streamed task through GraphQL", () => {
     } finally {
       await api.stop();
     }
+  });
+
+  it("refuses what a reseller model does not take before opening any stream", async () => {
+    const token = await tokenFor("picky@reseller");
+    await grantCredit(t, "picky@reseller", "1");
+    const before = mock.requests.length;
+    for (const [input, field] of [
+      [{ model: MODEL, seconds: 15 }, "seconds"],
+      [{ model: MODEL, aspectRatio: "16:9" }, "aspectRatio"],
+    ] as const) {
+      const res = await t.gql(CREATE_VIDEO, { input: { prompt: "a refused request", ...input } }, { token });
+      expect(codeOf(res)).toBe("BAD_USER_INPUT");
+      expect(res.errors![0].extensions!.field).toBe(field);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(mock.requests.length).toBe(before);
+    expect((await t.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "1", held: "0" });
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeNow, failureQueue, listenLocally, readJsonBody, sendJson } from "./http.js";
 
 /**
  * A reseller serving video models through `/v1/chat/completions` with `stream: true`
@@ -38,7 +38,7 @@ export async function startMockChatSse(): Promise<MockChatSse> {
   const requests: MockChatSse["requests"] = [];
   const videos = new Map<string, Buffer>();
   const finished: string[] = [];
-  const failures: { remaining: number; response: { status: number; body: unknown; headers?: Record<string, string> } }[] = [];
+  const failures = failureQueue();
 
   const server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
 
@@ -47,23 +47,19 @@ export async function startMockChatSse(): Promise<MockChatSse> {
     const file = /^\/files\/([^/]+)\.mp4$/.exec(url.pathname);
     if (file && req.method === "GET") {
       const video = videos.get(file[1]);
-      if (!video || req.headers.authorization) return json(res, 404, { error: "not found" });
+      if (!video || req.headers.authorization) return sendJson(res, 404, { error: "not found" });
       res.writeHead(200, { "content-type": "video/mp4", "content-length": video.length }).end(video);
       return;
     }
-    if (url.pathname !== "/v1/chat/completions" || req.method !== "POST") return json(res, 404, chatError("Invalid URL", "invalid_request_error", "not_found"));
-    const body = await readJson(req);
+    if (url.pathname !== "/v1/chat/completions" || req.method !== "POST") return sendJson(res, 404, chatError("Invalid URL", "invalid_request_error", "not_found"));
+    const body = await readJsonBody(req);
     requests.push({ body, at: Date.now() });
-    const failure = failures.find((f) => f.remaining > 0);
-    if (failure) {
-      failure.remaining--;
-      return json(res, failure.response.status, failure.response.body, failure.response.headers);
-    }
-    if (req.headers.authorization !== `Bearer ${apiKey}`) return json(res, 401, chatError("无效的令牌", "new_api_error", "invalid_api_key"));
-    if (body?.stream !== true) return json(res, 400, chatError("this model only supports stream mode", "invalid_request_error", "stream_required"));
+    if (failures.answer(req, url.pathname, res)) return;
+    if (req.headers.authorization !== `Bearer ${apiKey}`) return sendJson(res, 401, chatError("无效的令牌", "new_api_error", "invalid_api_key"));
+    if (body?.stream !== true) return sendJson(res, 400, chatError("this model only supports stream mode", "invalid_request_error", "stream_required"));
     const content = body.messages?.[0]?.content;
     const prompt = typeof content === "string" ? content : (content?.find((c: any) => c.type === "text")?.text ?? "");
-    if (prompt.includes("[blocked]")) return json(res, 400, chatError("Your prompt was blocked by our moderation system.", "invalid_request_error", "moderation_blocked"));
+    if (prompt.includes("[blocked]")) return sendJson(res, 400, chatError("Your prompt was blocked by our moderation system.", "invalid_request_error", "moderation_blocked"));
 
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
     const id = `task_${randomBytes(6).toString("hex")}`;
@@ -95,32 +91,16 @@ export async function startMockChatSse(): Promise<MockChatSse> {
     res.end("data: [DONE]\n\n");
   }
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const baseUrl = await listenLocally(server);
   return {
     baseUrl,
     apiKey,
     requests,
     videos,
     finished,
-    failNext: (n, response) => failures.push({ remaining: n, response }),
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
+    failNext: (n, response) => failures.add(n, {}, response),
+    close: () => closeNow(server),
   };
 }
 
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
-}
 
-async function readJson(req: IncomingMessage) {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    return {};
-  }
-}

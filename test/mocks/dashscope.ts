@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeNow, failureQueue, listenLocally, readJsonBody, sendJson } from "./http.js";
 
 /**
  * A faithful stand-in for DashScope's Wan video synthesis (see providers.md §4): a real HTTP
@@ -40,44 +40,40 @@ export async function startMockDashScope(): Promise<MockDashScope> {
   const apiKey = "sk-mock-dashscope";
   const requests: MockDashScope["requests"] = [];
   const tasks: MockDashScope["tasks"] = new Map();
-  const failures: { remaining: number; method?: string; path?: string; response: { status: number; body: unknown; headers?: Record<string, string> } }[] = [];
-  const server = createServer((req, res) => void handle(req, res).catch((err) => send(res, 500, { code: "InternalError", message: String(err) })));
+  const failures = failureQueue();
+  const server = createServer((req, res) => void handle(req, res).catch((err) => sendJson(res, 500, { code: "InternalError", message: String(err) })));
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://dashscope");
     const oss = /^\/oss\/([^/]+)\.mp4$/.exec(url.pathname);
     if (oss && req.method === "GET") {
       const task = tasks.get(oss[1]);
-      if (!task || url.searchParams.get("Signature") !== `sig-${task.id}`) return send(res, 403, { Code: "AccessDenied" });
+      if (!task || url.searchParams.get("Signature") !== `sig-${task.id}`) return sendJson(res, 403, { Code: "AccessDenied" });
       task.downloads.push({ authorization: req.headers.authorization });
       res.writeHead(200, { "content-type": "video/mp4", "content-length": task.video.length }).end(task.video);
       return;
     }
-    const body = req.method === "POST" ? await readJson(req) : undefined;
+    const body = req.method === "POST" ? await readJsonBody(req) : undefined;
     requests.push({ method: req.method ?? "GET", path: url.pathname, headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])), body });
-    const failure = failures.find((f) => f.remaining > 0 && (!f.method || f.method === req.method) && (!f.path || url.pathname.startsWith(f.path)));
-    if (failure) {
-      failure.remaining--;
-      return send(res, failure.response.status, failure.response.body, failure.response.headers);
-    }
-    if (req.headers.authorization !== `Bearer ${apiKey}`) return send(res, 401, { request_id: "r", code: "InvalidApiKey", message: "Invalid API-key provided." });
+    if (failures.answer(req, url.pathname, res)) return;
+    if (req.headers.authorization !== `Bearer ${apiKey}`) return sendJson(res, 401, { request_id: "r", code: "InvalidApiKey", message: "Invalid API-key provided." });
 
     if (url.pathname === "/api/v1/services/aigc/video-generation/video-synthesis" && req.method === "POST") {
-      if (req.headers["x-dashscope-async"] !== "enable") return send(res, 403, { request_id: "r", code: "AccessDenied", message: "current user api does not support synchronous calls" });
+      if (req.headers["x-dashscope-async"] !== "enable") return sendJson(res, 403, { request_id: "r", code: "AccessDenied", message: "current user api does not support synchronous calls" });
       return submit(res, body);
     }
     const poll = /^\/api\/v1\/tasks\/([^/]+)$/.exec(url.pathname);
     if (poll && req.method === "GET") {
       const task = tasks.get(poll[1]);
-      if (!task) return send(res, 200, { request_id: "r", output: { task_id: poll[1], task_status: "UNKNOWN" } });
+      if (!task) return sendJson(res, 200, { request_id: "r", output: { task_id: poll[1], task_status: "UNKNOWN" } });
       task.polls++;
-      return send(res, 200, view(task));
+      return sendJson(res, 200, view(task));
     }
-    send(res, 404, { request_id: "r", code: "NotFound", message: "not found" });
+    sendJson(res, 404, { request_id: "r", code: "NotFound", message: "not found" });
   }
 
   function submit(res: ServerResponse, body: any) {
-    const invalid = (message: string) => send(res, 400, { request_id: "r", code: "InvalidParameter", message });
+    const invalid = (message: string) => sendJson(res, 400, { request_id: "r", code: "InvalidParameter", message });
     const t2v = T2V[body?.model];
     const i2v = I2V[body?.model];
     if (!t2v && !i2v) return invalid(`Model not exist: ${body?.model}`);
@@ -91,10 +87,10 @@ export async function startMockDashScope(): Promise<MockDashScope> {
       if (params.resolution !== undefined && !i2v.resolutions.includes(params.resolution)) return invalid(`resolution ${params.resolution} is not supported`);
     }
     if (params.duration !== undefined && !(t2v ?? i2v).durations.includes(params.duration)) return invalid(`duration ${params.duration} is not supported`);
-    if (String(body.input?.prompt ?? "").includes("[blocked]")) return send(res, 400, { request_id: "r", code: "DataInspectionFailed", message: "Input data may contain inappropriate content." });
+    if (String(body.input?.prompt ?? "").includes("[blocked]")) return sendJson(res, 400, { request_id: "r", code: "DataInspectionFailed", message: "Input data may contain inappropriate content." });
     const id = `${randomBytes(4).toString("hex")}-${randomBytes(2).toString("hex")}-task`;
     tasks.set(id, { id, body, polls: 0, video: Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from("ftypisom"), Buffer.alloc(12), randomBytes(30_000)]), downloads: [] });
-    send(res, 200, { request_id: "r", output: { task_id: id, task_status: "PENDING" } });
+    sendJson(res, 200, { request_id: "r", output: { task_id: id, task_status: "PENDING" } });
   }
 
   function view(task: MockDashScope["tasks"] extends Map<string, infer T> ? T : never) {
@@ -111,32 +107,16 @@ export async function startMockDashScope(): Promise<MockDashScope> {
     };
   }
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const baseUrl = await listenLocally(server);
   return {
     baseUrl,
     apiKey,
     requests,
     tasks,
-    failNext: (n, match, response) => failures.push({ remaining: n, ...match, response }),
+    failNext: (n, match, response) => failures.add(n, match, response),
     contentOf: (id) => tasks.get(id)!.video,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
+    close: () => closeNow(server),
   };
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
-}
 
-async function readJson(req: IncomingMessage) {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    return {};
-  }
-}

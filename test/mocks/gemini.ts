@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tinyPng } from "../helpers/images.js";
+import { closeNow, failureQueue, listenLocally, readJsonBody, sendJson } from "./http.js";
 
 /**
  * A faithful stand-in for the Gemini API's Veo endpoints (see providers.md §2): a real
@@ -66,7 +66,7 @@ export async function startMockGemini(options: { apiKey?: string; videoBytes?: n
   const images: Buffer[] = [];
   const imageRequests: MockGemini["imageRequests"] = [];
   const files = new Map<string, string>(); // file id → operation name
-  const failures: { remaining: number; method?: string; path?: string; response: { status: number; body?: unknown; headers?: Record<string, string> } }[] = [];
+  const failures = failureQueue();
   let pollsUntilDone = 2;
 
   const storage = createServer((req, res) => {
@@ -74,27 +74,22 @@ export async function startMockGemini(options: { apiKey?: string; videoBytes?: n
     storageRequests.push({ path: url.pathname, headers: lower(req.headers) });
     const id = /^\/blob\/([^/]+)$/.exec(url.pathname)?.[1];
     const name = id && files.get(id);
-    if (!name || url.searchParams.get("sig") !== signature(id)) return send(res, 403, { error: "signature does not match" });
+    if (!name || url.searchParams.get("sig") !== signature(id)) return sendJson(res, 403, { error: "signature does not match" });
     serveBytes(req, res, operations.get(name)!.video);
   });
-  await listen(storage);
-  const storageOrigin = `http://127.0.0.1:${(storage.address() as AddressInfo).port}`;
+  const storageOrigin = await listenLocally(storage);
 
   const server = createServer((req, res) => {
-    void handle(req, res).catch((err) => send(res, 500, geminiError(500, "INTERNAL", String(err))));
+    void handle(req, res).catch((err) => sendJson(res, 500, geminiError(500, "INTERNAL", String(err))));
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://gemini");
-    const body = req.method === "POST" ? await readBody(req) : undefined;
+    const body = req.method === "POST" ? await readJsonBody(req) : undefined;
     requests.push({ method: req.method ?? "GET", path: url.pathname, headers: lower(req.headers), body });
-    const failure = failures.find((f) => f.remaining > 0 && (!f.method || f.method === req.method) && (!f.path || url.pathname.startsWith(f.path)));
-    if (failure) {
-      failure.remaining--;
-      return send(res, failure.response.status, failure.response.body ?? {}, failure.response.headers);
-    }
+    if (failures.answer(req, url.pathname, res)) return;
     if (req.headers["x-goog-api-key"] !== apiKey && url.searchParams.get("key") !== apiKey) {
-      return send(res, 403, geminiError(403, "PERMISSION_DENIED", "Method doesn't allow unregistered callers. Please use an API key."));
+      return sendJson(res, 403, geminiError(403, "PERMISSION_DENIED", "Method doesn't allow unregistered callers. Please use an API key."));
     }
 
     const create = /^\/v1beta\/models\/([^/:]+):predictLongRunning$/.exec(url.pathname);
@@ -108,18 +103,18 @@ export async function startMockGemini(options: { apiKey?: string; videoBytes?: n
 
     const file = /^\/v1beta\/files\/([^/:]+):download$/.exec(url.pathname);
     if (file && req.method === "GET") {
-      if (!files.has(file[1])) return send(res, 404, geminiError(404, "NOT_FOUND", "File not found."));
+      if (!files.has(file[1])) return sendJson(res, 404, geminiError(404, "NOT_FOUND", "File not found."));
       res.writeHead(302, { location: `${storageOrigin}/blob/${file[1]}?sig=${signature(file[1])}` }).end();
       return;
     }
-    send(res, 404, geminiError(404, "NOT_FOUND", `Unknown path ${url.pathname}`));
+    sendJson(res, 404, geminiError(404, "NOT_FOUND", `Unknown path ${url.pathname}`));
   }
 
   function submit(res: ServerResponse, model: string, body: any) {
-    if (!MODELS.includes(model)) return send(res, 404, geminiError(404, "NOT_FOUND", `models/${model} is not found for API version v1beta`));
+    if (!MODELS.includes(model)) return sendJson(res, 404, geminiError(404, "NOT_FOUND", `models/${model} is not found for API version v1beta`));
     const instance = body?.instances?.[0];
     const parameters = (body?.parameters ?? {}) as Record<string, unknown>;
-    const invalid = (message: string) => send(res, 400, geminiError(400, "INVALID_ARGUMENT", message));
+    const invalid = (message: string) => sendJson(res, 400, geminiError(400, "INVALID_ARGUMENT", message));
     if (typeof instance?.prompt !== "string" || instance.prompt === "") return invalid("A prompt is required.");
     if (parameters.durationSeconds !== undefined && !DURATIONS.includes(parameters.durationSeconds as number)) return invalid("durationSeconds must be 4, 6 or 8.");
     if (parameters.aspectRatio !== undefined && !ASPECT_RATIOS.includes(parameters.aspectRatio as string)) return invalid("aspectRatio must be 16:9 or 9:16.");
@@ -139,13 +134,13 @@ export async function startMockGemini(options: { apiKey?: string; videoBytes?: n
     const name = `models/${model}/operations/${randomBytes(8).toString("hex")}`;
     const video = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from("ftypmp42"), Buffer.alloc(12), randomBytes(Math.max(0, videoBytes - 24))]);
     operations.set(name, { name, model, prompt: instance.prompt, parameters, image, polls: 0, video });
-    send(res, 200, { name });
+    sendJson(res, 200, { name });
   }
 
   function generateImage(res: ServerResponse, model: string, method: string, body: any) {
-    const invalid = (message: string) => send(res, 400, geminiError(400, "INVALID_ARGUMENT", message));
+    const invalid = (message: string) => sendJson(res, 400, geminiError(400, "INVALID_ARGUMENT", message));
     const imagen = method === "predict";
-    if (imagen ? !IMAGEN_MODELS.includes(model) : model !== "gemini-2.5-flash-image") return send(res, 404, geminiError(404, "NOT_FOUND", `models/${model} is not found or does not support ${method}`));
+    if (imagen ? !IMAGEN_MODELS.includes(model) : model !== "gemini-2.5-flash-image") return sendJson(res, 404, geminiError(404, "NOT_FOUND", `models/${model} is not found or does not support ${method}`));
     const prompt: string = imagen ? body?.instances?.[0]?.prompt : body?.contents?.[0]?.parts?.find((p: any) => typeof p.text === "string")?.text;
     if (typeof prompt !== "string" || prompt === "") return invalid("A prompt is required.");
     const ratio = imagen ? body.parameters?.aspectRatio : body.generationConfig?.imageConfig?.aspectRatio;
@@ -153,22 +148,22 @@ export async function startMockGemini(options: { apiKey?: string; videoBytes?: n
     const reference = imagen ? undefined : body.contents[0].parts.find((p: any) => p.inlineData)?.inlineData;
     imageRequests.push({ model, prompt, aspectRatio: ratio, referenceSha256: reference ? createHash("sha256").update(Buffer.from(reference.data, "base64")).digest("hex") : undefined });
     if (prompt.includes("[unsafe]")) {
-      return send(res, 200, imagen ? { predictions: [{ raiFilteredReason: "Your current safety filter threshold filtered out the generated image." }] } : { candidates: [{ finishReason: "PROHIBITED_CONTENT", content: { parts: [] } }] });
+      return sendJson(res, 200, imagen ? { predictions: [{ raiFilteredReason: "Your current safety filter threshold filtered out the generated image." }] } : { candidates: [{ finishReason: "PROHIBITED_CONTENT", content: { parts: [] } }] });
     }
     const image = Buffer.concat([tinyPng(), randomBytes(64)]);
     images.push(image);
     const data = image.toString("base64");
-    send(res, 200, imagen ? { predictions: [{ bytesBase64Encoded: data, mimeType: "image/png" }] } : { candidates: [{ finishReason: "STOP", content: { role: "model", parts: [{ text: "Here is your image." }, { inlineData: { mimeType: "image/png", data } }] } }] });
+    sendJson(res, 200, imagen ? { predictions: [{ bytesBase64Encoded: data, mimeType: "image/png" }] } : { candidates: [{ finishReason: "STOP", content: { role: "model", parts: [{ text: "Here is your image." }, { inlineData: { mimeType: "image/png", data } }] } }] });
   }
 
   function poll(res: ServerResponse, name: string) {
     const op = operations.get(name);
-    if (!op) return send(res, 404, geminiError(404, "NOT_FOUND", `Operation ${name} not found.`));
+    if (!op) return sendJson(res, 404, geminiError(404, "NOT_FOUND", `Operation ${name} not found.`));
     op.polls++;
-    if (op.polls < pollsUntilDone) return send(res, 200, { name, metadata: {} });
-    if (op.prompt.includes("[fail]")) return send(res, 200, { name, done: true, error: { code: 13, message: "Video generation failed due to an internal error." } });
+    if (op.polls < pollsUntilDone) return sendJson(res, 200, { name, metadata: {} });
+    if (op.prompt.includes("[fail]")) return sendJson(res, 200, { name, done: true, error: { code: 13, message: "Video generation failed due to an internal error." } });
     if (op.prompt.includes("[rai]")) {
-      return send(res, 200, {
+      return sendJson(res, 200, {
         name,
         done: true,
         response: { "@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse", generateVideoResponse: { raiMediaFilteredCount: 1, raiMediaFilteredReasons: ["The video was filtered by our safety system."] } },
@@ -176,7 +171,7 @@ export async function startMockGemini(options: { apiKey?: string; videoBytes?: n
     }
     const fileId = createHash("sha256").update(name).digest("hex").slice(0, 16);
     files.set(fileId, name);
-    send(res, 200, {
+    sendJson(res, 200, {
       name,
       done: true,
       response: {
@@ -186,8 +181,7 @@ export async function startMockGemini(options: { apiKey?: string; videoBytes?: n
     });
   }
 
-  await listen(server);
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const baseUrl = await listenLocally(server);
   const secret = randomBytes(8).toString("hex");
   function signature(id: string) {
     return createHash("sha256").update(`${secret}:${id}`).digest("hex").slice(0, 24);
@@ -202,13 +196,10 @@ export async function startMockGemini(options: { apiKey?: string; videoBytes?: n
     images,
     imageRequests,
     setPollsUntilDone: (n) => (pollsUntilDone = n),
-    failNext: (n, match, response) => failures.push({ remaining: n, ...match, response }),
+    failNext: (n, match, response) => failures.add(n, match, response),
     contentOf: (name) => operations.get(name)!.video,
     async close() {
-      for (const s of [server, storage]) {
-        s.closeAllConnections();
-        await new Promise((resolve) => s.close(resolve));
-      }
+      for (const s of [server, storage]) await closeNow(s);
     },
   };
 }
@@ -225,21 +216,7 @@ function serveBytes(req: IncomingMessage, res: ServerResponse, bytes: Buffer) {
   res.writeHead(200, { "content-type": "video/mp4", "content-length": bytes.length, "accept-ranges": "bytes" }).end(bytes);
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
-}
 
 const lower = (headers: IncomingMessage["headers"]) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
 
-async function readBody(req: IncomingMessage) {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString("utf8");
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
-const listen = (server: Server) => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { errors, jwtVerify } from "jose";
+import { closeNow, failureQueue, listenLocally, readJsonBody, sendJson } from "./http.js";
 
 /**
  * A faithful stand-in for Kling's official API (see providers.md §3): a real HTTP server on
@@ -47,34 +47,30 @@ export async function startMockKling(options: { videoBytes?: number } = {}): Pro
   const key = new TextEncoder().encode(secretKey);
   const requests: MockKling["requests"] = [];
   const tasks = new Map<string, MockKlingTask>();
-  const failures: { remaining: number; method?: string; path?: string; response: { status: number; body: unknown; headers?: Record<string, string> } }[] = [];
+  const failures = failureQueue();
 
-  const server = createServer((req, res) => void handle(req, res).catch((err) => send(res, 500, { code: 5000, message: String(err) })));
+  const server = createServer((req, res) => void handle(req, res).catch((err) => sendJson(res, 500, { code: 5000, message: String(err) })));
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://kling");
     const cdn = /^\/cdn\/([^/]+)\.mp4$/.exec(url.pathname);
     if (cdn && req.method === "GET") {
       const task = tasks.get(cdn[1]);
-      if (!task || task.polls < 3) return send(res, 404, { message: "not found" });
+      if (!task || task.polls < 3) return sendJson(res, 404, { message: "not found" });
       res.writeHead(200, { "content-type": "video/mp4", "content-length": task.video.length }).end(task.video);
       return;
     }
-    const body = req.method === "POST" ? await readJson(req) : undefined;
+    const body = req.method === "POST" ? await readJsonBody(req) : undefined;
     const entry: MockKling["requests"][number] = { method: req.method ?? "GET", path: url.pathname, headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])), body };
     requests.push(entry);
-    const failure = failures.find((f) => f.remaining > 0 && (!f.method || f.method === req.method) && (!f.path || url.pathname.startsWith(f.path)));
-    if (failure) {
-      failure.remaining--;
-      return send(res, failure.response.status, failure.response.body, failure.response.headers);
-    }
+    if (failures.answer(req, url.pathname, res)) return;
     const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
-    if (!token) return send(res, 401, { code: 1001, message: "Authorization is empty" });
+    if (!token) return sendJson(res, 401, { code: 1001, message: "Authorization is empty" });
     try {
       const { payload } = await jwtVerify(token, key, { algorithms: ["HS256"], issuer: accessKey, requiredClaims: ["exp", "nbf"] });
       entry.issuer = payload.iss;
     } catch (err) {
-      return send(res, 401, err instanceof errors.JWTExpired ? { code: 1004, message: "Authorization is expired" } : { code: 1002, message: "Authorization is invalid" });
+      return sendJson(res, 401, err instanceof errors.JWTExpired ? { code: 1004, message: "Authorization is expired" } : { code: 1002, message: "Authorization is invalid" });
     }
 
     const create = /^\/v1\/videos\/(text2video|image2video)$/.exec(url.pathname);
@@ -82,15 +78,15 @@ export async function startMockKling(options: { videoBytes?: number } = {}): Pro
     const query = /^\/v1\/videos\/(text2video|image2video)\/([^/]+)$/.exec(url.pathname);
     if (query && req.method === "GET") {
       const task = tasks.get(query[2]);
-      if (!task || task.family !== query[1]) return send(res, 404, { code: 1203, message: "task not found" });
+      if (!task || task.family !== query[1]) return sendJson(res, 404, { code: 1203, message: "task not found" });
       task.polls++;
-      return send(res, 200, { code: 0, message: "SUCCEED", request_id: "r", data: view(task) });
+      return sendJson(res, 200, { code: 0, message: "SUCCEED", request_id: "r", data: view(task) });
     }
-    send(res, 404, { code: 1202, message: "invalid request method or path" });
+    sendJson(res, 404, { code: 1202, message: "invalid request method or path" });
   }
 
   function submit(res: ServerResponse, family: MockKlingTask["family"], body: any) {
-    const invalid = (message: string) => send(res, 400, { code: 1201, message, request_id: "r" });
+    const invalid = (message: string) => sendJson(res, 400, { code: 1201, message, request_id: "r" });
     if (!MODELS.includes(body?.model_name)) return invalid(`model_name ${body?.model_name} is not supported`);
     if (family === "text2video" && (typeof body.prompt !== "string" || body.prompt === "")) return invalid("prompt is required");
     if (typeof body.prompt === "string" && body.prompt.length > 2500) return invalid("prompt is too long");
@@ -101,12 +97,12 @@ export async function startMockKling(options: { videoBytes?: number } = {}): Pro
       if (typeof body.image !== "string" || body.image === "") return invalid("image is required");
       if (body.image.startsWith("data:")) return invalid("image must be a URL or raw base64 without a data: prefix");
     }
-    if (String(body.prompt ?? "").includes("[blocked]")) return send(res, 400, { code: 1301, message: "Failure to pass the risk control system", request_id: "r" });
+    if (String(body.prompt ?? "").includes("[blocked]")) return sendJson(res, 400, { code: 1301, message: "Failure to pass the risk control system", request_id: "r" });
     const id = randomBytes(9).toString("hex");
     const video = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from("ftypisom"), Buffer.alloc(12), randomBytes((options.videoBytes ?? 40 * 1024) - 24)]);
     const task: MockKlingTask = { id, family, body, polls: 0, video };
     tasks.set(id, task);
-    send(res, 200, { code: 0, message: "SUCCEED", request_id: "r", data: { task_id: id, task_status: "submitted", task_info: {}, created_at: Date.now(), updated_at: Date.now() } });
+    sendJson(res, 200, { code: 0, message: "SUCCEED", request_id: "r", data: { task_id: id, task_status: "submitted", task_info: {}, created_at: Date.now(), updated_at: Date.now() } });
   }
 
   function view(task: MockKlingTask) {
@@ -118,8 +114,7 @@ export async function startMockKling(options: { videoBytes?: number } = {}): Pro
     return { ...base, task_status: "succeed", task_status_msg: "", task_result: { videos: [{ id: `v-${task.id}`, url: `${baseUrl}/cdn/${task.id}.mp4`, duration }] } };
   }
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const baseUrl = await listenLocally(server);
   return {
     baseUrl,
     accessKey,
@@ -127,27 +122,12 @@ export async function startMockKling(options: { videoBytes?: number } = {}): Pro
     apiKey: `${accessKey}:${secretKey}`,
     requests,
     tasks,
-    failNext: (n, match, response) => failures.push({ remaining: n, ...match, response }),
+    failNext: (n, match, response) => failures.add(n, match, response),
     contentOf: (id) => tasks.get(id)!.video,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
+    close: () => closeNow(server),
   };
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
-}
 
-async function readJson(req: IncomingMessage) {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    return {};
-  }
-}
 
 export const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");

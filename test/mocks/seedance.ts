@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeNow, failureQueue, listenLocally, readJsonBody, sendJson } from "./http.js";
 
 /**
  * A faithful stand-in for Seedance content-generation tasks on BytePlus ModelArk /
@@ -53,8 +53,8 @@ export async function startMockSeedance(): Promise<MockSeedance> {
   const apiKey = "ark-mock-seedance";
   const requests: MockSeedance["requests"] = [];
   const tasks = new Map<string, MockSeedanceTask>();
-  const failures: { remaining: number; method?: string; path?: string; response: { status: number; body: unknown; headers?: Record<string, string> } }[] = [];
-  const server = createServer((req, res) => void handle(req, res).catch((err) => send(res, 500, arkError("InternalServiceError", String(err)))));
+  const failures = failureQueue();
+  const server = createServer((req, res) => void handle(req, res).catch((err) => sendJson(res, 500, arkError("InternalServiceError", String(err)))));
 
   const tokensOf = (task: MockSeedanceTask) => {
     const [w, h] = DIMENSIONS[task.flags.resolution][task.flags.ratio];
@@ -66,39 +66,35 @@ export async function startMockSeedance(): Promise<MockSeedance> {
     const file = /^\/tos\/([^/]+)\.mp4$/.exec(url.pathname);
     if (file && req.method === "GET") {
       const task = tasks.get(file[1]);
-      if (!task || task.status !== "succeeded" || req.headers.authorization) return send(res, 403, { error: "AccessDenied" });
+      if (!task || task.status !== "succeeded" || req.headers.authorization) return sendJson(res, 403, { error: "AccessDenied" });
       res.writeHead(200, { "content-type": "video/mp4", "content-length": task.video.length }).end(task.video);
       return;
     }
-    const body = req.method === "POST" ? await readJson(req) : undefined;
+    const body = req.method === "POST" ? await readJsonBody(req) : undefined;
     requests.push({ method: req.method ?? "GET", path: url.pathname, body });
-    const failure = failures.find((f) => f.remaining > 0 && (!f.method || f.method === req.method) && (!f.path || url.pathname.startsWith(f.path)));
-    if (failure) {
-      failure.remaining--;
-      return send(res, failure.response.status, failure.response.body, failure.response.headers);
-    }
-    if (req.headers.authorization !== `Bearer ${apiKey}`) return send(res, 401, arkError("AuthenticationError", "The API key in the request is missing or invalid."));
+    if (failures.answer(req, url.pathname, res)) return;
+    if (req.headers.authorization !== `Bearer ${apiKey}`) return sendJson(res, 401, arkError("AuthenticationError", "The API key in the request is missing or invalid."));
     if (url.pathname === "/api/v3/contents/generations/tasks" && req.method === "POST") return submit(res, body);
     const one = /^\/api\/v3\/contents\/generations\/tasks\/([^/]+)$/.exec(url.pathname);
     const task = one && tasks.get(one[1]);
-    if (one && !task) return send(res, 404, arkError("ResourceNotFound", "The specified task is not found."));
+    if (one && !task) return sendJson(res, 404, arkError("ResourceNotFound", "The specified task is not found."));
     if (task && req.method === "GET") {
       task.polls++;
       if (task.status === "queued" && task.polls >= 1) task.status = "running";
       if (task.status === "running" && task.polls >= 3) task.status = task.text.includes("[fail]") ? "failed" : "succeeded";
-      return send(res, 200, view(task));
+      return sendJson(res, 200, view(task));
     }
     if (task && req.method === "DELETE") {
-      if (task.status !== "queued") return send(res, 400, arkError("InvalidAction.TaskStatus", `A task in status ${task.status} cannot be cancelled.`));
+      if (task.status !== "queued") return sendJson(res, 400, arkError("InvalidAction.TaskStatus", `A task in status ${task.status} cannot be cancelled.`));
       task.status = "cancelled";
-      return send(res, 200, {});
+      return sendJson(res, 200, {});
     }
-    send(res, 404, arkError("NotFound", "not found"));
+    sendJson(res, 404, arkError("NotFound", "not found"));
   }
 
   function submit(res: ServerResponse, body: any) {
-    const invalid = (message: string) => send(res, 400, arkError("InvalidParameter", message));
-    if (!MODELS.includes(body?.model)) return send(res, 404, arkError("InvalidEndpointOrModel.NotFound", `The model ${body?.model} does not exist.`));
+    const invalid = (message: string) => sendJson(res, 400, arkError("InvalidParameter", message));
+    if (!MODELS.includes(body?.model)) return sendJson(res, 404, arkError("InvalidEndpointOrModel.NotFound", `The model ${body?.model} does not exist.`));
     const text = body.content?.find((c: any) => c.type === "text")?.text;
     const image = body.content?.find((c: any) => c.type === "image_url")?.image_url?.url;
     if (typeof text !== "string" || text === "") return invalid("content must include a text item");
@@ -107,11 +103,11 @@ export async function startMockSeedance(): Promise<MockSeedance> {
     const flags = { ratio: flag("ratio") ?? "16:9", duration: Number(flag("duration") ?? 5), resolution: flag("resolution") ?? "1080p" };
     if (!DIMENSIONS[flags.resolution]?.[flags.ratio]) return invalid(`unsupported ratio ${flags.ratio} at ${flags.resolution}`);
     if (![5, 10].includes(flags.duration)) return invalid("duration must be 5 or 10");
-    if (text.includes("[blocked]")) return send(res, 400, arkError("InputTextSensitiveContentDetected", "The request failed because the input text may contain sensitive information."));
+    if (text.includes("[blocked]")) return sendJson(res, 400, arkError("InputTextSensitiveContentDetected", "The request failed because the input text may contain sensitive information."));
     const id = `cgt-${randomBytes(8).toString("hex")}`;
     const video = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from("ftypisom"), Buffer.alloc(12), randomBytes(36_000)]);
     tasks.set(id, { id, model: body.model, text, flags, image, polls: 0, status: "queued", video });
-    send(res, 200, { id });
+    sendJson(res, 200, { id });
   }
 
   function view(task: MockSeedanceTask) {
@@ -122,33 +118,17 @@ export async function startMockSeedance(): Promise<MockSeedance> {
     return { ...base, content: { video_url: `${baseUrl}/tos/${task.id}.mp4?X-Tos-Signature=mock` }, usage: { completion_tokens: tokens, total_tokens: tokens }, duration: task.flags.duration, resolution: task.flags.resolution, ratio: task.flags.ratio };
   }
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const baseUrl = await listenLocally(server);
   return {
     baseUrl,
     apiKey,
     requests,
     tasks,
-    failNext: (n, match, response) => failures.push({ remaining: n, ...match, response }),
+    failNext: (n, match, response) => failures.add(n, match, response),
     contentOf: (id) => tasks.get(id)!.video,
     tokensOf: (id) => tokensOf(tasks.get(id)!),
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
+    close: () => closeNow(server),
   };
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
-}
 
-async function readJson(req: IncomingMessage) {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    return {};
-  }
-}

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
+import type { Metrics } from "./metrics.js";
 import type { Db } from "./db/index.js";
 import type { MediaSigner } from "./http/media.js";
 import type { SafeFetchOptions } from "./media/safe-fetch.js";
@@ -16,6 +17,7 @@ export interface Services {
   signer: MediaSigner;
   logger: Logger;
   jwtKey: Uint8Array;
+  metrics: Metrics;
   /** how reference image URLs are fetched (tests allow a local HTTPS server) */
   referenceFetch?: Omit<SafeFetchOptions, "maxBytes">;
 }

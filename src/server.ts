@@ -13,6 +13,7 @@ import { openDatabase } from "./db/index.js";
 import { ErrorCode, ReelayError, badInput, isNulCharacterError } from "./errors.js";
 import { MEDIA_PATH_PREFIX, createMediaSigner, serveMedia } from "./http/media.js";
 import { createLocalPubSub, createRedisPubSub } from "./pubsub.js";
+import { createMetrics } from "./metrics.js";
 import { schema } from "./schema/index.js";
 import { createLocalStorage } from "./storage/local.js";
 import { createMediaProxy } from "./http/media-proxy.js";
@@ -66,6 +67,7 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     signer: createMediaSigner(config.jwtSecret, () => config.publicBaseUrl, config.mediaUrlTtlSeconds),
     logger,
     jwtKey: secretKey(config.jwtSecret),
+    metrics: createMetrics(database.db),
     referenceFetch: options.referenceFetch,
   };
 
@@ -129,13 +131,22 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
       const ready = database_ && redis !== false;
       return json(res, ready ? 200 : 503, { status: ready ? "ready" : "unavailable", database: database_, ...(redis === null ? {} : { redis }) });
     }
-    // A worker only polls; it answers the probes above and nothing else.
+    if (url.pathname === "/metrics") {
+      const body = await services.metrics.registry.metrics();
+      res.writeHead(200, { "content-type": services.metrics.registry.contentType, "cache-control": "no-store" }).end(body);
+      return;
+    }
+    // A worker only polls; it answers the probes and metrics above and nothing else.
     if (config.role === "worker") return json(res, 404, { error: "this instance runs with ROLE=worker and serves no API" });
     if (url.pathname.startsWith(MEDIA_PATH_PREFIX)) return serveMedia(req, res, url, services.storage, services.signer, mediaProxy);
     return yoga(req, res);
   }
 
   const wss = new WebSocketServer({ noServer: true });
+  wss.on("connection", (socket) => {
+    services.metrics.websockets.inc();
+    socket.once("close", () => services.metrics.websockets.dec());
+  });
   server.on("upgrade", (req, socket, head) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     if (config.role === "worker" || path !== GRAPHQL_PATH) {

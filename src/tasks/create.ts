@@ -188,6 +188,7 @@ async function attempt(services: Services, channel: Channel, attempts: number, c
     await recordChannelSuccess(services.db, channel.id);
     return { ok: true, result };
   } catch (error) {
+    services.metrics.upstreamErrors.inc({ channel: channel.name, operation: "submit", code: error instanceof UpstreamError ? error.code : "UNEXPECTED" });
     // Timeouts, 5xx, 429s and refused keys are the channel's trouble; a refused request is not.
     if (!(error instanceof UpstreamError) || error.kind !== "rejected") {
       const opened = await recordChannelFailure(services.db, services.config, channel.id, error as Error);

@@ -16,10 +16,13 @@ export function upstreamExpiry(adaptor: ProviderAdaptor, snapshot: UpstreamSnaps
 }
 
 /** The columns of a task whose media is now in storage. */
-export function storedMedia(services: Services, media: MirroredMedia): CompletedMedia {
+export function storedMedia(services: Services, media: Omit<MirroredMedia, "bytes">): CompletedMedia {
   const retention = services.config.mediaRetentionMs;
   return {
-    ...media,
+    videoKey: media.videoKey,
+    videoType: media.videoType,
+    thumbnailKey: media.thumbnailKey,
+    thumbnailType: media.thumbnailType,
     mediaStatus: "STORED",
     nextMirrorAt: null,
     mirrorError: null,
@@ -92,12 +95,14 @@ export function createMediaJobs(services: Services, workerId: string, leaseMs: n
         storage,
         signal,
       });
+      services.metrics.mirrorBytes.inc(media.bytes);
       await release(taskId, { ...storedMedia(services, media), mirrorAttempts: { increment: 1 } });
       logger.info({ taskId, attempts: task.mirrorAttempts + 1 }, "mirrored media after an earlier storage failure");
     } catch (err) {
       if (err instanceof UpstreamError && err.kind === "not_found") {
         return void (await lost("the provider no longer has the media"));
       }
+      services.metrics.mirrorFailures.inc({ side: err instanceof StorageWriteError ? "storage" : "provider" });
       const attempts = task.mirrorAttempts + 1;
       const wait = mirrorBackoff(services, attempts);
       logger.warn({ taskId, attempts, retryInMs: wait, err: String(err), side: err instanceof StorageWriteError ? "storage" : "provider" }, "mirroring failed again");

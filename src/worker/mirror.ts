@@ -8,6 +8,8 @@ export interface MirroredMedia {
   videoType: string;
   thumbnailKey: string | null;
   thumbnailType: string | null;
+  /** bytes copied into storage */
+  bytes: number;
 }
 
 /**
@@ -41,12 +43,18 @@ export async function mirrorMedia(options: {
   const main = await adaptor.download({ channel, task, snapshot, variant: "video", signal });
   if (!main) throw new Error("the provider has no media for a completed task");
   const video = await store(storage, task.id, task.mediaType === "IMAGE" ? "image" : "video", main.body, main.contentType);
-  let thumbnail: { key: string; type: string } | null = null;
+  let thumbnail: { key: string; type: string; size: number } | null = null;
   if (task.mediaType === "VIDEO") {
     const thumb = await adaptor.download({ channel, task, snapshot, variant: "thumbnail", signal }).catch(() => null);
     if (thumb) thumbnail = await store(storage, task.id, "thumbnail", thumb.body, thumb.contentType).catch(() => null);
   }
-  return { videoKey: video.key, videoType: video.type, thumbnailKey: thumbnail?.key ?? null, thumbnailType: thumbnail?.type ?? null };
+  return {
+    videoKey: video.key,
+    videoType: video.type,
+    thumbnailKey: thumbnail?.key ?? null,
+    thumbnailType: thumbnail?.type ?? null,
+    bytes: video.size + (thumbnail?.size ?? 0),
+  };
 }
 
 async function store(storage: MediaStorage, taskId: string, variant: "video" | "image" | "thumbnail", body: Readable, declared: string | null) {
@@ -56,14 +64,15 @@ async function store(storage: MediaStorage, taskId: string, variant: "video" | "
   const type = sniffed ?? usable(declared) ?? FALLBACK_TYPE[variant];
   const extension = sniffed ? extensionFor(sniffed) : type.split("/")[1].replace(/[^a-z0-9]/g, "") || "bin";
   const key = mediaKey(taskId, variant, extension);
+  let stored;
   try {
-    await storage.put(key, stream, { contentType: type });
+    stored = await storage.put(key, stream, { contentType: type });
   } catch (err) {
     const upstream = sourceFailed();
     if (upstream) throw upstream;
     throw new StorageWriteError(err);
   }
-  return { key, type };
+  return { key, type, size: stored.size };
 }
 
 const usable = (type: string | null) => {

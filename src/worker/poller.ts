@@ -47,10 +47,10 @@ export function createPoller(services: Services, options: { workerId?: string } 
 
   async function claim(limit: number): Promise<string[]> {
     if (limit <= 0) return [];
-    const rows = await db.$queryRaw<{ id: string }[]>`
-      UPDATE tasks SET "leaseOwner" = ${workerId}, "leaseUntil" = now() + ${`${LEASE_MS} milliseconds`}::interval
-      WHERE id IN (
-        SELECT id FROM tasks
+    // The previous owner is read in the same statement: a lapsed lease still naming one is a takeover.
+    const rows = await db.$queryRaw<{ id: string; previous: string | null }[]>`
+      WITH due AS (
+        SELECT id, "leaseOwner" AS previous FROM tasks
         WHERE status IN ('QUEUED', 'PROCESSING')
           AND "nextPollAt" <= now()
           AND ("leaseUntil" IS NULL OR "leaseUntil" < now())
@@ -58,7 +58,14 @@ export function createPoller(services: Services, options: { workerId?: string } 
         ORDER BY "nextPollAt"
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
-      RETURNING id`;
+      UPDATE tasks SET "leaseOwner" = ${workerId}, "leaseUntil" = now() + ${`${LEASE_MS} milliseconds`}::interval
+      FROM due WHERE tasks.id = due.id
+      RETURNING tasks.id, due.previous`;
+    const takenOver = rows.filter((r) => r.previous !== null).length;
+    if (takenOver > 0) {
+      services.metrics.leaseTakeovers.inc(takenOver);
+      logger.warn({ tasks: rows.filter((r) => r.previous !== null).map((r) => r.id) }, "took over tasks whose lease had lapsed");
+    }
     return rows.map((r) => r.id);
   }
 
@@ -123,9 +130,13 @@ export function createPoller(services: Services, options: { workerId?: string } 
     }
 
     let snapshot: UpstreamSnapshot;
+    const timer = services.metrics.pollSeconds.startTimer({ provider: task.provider });
     try {
       snapshot = await adaptor.poll({ channel, task: upstream, signal: halt.signal });
+      timer();
     } catch (err) {
+      timer();
+      services.metrics.upstreamErrors.inc({ channel: channel.name, operation: "poll", code: err instanceof UpstreamError ? err.code : "UNEXPECTED" });
       if (err instanceof UpstreamError && err.kind === "not_found") {
         await endTask(services, task.id, "FAILED", { code: "UPSTREAM_ERROR", message: "The provider no longer knows this task" });
         return;
@@ -168,6 +179,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
         signal: halt.signal,
       });
     } catch (err) {
+      services.metrics.mirrorFailures.inc({ side: err instanceof StorageWriteError ? "storage" : "provider" });
       if (err instanceof StorageWriteError) {
         // The video exists and the provider serves it: complete now, serve it through this
         // server, and mirror it again in the background.
@@ -185,10 +197,11 @@ export function createPoller(services: Services, options: { workerId?: string } 
       await reschedule(task.id, backoff(errors), errors, task.deadlineAt);
       return;
     }
+    services.metrics.mirrorBytes.inc(media.bytes);
     await completeTask(services, task.id, {
       charge: chargeFor(task, snapshot),
       media: {
-        ...storedMedia(services, media),
+        ...storedMedia(services, { videoKey: media.videoKey, videoType: media.videoType, thumbnailKey: media.thumbnailKey, thumbnailType: media.thumbnailType }),
         upstreamResult: (snapshot.result ?? null) as Prisma.InputJsonValue,
         upstreamMediaExpiresAt: upstreamExpiry(adaptor, snapshot),
       },

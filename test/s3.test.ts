@@ -145,7 +145,7 @@ describe("mirroring an image task", () => {
       snapshot: { status: "COMPLETED" },
       storage,
     });
-    expect(media).toEqual({ videoKey: "media/3f1d5a8e-0000-4000-8000-000000000001/image.png", videoType: "image/png", thumbnailKey: null, thumbnailType: null });
+    expect(media).toEqual({ videoKey: "media/3f1d5a8e-0000-4000-8000-000000000001/image.png", videoType: "image/png", thumbnailKey: null, thumbnailType: null, bytes: png.length });
     expect(variants).toEqual(["video"]);
     const stored = await storage.get(media.videoKey);
     expect(stored!.object.contentType).toBe("image/png");

@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
@@ -46,7 +48,8 @@ export interface AppOptions {
 /** Builds one Reelay instance: database (migrated), pub/sub, storage, GraphQL over HTTP, WebSocket and SSE, and the worker. */
 export async function buildApp(options: AppOptions = {}): Promise<App> {
   const config: Config = { ...loadConfig(), ...options.config };
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "reelay", role: config.role } });
+  // Every line logged while a request is handled carries its id, whatever code logs it.
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "reelay", role: config.role }, mixin: () => requestScope.getStore() ?? {} });
   if (config.jwtSecretIsDefault) {
     logger.warn("JWT_SECRET is not set: using the public development secret. Anyone can mint tokens. Set JWT_SECRET in production.");
   }
@@ -124,6 +127,12 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
   });
 
   async function route(req: IncomingMessage, res: ServerResponse) {
+    const requestId = requestIdOf(req);
+    res.setHeader("x-request-id", requestId);
+    return requestScope.run({ requestId }, () => handle(req, res));
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname === "/health") return json(res, 200, { status: "ok" });
     if (url.pathname === "/ready") {
@@ -267,6 +276,15 @@ async function withinGrace(work: Promise<unknown>, cutShort: () => Promise<unkno
   } finally {
     clearTimeout(timer);
   }
+}
+
+const requestScope = new AsyncLocalStorage<{ requestId: string }>();
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's X-Request-Id when it is a sane token (a proxy's, say), else a fresh one. */
+function requestIdOf(req: IncomingMessage) {
+  const given = req.headers["x-request-id"];
+  return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 function json(res: ServerResponse, status: number, body: unknown) {

@@ -53,7 +53,7 @@ describe("npm start", () => {
     const mediaDir = await mkdtemp(path.join(tmpdir(), "reelay-process-"));
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: { ...process.env, NODE_ENV: "production", PORT: String(port), DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, MEDIA_DIR: mediaDir, LOG_LEVEL: "info" },
+      env: { ...process.env, NODE_ENV: "production", PORT: String(port), DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, MEDIA_DIR: mediaDir, LOG_LEVEL: "debug" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -69,6 +69,19 @@ describe("npm start", () => {
       // Logs are structured JSON lines.
       const listening = output.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.msg === "reelay is listening");
       expect(listening).toMatchObject({ port, database: "postgres", pubsub: "in-process" });
+
+      // A request's id is echoed (or made up) and carried by every line logged while it is handled.
+      const traced = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-request-id": "trace-4f2a" },
+        body: JSON.stringify({ query: "{ __typename }" }),
+      });
+      expect(traced.headers.get("x-request-id")).toBe("trace-4f2a");
+      const minted = await fetch(`http://127.0.0.1:${port}/health`, { headers: { "x-request-id": "not a valid id!" } });
+      expect(minted.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const lines = output.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+      expect(lines.filter((l) => l.requestId === "trace-4f2a").length).toBeGreaterThan(0);
 
       const exited = once(child, "exit");
       child.kill("SIGTERM");

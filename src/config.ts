@@ -28,6 +28,8 @@ export interface Config {
   maxPollBackoffMs: number;
   /** tasks one worker polls at the same time */
   workerConcurrency: number;
+  /** how long a claim on a task (a worker's poll, an instance's submission) lasts unless renewed; a dead holder's work is taken over after this */
+  leaseMs: number;
   logLevel: string;
   /** S3-compatible storage for mirrored media; null = local disk under mediaDir */
   s3: S3Config | null;
@@ -112,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     submitBackoffMs: int(env, "SUBMIT_BACKOFF_MS", 500),
     maxPollBackoffMs: int(env, "MAX_POLL_BACKOFF_MS", 5 * 60_000),
     workerConcurrency: Math.max(1, int(env, "WORKER_CONCURRENCY", 16)),
+    leaseMs: Math.max(300, int(env, "LEASE_MS", 60_000)),
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === "test" ? "silent" : "info"),
     s3: s3Config(env),
     mediaRetentionMs: env.MEDIA_RETENTION_DAYS ? positiveDays(env.MEDIA_RETENTION_DAYS) : null,

@@ -10,6 +10,8 @@ import { verifyAuthorization } from "./auth.js";
 
 /** Long-lived objects one Reelay instance owns; handed to resolvers through the context. */
 export interface Services {
+  /** names this process in leases and logs */
+  instanceId: string;
   config: Config;
   db: Db;
   pubsub: PubSub;

@@ -8,6 +8,14 @@ export interface TaskEvent {
   progress: number;
 }
 
+/**
+ * Delivered to every live subscription when the bus comes back after an outage: changes
+ * published meanwhile were lost, so subscribers re-read the database, which is the truth.
+ */
+export const RESYNC = Object.freeze({ resync: true as const });
+export type BusEvent = TaskEvent | typeof RESYNC;
+export const isResync = (event: BusEvent): event is typeof RESYNC => "resync" in event;
+
 export const taskTopic = (taskId: string) => `task:${taskId}`;
 export const userTopic = (userId: string) => `user:${userId}`;
 
@@ -15,7 +23,7 @@ export const userTopic = (userId: string) => `user:${userId}`;
  * A live subscription. Events are coalesced per task (only the latest waits), so a
  * slow client never makes the server buffer more than one event per task.
  */
-export interface Subscription extends AsyncIterable<TaskEvent> {
+export interface Subscription extends AsyncIterable<BusEvent> {
   close(): void;
 }
 
@@ -28,7 +36,7 @@ export interface PubSub {
   close(): Promise<void>;
 }
 
-type Listener = (event: TaskEvent) => void;
+type Listener = (event: BusEvent) => void;
 
 const SUBSCRIBE_WAIT_MS = 2_000;
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -65,6 +73,11 @@ class ListenerTable {
     for (const listener of this.topics.get(topic) ?? []) listener(event);
   }
 
+  /** tells every listener of every topic to resynchronise */
+  resync() {
+    for (const listeners of this.topics.values()) for (const listener of listeners) listener(RESYNC);
+  }
+
   size() {
     return this.topics.size;
   }
@@ -74,13 +87,14 @@ class ListenerTable {
 type OpenSubscriptions = Set<Subscription>;
 
 function createSubscription(open: OpenSubscriptions, register: (listener: Listener) => Promise<() => void>): Promise<Subscription> {
-  const pending = new Map<string, TaskEvent>();
+  const pending = new Map<string, BusEvent>();
   let wake: (() => void) | null = null;
   let closed = false;
   let unregister: () => void = () => {};
   const listener: Listener = (event) => {
-    pending.delete(event.taskId); // keep insertion order = order of latest change
-    pending.set(event.taskId, event);
+    const key = isResync(event) ? "" : event.taskId;
+    pending.delete(key); // keep insertion order = order of latest change
+    pending.set(key, event);
     wake?.();
   };
   const close = () => {
@@ -90,12 +104,12 @@ function createSubscription(open: OpenSubscriptions, register: (listener: Listen
     unregister();
     wake?.();
   };
-  const iterator: AsyncIterator<TaskEvent> = {
+  const iterator: AsyncIterator<BusEvent> = {
     async next() {
       while (!closed && pending.size === 0) await new Promise<void>((resolve) => (wake = resolve));
       wake = null;
       if (closed) return { done: true, value: undefined };
-      const [key, event] = pending.entries().next().value as [string, TaskEvent];
+      const [key, event] = pending.entries().next().value as [string, BusEvent];
       pending.delete(key);
       return { done: false, value: event };
     },
@@ -133,7 +147,7 @@ export function createLocalPubSub(): PubSub {
 /**
  * Cross-instance bus on Redis pub/sub. Two connections, since a subscribed one
  * cannot publish; every channel carries the prefix. ioredis reconnects and
- * re-subscribes by itself; `onResubscribed` lets callers resynchronise state.
+ * re-subscribes by itself; once it has, every subscription gets RESYNC.
  */
 export function createRedisPubSub(options: { url: string; prefix: string; onResubscribed?: () => void }): PubSub {
   const redisOptions = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false } as const;
@@ -144,13 +158,26 @@ export function createRedisPubSub(options: { url: string; prefix: string; onResu
   publisher.on("error", () => {});
   subscriber.on("error", () => {});
   subscriber.on("ready", () => {
-    if (everReady) options.onResubscribed?.();
+    if (everReady) {
+      // ioredis emits "ready" just before it re-sends the SUBSCRIBE commands; a PING queued
+      // after them answers once they are in force, so no change can fall between the
+      // subscriptions coming back and the re-read.
+      setImmediate(() => {
+        subscriber
+          .ping()
+          .then(() => {
+            table.resync();
+            options.onResubscribed?.();
+          })
+          .catch(() => {}); // down again: the next "ready" resynchronises
+      });
+    }
     everReady = true;
   });
 
   const channelOf = (topic: string) => options.prefix + topic;
   const open: OpenSubscriptions = new Set();
-  const table = new ListenerTable(
+  const table: ListenerTable = new ListenerTable(
     async (topic) => void (await subscriber.subscribe(channelOf(topic))),
     async (topic) => void (await subscriber.unsubscribe(channelOf(topic))),
   );

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
@@ -54,7 +55,9 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     logger.warn("JWT_SECRET is not set: using the public development secret. Anyone can mint tokens. Set JWT_SECRET in production.");
   }
 
-  const database = await openDatabase(config.databaseUrl);
+  const database = await openDatabase(config.databaseUrl, {
+    onConnectionLost: (err) => logger.warn({ err: err.message }, "lost a database connection; new ones are opened as needed"),
+  });
   const applied = await database.migrate();
   if (applied.length) logger.info({ applied }, "applied database migrations");
 
@@ -62,6 +65,7 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     ? createRedisPubSub({ url: config.redisUrl, prefix: config.redisPrefix })
     : createLocalPubSub();
   const services: Services = {
+    instanceId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     config,
     db: database.db,
     pubsub,

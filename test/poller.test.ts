@@ -259,7 +259,7 @@ describe("upstream errors while polling", () => {
     expect((await ledgerOf(t, subject)).filter((e) => e.taskId === rowId).map((e) => e.kind)).toEqual(["HOLD", "RELEASE"]);
   });
 
-  it("fails a task whose submission never recorded an upstream id once the grace period is over, and releases its hold", async () => {
+  it("fails a task whose submitter stopped before recording an upstream id once its lease lapses, and releases its hold", async () => {
     const subject = "orphan@poller";
     const token = await tokenFor(subject);
     await grantCredit(t, subject, "5");
@@ -267,7 +267,8 @@ describe("upstream errors while polling", () => {
     const user = await db.user.findUniqueOrThrow({ where: { subject } });
     const channel = await db.channel.findUniqueOrThrow({ where: { name: "gateway" } });
     const amount = 400_000_000n; // 4 s of sora-2
-    const insert = (createdAt: Date, prompt: string) =>
+    // What createVideo writes before it calls the provider: the row, its hold, and the submitter's lease.
+    const insert = (leaseUntil: Date, prompt: string) =>
       db.$transaction(async (tx) => {
         const row = await tx.task.create({
           data: {
@@ -284,15 +285,16 @@ describe("upstream errors while polling", () => {
             priceUnit: "SECOND",
             unitPrice: 100_000_000n,
             deadlineAt: new Date(Date.now() + 3_600_000),
-            createdAt,
+            leaseOwner: "submit:another-instance",
+            leaseUntil,
           },
         });
         await hold(tx, user.id, row.id, amount);
         return row.id;
       });
-    const stale = await insert(new Date(Date.now() - 10 * 60_000), "stale submission");
-    // A submission that is only just in flight must be left alone.
-    const fresh = await insert(new Date(), "fresh submission");
+    const stale = await insert(new Date(Date.now() - 1_000), "submitter died");
+    // A submission still in flight (its lease is being renewed) must be left alone.
+    const fresh = await insert(new Date(Date.now() + 60_000), "submission in flight");
 
     const failed = await waitForTask(t, token, stale, (x) => x.status !== "QUEUED");
     expect(failed).toMatchObject({ status: "FAILED", cost: "0", error: { code: "UPSTREAM_ERROR" } });

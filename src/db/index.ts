@@ -13,6 +13,8 @@ const MIGRATIONS_DIR = path.join(PROJECT_ROOT, "prisma/migrations");
 /** pg_advisory_lock key that serialises migrations across instances starting at once */
 const MIGRATION_LOCK_KEY = 7_316_530_201;
 const POOL_SIZE = 10;
+/** a connection attempt that hangs (a black-holed network) fails after this, so /ready and queries answer */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 export interface Database {
   db: PrismaClient;
@@ -24,11 +26,19 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Opens `postgresql://…` through adapter-pg, or `pglite:<dir>` / `pglite:memory` embedded. */
-export async function openDatabase(url: string): Promise<Database> {
+/**
+ * Opens `postgresql://…` through adapter-pg, or `pglite:<dir>` / `pglite:memory` embedded.
+ * A lost server connection (PostgreSQL restarting) is reported to `onConnectionLost` and
+ * the pool opens new ones as queries need them; the process stays up.
+ */
+export async function openDatabase(url: string, options: { onConnectionLost?: (err: Error) => void } = {}): Promise<Database> {
   if (url.startsWith("pglite:")) return openPglite(url.slice("pglite:".length));
   if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`DATABASE_URL must be postgresql://… or pglite:<dir>, got "${url}"`);
-  const adapter = new PrismaPg({ connectionString: url, max: POOL_SIZE });
+  const lost = options.onConnectionLost ?? (() => {});
+  const adapter = new PrismaPg(
+    { connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+    { onPoolError: lost, onConnectionError: lost },
+  );
   const db = new PrismaClient({ adapter });
   return {
     db,

@@ -10,6 +10,7 @@ import { UpstreamError } from "../providers/errors.js";
 import { adaptorFor } from "../providers/index.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitRequest, SubmitResult } from "../providers/types.js";
 import { endTask, publishTask, recordProgress, type TaskFailure } from "./lifecycle.js";
+import { withLease } from "./lease.js";
 import { recordChannelFailure, recordChannelSuccess, routeChannels } from "./routing.js";
 import { streamState } from "../worker/stream.js";
 import { validateVideoParams, type VideoParams } from "./validate.js";
@@ -76,10 +77,13 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
   const request = { model: input.model, prompt: params.prompt, seconds: params.seconds, size: params.size, aspectRatio: params.aspectRatio, reference };
   if (adaptor.stream) {
     // A streamed generation lives as long as its connection: a worker opens it, not this request.
-    await db.task.update({ where: { id: taskId }, data: { upstreamId: `stream:${taskId}`, upstreamState: streamState(request) as never, nextPollAt: new Date() } });
+    await db.task.update({
+      where: { id: taskId },
+      data: { upstreamId: `stream:${taskId}`, upstreamState: streamState(request) as never, nextPollAt: new Date(), leaseOwner: null, leaseUntil: null },
+    });
     return taskId;
   }
-  await submitWithFailover(services, taskId, channels, request);
+  await withLease(db, submissionLease(services, taskId), () => submitWithFailover(services, taskId, channels, request));
   return taskId;
 }
 
@@ -114,10 +118,12 @@ export async function remixVideo(services: Services, user: CurrentUser, input: {
   });
   if (typeof taskId !== "string") return taskId.existing;
   const source = { upstreamId: original.upstreamId, state: original.upstreamState, model: original.model };
-  const outcome = await attempt(services, channel, config.submitAttempts, () =>
-    adaptor.remix!({ channel: channelConfig(channel), task: source, prompt: params.prompt }),
-  );
-  await recordSubmission(services, taskId, channel, adaptor, outcome);
+  await withLease(db, submissionLease(services, taskId), async () => {
+    const outcome = await attempt(services, channel, config.submitAttempts, () =>
+      adaptor.remix!({ channel: channelConfig(channel), task: source, prompt: params.prompt }),
+    );
+    await recordSubmission(services, taskId, channel, adaptor, outcome);
+  });
   return taskId;
 }
 
@@ -128,6 +134,14 @@ async function findIdempotent(services: Services, user: CurrentUser, key: string
   const existing = await services.db.task.findUnique({ where: { userId_idempotencyKey: { userId: user.id, idempotencyKey: key } }, select: { id: true } });
   return existing?.id ?? null;
 }
+
+/**
+ * The lease an instance holds on a task while it submits it. The row and its hold are
+ * written before the provider is called, so a crash in between leaves a task the user
+ * can see; if the submitter dies, its lease lapses and a worker fails the task with the
+ * hold released (README, "The create window").
+ */
+const submissionLease = (services: Services, taskId: string) => ({ taskId, owner: `submit:${services.instanceId}`, ms: services.config.leaseMs });
 
 /** The task row and its hold, in one transaction: there is never a hold without a task or a task without a hold. */
 async function insertWithHold(
@@ -163,6 +177,8 @@ async function insertWithHold(
           priceUnit: price.unit,
           unitPrice: price.price,
           deadlineAt: new Date(Date.now() + config.taskTimeoutMs),
+          leaseOwner: submissionLease(services, "").owner,
+          leaseUntil: new Date(Date.now() + config.leaseMs),
         },
         select: { id: true },
       });
@@ -248,6 +264,8 @@ async function recordSubmission(services: Services, taskId: string, channel: Cha
     data: {
       upstreamId: result.upstreamId,
       upstreamState: (result.state ?? undefined) as never,
+      leaseOwner: null,
+      leaseUntil: null,
       // A job that finished within the call is picked up by the worker at once.
       nextPollAt: new Date(Date.now() + (done ? 0 : config.pollIntervalMs)),
     },

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { costOf } from "../billing/prices.js";
 import type { Services } from "../context.js";
 import type { Channel, Prisma, Task } from "../generated/prisma/client.js";
@@ -6,16 +5,12 @@ import { UpstreamError } from "../providers/errors.js";
 import { adaptorFor } from "../providers/index.js";
 import type { UpstreamSnapshot } from "../providers/types.js";
 import { channelConfig } from "../tasks/create.js";
+import { withLease } from "../tasks/lease.js";
 import { completeTask, endTask, recordProgress } from "../tasks/lifecycle.js";
 import { createMediaJobs, proxiedMedia, storedMedia, upstreamExpiry } from "./media-jobs.js";
 import { mirrorMedia, StorageWriteError } from "./mirror.js";
 import { isStreamState, runStream } from "./stream.js";
 
-/** a task whose submission never recorded an upstream id is failed after this long */
-const SUBMIT_GRACE_MS = 5 * 60_000;
-/** how long a claim lasts before another worker may take the task over; renewed while working */
-const LEASE_MS = 60_000;
-const LEASE_RENEW_MS = 20_000;
 /** idle time between looks for due work when nothing is due */
 const MAX_IDLE_MS = 1_000;
 
@@ -37,7 +32,8 @@ type ClaimedTask = Task & { channel: Channel };
  */
 export function createPoller(services: Services, options: { workerId?: string } = {}): Poller {
   const { db, config, logger } = services;
-  const workerId = options.workerId ?? `worker-${randomUUID()}`;
+  const workerId = options.workerId ?? `worker:${services.instanceId}`;
+  const leaseMs = config.leaseMs;
   const inFlight = new Map<string, Promise<void>>();
   /** stops the loop from claiming more work */
   const stop = new AbortController();
@@ -48,17 +44,19 @@ export function createPoller(services: Services, options: { workerId?: string } 
   async function claim(limit: number): Promise<string[]> {
     if (limit <= 0) return [];
     // The previous owner is read in the same statement: a lapsed lease still naming one is a takeover.
+    // A task without an upstream id is being submitted under its submitter's lease; once that
+    // lapses the submitter is gone and the task is failed (see README, "The create window").
     const rows = await db.$queryRaw<{ id: string; previous: string | null }[]>`
       WITH due AS (
         SELECT id, "leaseOwner" AS previous FROM tasks
         WHERE status IN ('QUEUED', 'PROCESSING')
           AND "nextPollAt" <= now()
           AND ("leaseUntil" IS NULL OR "leaseUntil" < now())
-          AND ("upstreamId" IS NOT NULL OR "createdAt" < now() - ${`${SUBMIT_GRACE_MS} milliseconds`}::interval)
+          AND ("upstreamId" IS NOT NULL OR "leaseOwner" IS NOT NULL OR "createdAt" < now() - ${`${leaseMs} milliseconds`}::interval)
         ORDER BY "nextPollAt"
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
-      UPDATE tasks SET "leaseOwner" = ${workerId}, "leaseUntil" = now() + ${`${LEASE_MS} milliseconds`}::interval
+      UPDATE tasks SET "leaseOwner" = ${workerId}, "leaseUntil" = now() + ${`${leaseMs} milliseconds`}::interval
       FROM due WHERE tasks.id = due.id
       RETURNING tasks.id, due.previous`;
     const takenOver = rows.filter((r) => r.previous !== null).length;
@@ -79,18 +77,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
   }
 
   /** Keeps this worker's lease on a task alive while `work` runs (downloads can take long). */
-  async function withLeaseRenewal<T>(taskId: string, work: () => Promise<T>): Promise<T> {
-    const renew = setInterval(() => {
-      void db.task
-        .updateMany({ where: { id: taskId, leaseOwner: workerId }, data: { leaseUntil: new Date(Date.now() + LEASE_MS) } })
-        .catch(() => {});
-    }, LEASE_RENEW_MS);
-    try {
-      return await work();
-    } finally {
-      clearInterval(renew);
-    }
-  }
+  const withLeaseRenewal = <T>(taskId: string, work: () => Promise<T>) => withLease(db, { taskId, owner: workerId, ms: leaseMs }, work);
 
   async function process(taskId: string) {
     await withLeaseRenewal(taskId, async () => {
@@ -109,6 +96,8 @@ export function createPoller(services: Services, options: { workerId?: string } 
 
   async function pollOne(task: ClaimedTask) {
     if (!task.upstreamId) {
+      // The instance submitting it stopped before recording the provider's answer.
+      logger.warn({ taskId: task.id }, "failing a task whose submission never completed");
       await endTask(services, task.id, "FAILED", { code: "UPSTREAM_ERROR", message: "The submission to the provider did not complete" });
       return;
     }
@@ -209,7 +198,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
     });
   }
 
-  const media = createMediaJobs(services, workerId, LEASE_MS);
+  const media = createMediaJobs(services, workerId, leaseMs);
   let nextMediaSweep = 0;
 
   async function tick(): Promise<number> {

@@ -106,8 +106,27 @@ export interface MockOpenAIVideos {
   setJobState(id: string, patch: Partial<{ status: VideoStatus; progress: number; error: { code: string; message: string } | null }>): void;
   /** exact bytes `/content?variant=…` serves for job `id` (default variant "video") */
   contentOf(id: string, variant?: ContentVariant): Buffer;
+  /**
+   * Holds the next `count` (default 1) requests `match` selects without answering them, for
+   * crash tests: a create after the job exists, a poll before it is answered, a download
+   * after `afterBytes` of its body were sent. `release()` lets them go on.
+   */
+  hold(match: (request: RecordedRequest, job: MockJob | undefined) => boolean, options?: { count?: number; afterBytes?: number }): MockHold;
+  /** polls and downloads of a job that arrived while another one for the same job was being answered */
+  overlaps: { jobId: string; path: string }[];
+  /** delay before answering each poll and download, so that overlapping ones would meet */
+  setLatency(ms: number): void;
   /** stops listening and destroys all open sockets (including in-flight downloads) */
   close(): Promise<void>;
+}
+
+/** Requests held by `hold`. */
+export interface MockHold {
+  /** the requests held so far */
+  arrived: RecordedRequest[];
+  /** resolves once `n` requests are held */
+  until(n: number, timeoutMs?: number): Promise<void>;
+  release(): void;
 }
 
 /** Builds an OpenAI error envelope `{error:{message,type,param,code}}`. */
@@ -193,6 +212,28 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
   const requests: RecordedRequest[] = [];
   const jobs = new Map<string, MockJob>();
   const order: string[] = []; // creation order; created_at alone has 1s resolution
+  const holds: { match: (r: RecordedRequest, j: MockJob | undefined) => boolean; remaining: number; afterBytes?: number; held: MockHold & { released: Promise<void>; notify(): void } }[] = [];
+  const overlaps: { jobId: string; path: string }[] = [];
+  const answering = new Map<string, number>(); // job id → polls/downloads being answered
+  let latencyMs = 0;
+
+  /** Waits while a hold selects this request (`download` = a content body at the hold's byte offset). */
+  async function held(rec: RecordedRequest, job: MockJob | undefined, download: boolean) {
+    const hold = holds.find((h) => h.remaining > 0 && (h.afterBytes !== undefined) === download && h.match(rec, job));
+    if (!hold) return;
+    hold.remaining--;
+    hold.held.arrived.push(rec);
+    hold.held.notify();
+    await hold.held.released;
+  }
+
+  /** Tracks requests for one job that are answered at the same time. */
+  function answeringFor(res: ServerResponse, jobId: string, path: string) {
+    const now = answering.get(jobId) ?? 0;
+    if (now > 0) overlaps.push({ jobId, path });
+    answering.set(jobId, now + 1);
+    res.once("close", () => answering.set(jobId, (answering.get(jobId) ?? 1) - 1));
+  }
 
   function resolveScript(prompt: string): MockJob["script"] {
     const rule = rules.find((r) => (typeof r.prompt === "string" ? prompt.includes(r.prompt) : r.prompt.test(prompt)));
@@ -300,7 +341,7 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
     res.end(text);
   }
 
-  async function sendContent(req: IncomingMessage, res: ServerResponse, job: MockJob, variantParam: string | null) {
+  async function sendContent(req: IncomingMessage, res: ServerResponse, job: MockJob, variantParam: string | null, rec: RecordedRequest) {
     const variant = (variantParam ?? "video") as ContentVariant;
     if (!(variant in CONTENT_TYPES)) throw invalid(`Invalid value: '${variant}'. Supported values are: 'video', 'thumbnail', and 'spritesheet'.`, "variant");
     if (job.video.status !== "completed") throw new HttpError(404, openAIError(`Video '${job.video.id}' is not ready (status: ${job.video.status}).`, "invalid_request_error", "video_not_ready", "id"));
@@ -321,6 +362,14 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
     }
     res.writeHead(status, { ...headers, "content-length": end - start });
     if (req.method === "HEAD") return void res.end();
+    const stall = holds.find((h) => h.remaining > 0 && h.afterBytes !== undefined && h.match(rec, job));
+    if (stall && stall.afterBytes! < end - start) {
+      // Send the first bytes, then stop mid-body until released.
+      const cut = start + stall.afterBytes!;
+      await new Promise<void>((resolve) => res.write(contentSlice(job.video.id, variant, total, start, cut), () => resolve()));
+      await held(rec, job, true);
+      start = cut;
+    }
     await pipeline(Readable.from(contentStream(job.video.id, variant, total, start, end)), res).catch(() => {}); // client may abort mid-stream
   }
 
@@ -363,11 +412,23 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
     const [, , id, action] = parts;
     const route = `${method} ${id ? ":id" : ""}${action ? `/${action}` : ""}`;
     switch (route) {
-      case "POST ": return sendJson(res, 200, createJob(validateCreate(rec.fields), null, body.ref).video);
+      case "POST ": { const job = createJob(validateCreate(rec.fields), null, body.ref); await held(rec, job, false); return sendJson(res, 200, job.video); }
       case "GET ": return sendJson(res, 200, list(url.searchParams));
-      case "GET :id": { const job = liveJob(id); advance(job); return sendJson(res, 200, job.video); }
-      case "HEAD :id/content":
-      case "GET :id/content": return sendContent(req, res, liveJob(id), url.searchParams.get("variant"));
+      case "GET :id": {
+        const job = liveJob(id);
+        answeringFor(res, id, url.pathname);
+        if (latencyMs) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+        await held(rec, job, false);
+        advance(job);
+        return sendJson(res, 200, job.video);
+      }
+      case "HEAD :id/content": return sendContent(req, res, liveJob(id), url.searchParams.get("variant"), rec);
+      case "GET :id/content": {
+        const job = liveJob(id);
+        answeringFor(res, id, url.pathname);
+        if (latencyMs) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+        return sendContent(req, res, job, url.searchParams.get("variant"), rec);
+      }
       case "DELETE :id": { liveJob(id).deleted = true; return sendJson(res, 200, { id, object: "video.deleted", deleted: true }); }
       case "POST :id/remix": {
         const prompt = rec.fields.prompt;
@@ -399,6 +460,28 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
     setScript(script) { defaultScript = { ...script }; },
     scriptFor(prompt, script) { rules.push({ prompt, script }); },
     failNext(n, match, response) { failures.push({ remaining: n, ...match, response }); },
+    overlaps,
+    setLatency(ms) { latencyMs = ms; },
+    hold(match, options = {}) {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const waiters = new Set<() => void>();
+      const hold: MockHold & { released: Promise<void>; notify(): void } = {
+        arrived: [],
+        released,
+        notify: () => waiters.forEach((wake) => wake()),
+        release,
+        async until(n, timeoutMs = 15_000) {
+          const deadline = Date.now() + timeoutMs;
+          while (hold.arrived.length < n) {
+            if (Date.now() > deadline) throw new Error(`mock: ${hold.arrived.length} of ${n} held requests arrived`);
+            await new Promise<void>((resolve) => { waiters.add(resolve); setTimeout(resolve, 50); });
+          }
+        },
+      };
+      holds.push({ match, remaining: options.count ?? 1, afterBytes: options.afterBytes, held: hold });
+      return hold;
+    },
     setJobState(id, patch) {
       const job = jobs.get(id);
       if (!job) throw new Error(`mock: no job ${id}`);

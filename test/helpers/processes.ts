@@ -1,0 +1,200 @@
+/**
+ * Processes a fault test owns and may kill: Reelay instances (`node src/main.ts`), a
+ * redis-server and a PostgreSQL cluster, each on a free port of 127.0.0.1, so that
+ * killing them never touches the shared services other test files use.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { chown, mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { TEST_JWT_SECRET } from "./tokens.js";
+import { sleep, until } from "./wait.js";
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A child process whose output is kept for failure messages. */
+class Child {
+  output = "";
+  readonly exited: Promise<number | null>;
+  constructor(readonly process: ChildProcess) {
+    process.stdout?.on("data", (d) => (this.output += d));
+    process.stderr?.on("data", (d) => (this.output += d));
+    this.exited = new Promise((resolve) => process.once("exit", (code) => resolve(code)));
+  }
+  get alive() {
+    return this.process.exitCode === null && this.process.signalCode === null;
+  }
+  async kill(signal: NodeJS.Signals = "SIGKILL") {
+    if (!this.alive) return;
+    this.process.kill(signal);
+    await this.exited;
+  }
+}
+
+export interface ReelayProcess {
+  role: string;
+  port: number;
+  origin: string;
+  /** http://127.0.0.1:<port>/graphql */
+  url: string;
+  child: Child;
+  /** parsed JSON log lines so far */
+  logs(): Record<string, any>[];
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** `npm start` as a child process, waited on until /ready answers 200. */
+export async function startReelay(env: Record<string, string>): Promise<ReelayProcess> {
+  const port = await freePort();
+  const child = new Child(
+    spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        LOG_LEVEL: "info",
+        PORT: String(port),
+        JWT_SECRET: TEST_JWT_SECRET,
+        POLL_INTERVAL_MS: "200",
+        SUBMIT_BACKOFF_MS: "20",
+        MAX_POLL_BACKOFF_MS: "1000",
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
+  const origin = `http://127.0.0.1:${port}`;
+  try {
+    await until(
+      `reelay (${env.ROLE ?? "all"}) on port ${port} to be ready`,
+      async () => {
+        if (!child.alive) throw new Error(`reelay exited early:\n${child.output}`);
+        return fetch(`${origin}/ready`).then((r) => r.status === 200, () => false);
+      },
+      30_000,
+    );
+  } catch (err) {
+    await child.kill();
+    throw new Error(`${(err as Error).message}\n${child.output}`);
+  }
+  return {
+    role: env.ROLE ?? "all",
+    port,
+    origin,
+    url: `${origin}/graphql`,
+    child,
+    logs: () =>
+      child.output
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line)),
+    kill: (signal) => child.kill(signal),
+  };
+}
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** SIGKILL: an outage */
+  kill(): Promise<void>;
+  /** starts again on the same port (empty, like a restarted cache) */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startRedisServer(): Promise<RedisServer> {
+  const port = await freePort();
+  let child: Child | null = null;
+  const server: RedisServer = {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async start() {
+      child = new Child(spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "pipe"] }));
+      await until(`redis-server on ${port}`, () => /Ready to accept connections/.test(child!.output) || (!child!.alive && Promise.reject(new Error(child!.output))));
+    },
+    kill: async () => child?.kill("SIGKILL"),
+    stop: async () => child?.kill("SIGTERM"),
+  };
+  await server.start();
+  return server;
+}
+
+export interface PostgresCluster {
+  port: number;
+  /** postgresql://postgres@127.0.0.1:<port>/<database> */
+  url(database: string): string;
+  createDatabase(name: string): Promise<string>;
+  /** pg_ctl stop -m fast: clients are disconnected */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * A throwaway cluster from the installed PostgreSQL (initdb + pg_ctl). PostgreSQL refuses
+ * to run as root, so as root the cluster belongs to the postgres user.
+ */
+export async function startPostgresCluster(): Promise<PostgresCluster> {
+  const port = await freePort();
+  const dir = await mkdtemp(path.join(tmpdir(), "reelay-pg-"));
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const { uid, gid } = postgresUser();
+    await chown(dir, uid, gid);
+  }
+  const run = (command: string, args: string[]) => {
+    const [cmd, argv] = asRoot ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args];
+    const result = spawnSync(cmd, argv, { encoding: "utf8", timeout: 60_000 });
+    if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed:\n${result.stdout}\n${result.stderr}`);
+  };
+  const data = path.join(dir, "data");
+  run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "--no-instructions"]);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  const cluster: PostgresCluster = {
+    port,
+    url: (database) => `postgresql://postgres@127.0.0.1:${port}/${database}`,
+    async createDatabase(name) {
+      const client = new pg.Client({ connectionString: cluster.url("postgres") });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE "${name}"`);
+      } finally {
+        await client.end();
+      }
+      return cluster.url(name);
+    },
+    start: async () => run("pg_ctl", ["-D", data, "-o", options, "-l", path.join(dir, "log"), "-w", "start"]),
+    stop: async () => run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]),
+    async destroy() {
+      try {
+        run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+      } catch {
+        // already stopped
+      }
+      await sleep(0);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  await cluster.start();
+  return cluster;
+}
+
+function postgresUser() {
+  const result = spawnSync("id", ["-u", "postgres"], { encoding: "utf8" });
+  const groups = spawnSync("id", ["-g", "postgres"], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error("running as root needs a postgres user to own a test cluster");
+  return { uid: Number(result.stdout.trim()), gid: Number(groups.stdout.trim()) };
+}

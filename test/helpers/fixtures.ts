@@ -1,5 +1,8 @@
 import type { TestApp } from "./app.js";
 
+/** What the fixtures need of a server: an in-process TestApp or a Reelay child process. */
+export type GraphQLTarget = Pick<TestApp, "gql" | "adminToken">;
+
 export const TASK_FIELDS = /* GraphQL */ `
   id status progress prompt model provider channel mediaType seconds size
   videoUrl thumbnailUrl cost createdAt updatedAt completedAt
@@ -15,7 +18,7 @@ export const ME = /* GraphQL */ `query { me { id subject role balance held } }`;
 
 /** Points a channel at a provider (usually a mock on 127.0.0.1). */
 export async function upsertChannel(
-  t: TestApp,
+  t: GraphQLTarget,
   channel: { name: string; baseUrl: string; apiKey: string; models: string[]; provider?: string; priority?: number; enabled?: boolean },
 ) {
   const res = await t.gql(
@@ -27,14 +30,14 @@ export async function upsertChannel(
   return res.data!.upsertChannel;
 }
 
-export async function grantCredit(t: TestApp, subject: string, amount: string) {
+export async function grantCredit(t: GraphQLTarget, subject: string, amount: string) {
   const res = await t.gql(`mutation($s: String!, $a: Money!) { grantCredit(subject: $s, amount: $a) { id balance held } }`, { s: subject, a: amount }, { token: t.adminToken });
   if (res.errors) throw new Error(`grantCredit failed: ${JSON.stringify(res.errors)}`);
   return res.data!.grantCredit;
 }
 
 /** Polls videoTask until `predicate` holds; fails after `timeoutMs`. */
-export async function waitForTask(t: TestApp, token: string, id: string, predicate: (task: any) => boolean, timeoutMs = 15_000) {
+export async function waitForTask(t: GraphQLTarget, token: string, id: string, predicate: (task: any) => boolean, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;
   let task: any = null;
   while (Date.now() < deadline) {

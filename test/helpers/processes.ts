@@ -11,7 +11,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { TEST_JWT_SECRET } from "./tokens.js";
+import type { GraphQLResponse } from "./app.js";
+import type { GraphQLTarget } from "./fixtures.js";
+import { TEST_JWT_SECRET, tokenFor } from "./tokens.js";
 import { sleep, until } from "./wait.js";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -44,7 +46,7 @@ class Child {
   }
 }
 
-export interface ReelayProcess {
+export interface ReelayProcess extends GraphQLTarget {
   role: string;
   port: number;
   origin: string;
@@ -90,11 +92,21 @@ export async function startReelay(env: Record<string, string>): Promise<ReelayPr
     await child.kill();
     throw new Error(`${(err as Error).message}\n${child.output}`);
   }
+  const url = `${origin}/graphql`;
   return {
     role: env.ROLE ?? "all",
+    adminToken: await tokenFor("admin@test", { role: "admin" }),
+    async gql<T>(query: string, variables: Record<string, unknown> = {}, options: { token?: string | null; headers?: Record<string, string> } = {}) {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...options.headers, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { ...((await res.json()) as GraphQLResponse<T>), status: res.status };
+    },
     port,
     origin,
-    url: `${origin}/graphql`,
+    url,
     child,
     logs: () =>
       child.output

@@ -108,3 +108,35 @@ it(`shares ${USERS * TASKS_PER_USER} tasks among ${WORKERS} workers without ever
   watching.dispose();
   await client.dispose();
 });
+
+it("on SIGTERM a worker finishes the poll it is making, records it, hands the task back and exits 0; another worker carries on", async () => {
+  const token = await tokenFor("user0@workers");
+  mock.scriptFor("[drain]", { queuedPolls: 1_000_000 });
+  const poll = mock.hold((r, job) => r.method === "GET" && !r.path.endsWith("/content") && Boolean(job?.video.prompt.includes("[drain]")));
+  const res = await api.gql(CREATE_VIDEO, { input: { model: "sora-2", prompt: "[drain] stopping worker", seconds: 4, size: "1280x720" } }, { token });
+  expect(res.errors).toBeUndefined();
+  await poll.until(1);
+
+  const db = new pg.Client({ connectionString: database.url });
+  await db.connect();
+  try {
+    const row = async () => (await db.query(`SELECT id, status, progress, "leaseOwner", "upstreamId" FROM tasks WHERE prompt = '[drain] stopping worker'`)).rows[0];
+    const { leaseOwner, upstreamId } = await row();
+    const polling = workers.find((w) => leaseOwner?.includes(`:${w.child.process.pid}:`))!;
+    expect(polling).toBeDefined();
+
+    polling.child.process.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(polling.child.alive).toBe(true); // still finishing the poll in flight
+    mock.setJobState(upstreamId, { status: "in_progress", progress: 40 });
+    poll.release();
+    expect(await polling.child.exited).toBe(0);
+    // The answer it was waiting for was recorded, and the task is free for the others at once.
+    expect(await row()).toMatchObject({ status: "PROCESSING", progress: 40, leaseOwner: null });
+
+    mock.setJobState(upstreamId, { status: "completed" });
+    await until("another worker to finish the task", async () => (await row()).status === "COMPLETED", 15_000);
+  } finally {
+    await db.end();
+  }
+});

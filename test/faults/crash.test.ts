@@ -45,6 +45,7 @@ beforeAll(async () => {
   api = await start("api");
   await upsertChannel(api, { name: "gateway", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["sora-2"] });
   db = new pg.Client({ connectionString: database.url });
+  db.on("error", () => {}); // dropped with the database at the end even if the test fails
   await db.connect();
 });
 
@@ -101,7 +102,7 @@ it("loses no task and charges no one wrongly when processes are killed at any po
 
   let worker = await start("worker");
   // Once the dead submitter's lease lapses, its tasks fail with the hold released.
-  await until("the orphaned submissions to fail", async () => (await rowsLike("[create]")).every((r) => r.status === "FAILED"), 15_000);
+  await until("the orphaned submissions to fail", async () => (await rowsLike("[create]")).every((r) => r.status === "FAILED"), 30_000);
   expect((await rowsLike("[create]")).map((r) => [r.errorCode, r.charged])).toEqual(Array(PER_ROUND).fill(["UPSTREAM_ERROR", "0"]));
 
   // 2. Mid-poll: the worker dies while the provider is answering.
@@ -123,6 +124,7 @@ it("loses no task and charges no one wrongly when processes are killed at any po
   // 4. Mid-settlement: the worker dies inside the transaction that completes and charges.
   await createAll("[settle]");
   const lock = new pg.Client({ connectionString: database.url });
+  lock.on("error", () => {});
   await lock.connect();
   try {
     await lock.query("BEGIN");
@@ -137,7 +139,7 @@ it("loses no task and charges no one wrongly when processes are killed at any po
       const waiting = (await db.query(`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO%ledger%'`)).rows[0].count;
       return free === 0 && Number(waiting) > 0;
     };
-    await until("the settlements to be under way", async () => (await underWay()) && (await new Promise((r) => setTimeout(r, 200)), await underWay()), 20_000);
+    await until("the settlements to be under way", async () => (await underWay()) && (await new Promise((r) => setTimeout(r, 200)), await underWay()), 30_000);
     await worker.kill();
   } finally {
     await lock.query("COMMIT");

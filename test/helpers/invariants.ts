@@ -39,8 +39,8 @@ export async function checkMoney(databaseUrl: string): Promise<{ violations: str
     }
     for (const u of users) {
       const mine = ledger.filter((e) => e.userId === u.id);
-      const total = (kind: string) => mine.filter((e) => e.kind === kind).reduce((a, e) => a + BigInt(e.amount), 0n);
-      const held = tasks.filter((t) => t.userId === u.id && RUNNING.has(t.status)).reduce((a, t) => a + BigInt(t.holdAmount), 0n);
+      const total = (kind: string) => mine.filter((e) => e.kind === kind).reduce<bigint>((a, e) => a + BigInt(e.amount), 0n);
+      const held = tasks.filter((t) => t.userId === u.id && RUNNING.has(t.status)).reduce<bigint>((a, t) => a + BigInt(t.holdAmount), 0n);
       if (BigInt(u.held) !== held) violations.push(`user ${u.subject}: held ${u.held}, running tasks hold ${held}`);
       const expected = total("CREDIT") - total("DEBIT") - total("SETTLE") - BigInt(u.held);
       if (BigInt(u.balance) !== expected) violations.push(`user ${u.subject}: balance ${u.balance}, credits − settled − held = ${expected}`);

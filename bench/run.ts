@@ -5,10 +5,11 @@ import { printTable, type Figure } from "./lib/report.js";
 import { create } from "./scenarios/create.js";
 import { fanout } from "./scenarios/fanout.js";
 import { mirror } from "./scenarios/mirror.js";
+import { poller } from "./scenarios/poller.js";
 import { read } from "./scenarios/read.js";
 import { startup } from "./scenarios/startup.js";
 
-const SCENARIOS: Record<string, (options: { quick: boolean }) => Promise<Figure[]>> = { read, fanout, create, startup, mirror };
+const SCENARIOS: Record<string, (options: { quick: boolean }) => Promise<Figure[]>> = { read, fanout, poller, create, startup, mirror };
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");

@@ -538,3 +538,31 @@ describe("closing a poller", () => {
     expect(await t3.app.services.db.task.count({ where: { leaseOwner: { not: null } } })).toBe(0);
   });
 });
+
+describe("polling rhythm", () => {
+  it("polls a task one interval after its previous poll was due, not one interval after a slow answer came back", async () => {
+    const slow = await startMockOpenAIVideos({ script: { queuedPolls: 10_000 } });
+    const arrivedAt = timestamps(slow);
+    slow.setLatency(150);
+    const own = await createTestDatabase(); // alone, so no other instance's interval applies
+    const app = await startTestApp({ databaseUrl: own.url, config: { pollIntervalMs: 400 } });
+    try {
+      await upsertChannel(app, { name: "slow-gateway", baseUrl: slow.baseUrl, apiKey: slow.apiKey, models: ["sora-2"] });
+      const subject = "rhythm@poller";
+      const token = await tokenFor(subject);
+      await grantCredit(app, subject, "5");
+      const { upstreamId } = await create(app, token, { prompt: "a metronome" });
+      await until("six polls", () => pollsOf(slow, upstreamId).length >= 6, 15_000);
+      const times = pollsOf(slow, upstreamId).map(arrivedAt);
+      const gaps = times.slice(1).map((at, i) => at - times[i]);
+      const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+      // Scheduling from the answer would make every gap interval + latency (≥ 550 ms).
+      expect(mean).toBeLessThan(480);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(200); // never faster than half an interval
+    } finally {
+      await app.stop();
+      await slow.close();
+      await own.drop();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 // One Reelay instance in its own process, for load that must not share the benchmark's
-// event loop. argv: JSON of { databaseUrl, redisUrl?, redisPrefix?, role?, pollIntervalMs?, channelBaseUrl?, channelApiKey? }.
+// event loop. argv: JSON of { databaseUrl, redisUrl?, redisPrefix?, role?, pollIntervalMs?, mediaDir?, workerConcurrency?, channelBaseUrl?, channelApiKey? }.
 // Prints one JSON line { url, origin }; stops gracefully when stdin closes.
 import { buildApp } from "../../src/server.js";
 import { BENCH_JWT_SECRET } from "./env.js";
@@ -11,6 +11,7 @@ const options = JSON.parse(process.argv[2]) as {
   role?: "all" | "api" | "worker";
   pollIntervalMs?: number;
   mediaDir?: string;
+  workerConcurrency?: number;
   channelBaseUrl?: string;
   channelApiKey?: string;
 };
@@ -27,7 +28,7 @@ const app = await buildApp({
     jwtSecretIsDefault: false,
     logLevel: "warn",
     mediaDir: options.mediaDir ?? "./.data/bench-media",
-    workerConcurrency: 64,
+    workerConcurrency: options.workerConcurrency ?? 64,
   },
 });
 const { url } = await app.start();

@@ -11,8 +11,9 @@ import { createMediaJobs, proxiedMedia, storedMedia, upstreamExpiry } from "./me
 import { mirrorMedia, StorageWriteError } from "./mirror.js";
 import { isStreamState, runStream } from "./stream.js";
 
-/** idle time between looks for due work when nothing is due */
+/** longest wait between looks for due work: new tasks are noticed at least this often */
 const MAX_IDLE_MS = 1_000;
+const MIN_IDLE_MS = 25;
 
 export interface Poller {
   readonly workerId: string;
@@ -69,21 +70,45 @@ export function createPoller(services: Services, options: { workerId?: string } 
 
   /** Ends this worker's claim and schedules the next poll, never later than the task's deadline. */
   async function reschedule(taskId: string, delayMs: number, pollErrors: number, deadlineAt?: Date) {
-    const next = Math.min(Date.now() + delayMs, deadlineAt?.getTime() ?? Infinity);
+    await scheduleAt(taskId, Date.now() + delayMs, pollErrors, deadlineAt);
+  }
+
+  /**
+   * The next regular poll, one interval after this one was due rather than after it
+   * finished: the time spent waiting for a slot and for the provider does not add up
+   * into a slower rhythm. A task that fell behind waits at least half an interval.
+   */
+  async function rescheduleOnRhythm(task: ClaimedTask) {
+    const interval = config.pollIntervalMs;
+    await scheduleAt(task.id, Math.max(task.nextPollAt.getTime() + interval, Date.now() + interval / 2), 0, task.deadlineAt);
+  }
+
+  async function scheduleAt(taskId: string, at: number, pollErrors: number, deadlineAt?: Date) {
+    const next = Math.min(at, deadlineAt?.getTime() ?? Infinity);
     await db.task.updateMany({
       where: { id: taskId, leaseOwner: workerId },
       data: { leaseOwner: null, leaseUntil: null, nextPollAt: new Date(next), pollErrors },
     });
   }
 
+  /** How long to wait before looking for due tasks again: until the next one is due, within bounds. */
+  async function untilNextDue(): Promise<number> {
+    const [row] = await db.$queryRaw<{ next: Date | null }[]>`
+      SELECT min("nextPollAt") AS next FROM tasks
+      WHERE status IN ('QUEUED', 'PROCESSING') AND ("leaseUntil" IS NULL OR "leaseUntil" < now())`;
+    const wait = row?.next ? row.next.getTime() - Date.now() : Infinity;
+    // Never longer than an interval: a task created meanwhile is due one interval after it was made.
+    return Math.min(MAX_IDLE_MS, config.pollIntervalMs, Math.max(MIN_IDLE_MS, wait));
+  }
+
   /** Keeps this worker's lease on a task alive while `work` runs (downloads can take long). */
   const withLeaseRenewal = <T>(taskId: string, work: () => Promise<T>) => withLease(db, { taskId, owner: workerId, ms: leaseMs }, work);
 
-  async function process(taskId: string) {
+  async function process(task: ClaimedTask) {
+    const taskId = task.id;
     await withLeaseRenewal(taskId, async () => {
       try {
-        const task: ClaimedTask | null = await db.task.findUnique({ where: { id: taskId }, include: { channel: true } });
-        if (!task || task.leaseOwner !== workerId || (task.status !== "QUEUED" && task.status !== "PROCESSING")) return;
+        if (task.leaseOwner !== workerId || (task.status !== "QUEUED" && task.status !== "PROCESSING")) return;
         await pollOne(task);
       } catch (err) {
         logger.error({ err, taskId }, "polling a task failed unexpectedly");
@@ -141,7 +166,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
       case "QUEUED":
       case "PROCESSING":
         await recordProgress(services, task, { status: snapshot.status, progress: snapshot.progress });
-        await reschedule(task.id, config.pollIntervalMs, 0, task.deadlineAt);
+        await rescheduleOnRhythm(task);
         return;
       case "FAILED":
         await endTask(services, task.id, "FAILED", snapshot.error ?? { code: "UPSTREAM_ERROR", message: "The provider reported a failure" });
@@ -204,9 +229,11 @@ export function createPoller(services: Services, options: { workerId?: string } 
   async function tick(): Promise<number> {
     if (stop.signal.aborted) return 0;
     const ids = await claim(config.workerConcurrency - inFlight.size);
-    for (const id of ids) {
-      const work = process(id).finally(() => inFlight.delete(id));
-      inFlight.set(id, work);
+    // One read for the whole batch, after the claim committed.
+    const tasks: ClaimedTask[] = ids.length ? await db.task.findMany({ where: { id: { in: ids } }, include: { channel: true } }) : [];
+    for (const task of tasks) {
+      const work = process(task).finally(() => inFlight.delete(task.id));
+      inFlight.set(task.id, work);
     }
     return ids.length + (await sweepMedia());
   }
@@ -228,14 +255,16 @@ export function createPoller(services: Services, options: { workerId?: string } 
 
   async function run() {
     while (!stop.signal.aborted) {
+      const free = config.workerConcurrency - inFlight.size;
       let claimed = 0;
       try {
         claimed = await tick();
       } catch (err) {
         logger.error({ err }, "claiming due tasks failed");
       }
-      // Busy: look again soon. Idle: wait a little, or until a slot frees up.
-      const idle = claimed === 0 ? Math.min(MAX_IDLE_MS, config.pollIntervalMs) : 10;
+      // Every free slot taken: more may be due, look again soon (or when a slot frees).
+      // Fewer claimed than there was room for: nothing else is due; wait until something is.
+      const idle = claimed >= free ? 10 : await untilNextDue().catch(() => MAX_IDLE_MS);
       await Promise.race([sleep(idle, stop.signal), ...(inFlight.size >= config.workerConcurrency ? [Promise.race(inFlight.values())] : [])]);
     }
   }

@@ -1,0 +1,126 @@
+import { readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { openDatabase } from "../../src/db/index.js";
+import { startChild } from "../lib/child.js";
+import { scratchDatabase } from "../lib/env.js";
+import type { Figure } from "../lib/report.js";
+
+const INTERVAL_MS = 1_000;
+/** a poll is on time when it comes at most this long after the previous one of its task */
+const ON_TIME_MS = INTERVAL_MS * 1.1;
+const CLOCK_TICKS = 100; // USER_HZ of /proc/<pid>/stat
+
+interface Run {
+  tasks: number;
+  polls: number;
+  onTime: number;
+  cores: number;
+  transactionsPerPoll: number;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+async function cpuSeconds(pid: number) {
+  const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/**
+ * `tasks` running tasks, spread evenly over one interval, polled by one worker process
+ * against the mock gateway (its own process) for `seconds` after a warm-up.
+ */
+async function pollFor(tasks: number, seconds: number): Promise<Run> {
+  const database = await scratchDatabase();
+  const statsFile = path.join(tmpdir(), `reelay-bench-polls-${process.pid}-${tasks}.json`);
+  const provider = await startChild<{ baseUrl: string; apiKey: string; ids: string[] }>("bench/lib/poll-provider.ts", [String(tasks), statsFile]);
+  let worker: Awaited<ReturnType<typeof startChild<{ url: string }>>> | null = null;
+  try {
+    const { db, close } = await openDatabase(database.url);
+    const user = await db.user.create({ data: { subject: "poller@bench" } });
+    const channel = await db.channel.create({ data: { name: "gateway", provider: "openai", baseUrl: provider.info.baseUrl, apiKey: provider.info.apiKey, models: ["sora-2"] } });
+    await db.$executeRaw`
+      INSERT INTO tasks (id, "userId", "channelId", provider, model, prompt, seconds, status, "upstreamId", "nextPollAt", "deadlineAt", "updatedAt")
+      SELECT gen_random_uuid(), ${user.id}::uuid, ${channel.id}::uuid, 'openai', 'sora-2', 'a poller benchmark', 4, 'PROCESSING', id,
+             now() + (${INTERVAL_MS} * random()) * interval '1 millisecond', now() + interval '1 day', now()
+      FROM unnest(${provider.info.ids}::text[]) AS id`;
+    await close();
+
+    worker = await startChild<{ url: string }>("bench/lib/reelay-server.ts", [
+      JSON.stringify({ databaseUrl: database.url, role: "worker", pollIntervalMs: INTERVAL_MS, workerConcurrency: 256 }),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 5_000)); // warm-up: JIT, pool, schedule settles
+    const from = Date.now();
+    const [cpu0, tx0] = [await cpuSeconds(worker.child.pid!), await database.transactions()];
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1_000));
+    const [cpu1, tx1] = [await cpuSeconds(worker.child.pid!), await database.transactions()];
+    const to = Date.now();
+    await worker.stop();
+    worker = null;
+    await provider.stop();
+
+    const arrivals = JSON.parse(await readFile(statsFile, "utf8")) as Record<string, number[]>;
+    let polls = 0;
+    let onTime = 0;
+    for (const times of Object.values(arrivals)) {
+      for (let i = 1; i < times.length; i++) {
+        if (times[i] < from || times[i] > to) continue;
+        polls++;
+        if (times[i] - times[i - 1] <= ON_TIME_MS) onTime++;
+      }
+    }
+    // Tasks never polled in the window count as late, once per interval they missed.
+    const expected = Math.round((tasks * (to - from)) / INTERVAL_MS);
+    return { tasks, polls, onTime: onTime / Math.max(polls, expected), cores: (cpu1 - cpu0) / ((to - from) / 1000), transactionsPerPoll: (tx1 - tx0) / Math.max(1, polls) };
+  } finally {
+    await worker?.stop();
+    await provider.stop();
+    await rm(statsFile, { force: true });
+    await database.drop();
+  }
+}
+
+/** 10,000 running tasks on a 1 s interval with one worker (and 1,000 beside it, to show what grows). */
+export async function poller(options: { quick: boolean }): Promise<Figure[]> {
+  const [small, large] = options.quick ? [500, 2_000] : [1_000, 10_000];
+  const seconds = options.quick ? 10 : 20;
+  const runs = [await pollFor(small, seconds), await pollFor(large, seconds)];
+  const [s, l] = runs;
+  const note = (r: Run) => `${r.tasks} tasks: ${r.polls} polls in ${seconds} s (${((r.polls / seconds / r.tasks) * 100).toFixed(0)}% of the ${r.tasks}/s due)`;
+  return [
+    ...runs.map(
+      (r): Figure => ({
+        scenario: "poller",
+        figure: `polls on time (≤ ${ON_TIME_MS} ms apart), ${r.tasks} tasks`,
+        value: r.onTime * 100,
+        unit: "%",
+        bound: { label: "goal", value: 95, unit: "%" },
+        ratio: r.onTime / 0.95,
+        goal: "≥ 95%",
+        met: r.onTime >= 0.95,
+        note: note(r),
+      }),
+    ),
+    ...runs.map(
+      (r): Figure => ({
+        scenario: "poller",
+        figure: `worker CPU, ${r.tasks} tasks`,
+        value: r.cores,
+        unit: "cores",
+        bound: { label: "goal", value: 1, unit: "cores" },
+        ratio: 1 / r.cores,
+        goal: "≤ 1 core",
+        met: r.cores <= 1,
+      }),
+    ),
+    {
+      scenario: "poller",
+      figure: `database transactions per poll, ${l.tasks} tasks`,
+      value: l.transactionsPerPoll,
+      unit: "",
+      bound: { label: `same at ${s.tasks} tasks`, value: s.transactionsPerPoll, unit: "" },
+      ratio: s.transactionsPerPoll / l.transactionsPerPoll,
+      goal: "constant (ratio ≈ 1)",
+      met: l.transactionsPerPoll <= s.transactionsPerPoll * 1.2,
+    },
+  ];
+}

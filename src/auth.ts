@@ -12,20 +12,42 @@ const CLOCK_TOLERANCE_S = 5;
 /** subjects are stored and indexed; an identity provider's ids are far shorter */
 const MAX_SUBJECT_LENGTH = 255;
 
+/** a verified token is trusted again without checking its signature for this long, never past its expiry */
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_CACHE_SIZE = 10_000;
+/** per secret: token → its claims; a client sends the same token with every request */
+const verifiedTokens = new WeakMap<Uint8Array, Map<string, { claims: TokenClaims; until: number }>>();
+
 /** Verifies `Bearer <JWT>` (HS256, `exp` honoured). Null when no header; throws UNAUTHENTICATED when invalid. */
 export async function verifyAuthorization(header: string | null | undefined, secret: Uint8Array): Promise<TokenClaims | null> {
   if (header === undefined || header === null || header === "") return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!match) throw new ReelayError(ErrorCode.UNAUTHENTICATED, "Authorization must be 'Bearer <token>'");
+  const token = match[1];
+  let cache = verifiedTokens.get(secret);
+  if (!cache) verifiedTokens.set(secret, (cache = new Map()));
+  const known = cache.get(token);
+  if (known && known.until > Date.now()) return known.claims;
+  const verified = await verifyToken(token, secret);
+  cache.delete(token);
+  cache.set(token, { claims: verified.claims, until: Math.min(Date.now() + VERIFIED_TTL_MS, verified.expiresAt) });
+  if (cache.size > VERIFIED_CACHE_SIZE) cache.delete(cache.keys().next().value!); // the oldest
+  return verified.claims;
+}
+
+async function verifyToken(token: string, secret: Uint8Array): Promise<{ claims: TokenClaims; expiresAt: number }> {
   try {
-    const { payload } = await jwtVerify(match[1], secret, { algorithms: ALGORITHMS, clockTolerance: CLOCK_TOLERANCE_S });
+    const { payload } = await jwtVerify(token, secret, { algorithms: ALGORITHMS, clockTolerance: CLOCK_TOLERANCE_S });
     if (typeof payload.sub !== "string" || payload.sub === "") {
       throw new ReelayError(ErrorCode.UNAUTHENTICATED, "Token has no subject");
     }
     if (payload.sub.includes("\u0000") || payload.sub.length > MAX_SUBJECT_LENGTH) {
       throw new ReelayError(ErrorCode.UNAUTHENTICATED, "Token subject is not acceptable");
     }
-    return { subject: payload.sub, role: payload.role === "admin" ? "ADMIN" : "USER" };
+    return {
+      claims: { subject: payload.sub, role: payload.role === "admin" ? "ADMIN" : "USER" },
+      expiresAt: typeof payload.exp === "number" ? (payload.exp + CLOCK_TOLERANCE_S) * 1000 : Infinity,
+    };
   } catch (err) {
     if (err instanceof ReelayError) throw err;
     const reason = err instanceof errors.JWTExpired ? "Token has expired" : "Token is invalid";

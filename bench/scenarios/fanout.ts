@@ -8,6 +8,49 @@ import { gql, tokenFor } from "../lib/client.js";
 import { REDIS_URL, redisPrefix, scratchDatabase } from "../lib/env.js";
 import { percentile, type Figure } from "../lib/report.js";
 
+/** Latencies, sorted, from PUBLISH to each plain client's frame, over `rounds` messages. */
+async function bareBroadcast(prefix: string, subscribers: number, rounds: number, publisher: Redis): Promise<number[]> {
+  const channel = `${prefix}bare`;
+  const servers = [
+    await startChild<{ url: string }>("bench/lib/bare-broadcast.ts", [REDIS_URL, channel]),
+    await startChild<{ url: string }>("bench/lib/bare-broadcast.ts", [REDIS_URL, channel]),
+  ];
+  const sockets: WebSocket[] = [];
+  const samples: number[] = [];
+  try {
+    let expecting = -1;
+    let sentAt = 0;
+    let received = 0;
+    let roundDone: () => void = () => {};
+    await Promise.all(
+      Array.from({ length: subscribers }, (_, i) => {
+        const socket = new WebSocket(servers[i % 2].info.url);
+        sockets.push(socket);
+        socket.on("message", (data) => {
+          const frame = JSON.parse(String(data)) as { payload: { data: { taskProgress: { progress: number } } } };
+          if (frame.payload.data.taskProgress.progress !== expecting) return;
+          samples.push(performance.now() - sentAt);
+          if (++received === subscribers) roundDone();
+        });
+        return new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+      }),
+    );
+    for (let round = 1; round <= rounds; round++) {
+      received = 0;
+      expecting = round;
+      const done = new Promise<void>((resolve) => (roundDone = resolve));
+      sentAt = performance.now();
+      await publisher.publish(channel, JSON.stringify({ taskId: "00000000-0000-0000-0000-000000000000", userId: "", status: "PROCESSING", progress: round }));
+      await done;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    for (const socket of sockets) socket.terminate();
+    for (const server of servers) await server.stop();
+  }
+  return samples.sort((a, b) => a - b);
+}
+
 const SUBSCRIBE = "subscription($id: ID!) { taskProgress(id: $id) { id status progress } }";
 
 /**
@@ -97,6 +140,10 @@ export async function fanout(options: { quick: boolean }): Promise<Figure[]> {
       await got;
       raw.push(performance.now() - started);
     }
+    // The same frames from plain WebSocket servers (two, like the instances) to as many
+    // plain clients in this process: what sending and receiving alone costs here.
+    const bare = await bareBroadcast(prefix, subscribers, rounds, rawPub);
+
     samples.sort((a, b) => a - b);
     raw.sort((a, b) => a - b);
     const p99 = percentile(samples, 99);
@@ -122,6 +169,17 @@ export async function fanout(options: { quick: boolean }): Promise<Figure[]> {
         goal: "≤ raw p99 + 5 ms",
         met: p99 <= rawP99 + 5,
         note: `${rounds} changes, subscribers split over two instances; each instance reads the changed row once per selection`,
+      },
+      {
+        scenario: "fanout",
+        figure: `publish → frame at ${subscribers} subscribers, p99, against plain WebSockets`,
+        value: p99,
+        unit: "ms",
+        bound: { label: "plain ws broadcast p99", value: percentile(bare, 99), unit: "ms" },
+        ratio: percentile(bare, 99) / p99,
+        goal: "report",
+        met: null,
+        note: `plain ws broadcast p50 ${percentile(bare, 50).toFixed(1)} ms: two ws servers forwarding the Redis message to ${subscribers / 2} plain clients each`,
       },
     ];
   } finally {

@@ -5,7 +5,7 @@ import type { Db } from "./db/index.js";
  * What one instance reports on /metrics, in Prometheus' text format. One registry per
  * instance, so several in one process (tests, benchmarks) never mix their figures.
  */
-export function createMetrics(db: Db) {
+export function createMetrics(db: Db, statements: () => number | null = () => null) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "reelay_process_" });
   return {
@@ -44,6 +44,17 @@ export function createMetrics(db: Db) {
       registers: [registry],
     }),
     websockets: new Gauge({ name: "reelay_websocket_connections", help: "Open graphql-ws connections", registers: [registry] }),
+    dbStatements: new Counter({
+      name: "reelay_db_statements_total",
+      help: "SQL statements sent to PostgreSQL by this instance",
+      registers: [registry],
+      collect() {
+        const total = statements();
+        if (total === null) return;
+        this.reset();
+        this.inc(total);
+      },
+    }),
     leaseTakeovers: new Counter({
       name: "reelay_leases_taken_over_total",
       help: "Tasks claimed whose previous lease had lapsed (its worker died or stalled)",

@@ -74,7 +74,7 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     signer: createMediaSigner(config.jwtSecret, () => config.publicBaseUrl, config.mediaUrlTtlSeconds),
     logger,
     jwtKey: secretKey(config.jwtSecret),
-    metrics: createMetrics(database.db),
+    metrics: createMetrics(database.db, () => database.statements()),
     referenceFetch: options.referenceFetch,
   };
 

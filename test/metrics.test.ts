@@ -79,6 +79,16 @@ describe("/metrics", () => {
     await until("the takeover to be counted", async () => ((await sample("reelay_leases_taken_over_total")) ?? 0) > before);
   });
 
+  it("counts the SQL statements this instance sends to PostgreSQL", async () => {
+    const before = (await sample("reelay_db_statements_total"))!;
+    expect(before).toBeGreaterThan(0);
+    // A caller not seen before: the user is upserted, then `me` reads it.
+    const token = await tokenFor("statements@metrics");
+    await t.gql(`query { me { id } }`, {}, { token });
+    const after = (await sample("reelay_db_statements_total"))!;
+    expect(after - before).toBeGreaterThanOrEqual(2);
+  });
+
   it("is served by a worker too, which serves no API", async () => {
     const worker = await startTestApp({ databaseUrl: database.url, config: { role: "worker" } });
     try {

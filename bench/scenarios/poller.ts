@@ -16,7 +16,13 @@ interface Run {
   polls: number;
   onTime: number;
   cores: number;
-  transactionsPerPoll: number;
+  statementsPerPoll: number;
+}
+
+/** SQL statements the worker has sent so far, from its /metrics. */
+async function statementsOf(origin: string) {
+  const text = await (await fetch(`${origin}/metrics`)).text();
+  return Number(/^reelay_db_statements_total (\d+)/m.exec(text)?.[1] ?? NaN);
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
@@ -33,7 +39,7 @@ async function pollFor(tasks: number, seconds: number): Promise<Run> {
   const database = await scratchDatabase();
   const statsFile = path.join(tmpdir(), `reelay-bench-polls-${process.pid}-${tasks}.json`);
   const provider = await startChild<{ baseUrl: string; apiKey: string; ids: string[] }>("bench/lib/poll-provider.ts", [String(tasks), statsFile]);
-  let worker: Awaited<ReturnType<typeof startChild<{ url: string }>>> | null = null;
+  let worker: Awaited<ReturnType<typeof startChild<{ url: string; origin: string }>>> | null = null;
   try {
     const { db, close } = await openDatabase(database.url);
     const user = await db.user.create({ data: { subject: "poller@bench" } });
@@ -45,32 +51,34 @@ async function pollFor(tasks: number, seconds: number): Promise<Run> {
       FROM unnest(${provider.info.ids}::text[]) AS id`;
     await close();
 
-    worker = await startChild<{ url: string }>("bench/lib/reelay-server.ts", [
+    worker = await startChild<{ url: string; origin: string }>("bench/lib/reelay-server.ts", [
       JSON.stringify({ databaseUrl: database.url, role: "worker", pollIntervalMs: INTERVAL_MS, workerConcurrency: 256 }),
     ]);
     await new Promise((resolve) => setTimeout(resolve, 5_000)); // warm-up: JIT, pool, schedule settles
     const from = Date.now();
-    const [cpu0, tx0] = [await cpuSeconds(worker.child.pid!), await database.transactions()];
+    const [cpu0, sql0] = [await cpuSeconds(worker.child.pid!), await statementsOf(worker.info.origin)];
     await new Promise((resolve) => setTimeout(resolve, seconds * 1_000));
-    const [cpu1, tx1] = [await cpuSeconds(worker.child.pid!), await database.transactions()];
+    const [cpu1, sql1] = [await cpuSeconds(worker.child.pid!), await statementsOf(worker.info.origin)];
     const to = Date.now();
     await worker.stop();
     worker = null;
     await provider.stop();
 
     const arrivals = JSON.parse(await readFile(statsFile, "utf8")) as Record<string, number[]>;
+    // Every poll in the window counts; it is on time when it came at most 1.1 intervals after
+    // the task's previous poll. A task's first poll has nothing to be on time against.
     let polls = 0;
     let onTime = 0;
     for (const times of Object.values(arrivals)) {
-      for (let i = 1; i < times.length; i++) {
+      for (let i = 0; i < times.length; i++) {
         if (times[i] < from || times[i] > to) continue;
         polls++;
-        if (times[i] - times[i - 1] <= ON_TIME_MS) onTime++;
+        if (i > 0 && times[i] - times[i - 1] <= ON_TIME_MS) onTime++;
       }
     }
-    // Tasks never polled in the window count as late, once per interval they missed.
-    const expected = Math.round((tasks * (to - from)) / INTERVAL_MS);
-    return { tasks, polls, onTime: onTime / Math.max(polls, expected), cores: (cpu1 - cpu0) / ((to - from) / 1000), transactionsPerPoll: (tx1 - tx0) / Math.max(1, polls) };
+    // Polls that never happened are late too: measure against what was due.
+    const due = Math.round((tasks * (to - from)) / INTERVAL_MS);
+    return { tasks, polls, onTime: onTime / Math.max(polls, due), cores: (cpu1 - cpu0) / ((to - from) / 1000), statementsPerPoll: (sql1 - sql0) / Math.max(1, polls) };
   } finally {
     await worker?.stop();
     await provider.stop();
@@ -114,13 +122,14 @@ export async function poller(options: { quick: boolean }): Promise<Figure[]> {
     ),
     {
       scenario: "poller",
-      figure: `database transactions per poll, ${l.tasks} tasks`,
-      value: l.transactionsPerPoll,
+      figure: `SQL statements per poll, ${l.tasks} tasks`,
+      value: l.statementsPerPoll,
       unit: "",
-      bound: { label: `same at ${s.tasks} tasks`, value: s.transactionsPerPoll, unit: "" },
-      ratio: s.transactionsPerPoll / l.transactionsPerPoll,
+      bound: { label: `same at ${s.tasks} tasks`, value: s.statementsPerPoll, unit: "" },
+      ratio: s.statementsPerPoll / l.statementsPerPoll,
       goal: "constant (ratio ≈ 1)",
-      met: l.transactionsPerPoll <= s.transactionsPerPoll * 1.2,
+      met: l.statementsPerPoll <= s.statementsPerPoll * 1.2,
+      note: "counted by the worker's pg pool (reelay_db_statements_total), transaction control included",
     },
   ];
 }

@@ -23,6 +23,8 @@ export interface Database {
   migrate(): Promise<string[]>;
   /** true when a trivial query succeeds */
   ping(): Promise<boolean>;
+  /** statements sent to the database so far (PostgreSQL only; null embedded) */
+  statements(): number | null;
   close(): Promise<void>;
 }
 
@@ -35,10 +37,17 @@ export async function openDatabase(url: string, options: { onConnectionLost?: (e
   if (url.startsWith("pglite:")) return openPglite(url.slice("pglite:".length));
   if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`DATABASE_URL must be postgresql://… or pglite:<dir>, got "${url}"`);
   const lost = options.onConnectionLost ?? (() => {});
-  const adapter = new PrismaPg(
-    { connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
-    { onPoolError: lost, onConnectionError: lost },
-  );
+  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  let statements = 0;
+  // Counted on every pooled connection, so /metrics and the benchmarks see what each piece of work costs.
+  pool.on("connect", (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      statements++;
+      return query(...args);
+    };
+  });
+  const adapter = new PrismaPg(pool, { onPoolError: lost, onConnectionError: lost, disposeExternalPool: true });
   const db = new PrismaClient({ adapter });
   return {
     db,
@@ -55,6 +64,7 @@ export async function openDatabase(url: string, options: { onConnectionLost?: (e
         }
       }),
     ping: () => ping(db),
+    statements: () => statements,
     close: () => db.$disconnect(),
   };
 }
@@ -70,6 +80,7 @@ async function openPglite(dir: string): Promise<Database> {
     kind: "pglite",
     migrate: async () => ((await allApplied(db)) ? [] : applyMigrations(new PrismaPGlite(pglite))),
     ping: () => ping(db),
+    statements: () => null,
     close: async () => {
       await db.$disconnect();
       await pglite.close(); // an open PGlite keeps the process alive

@@ -14,6 +14,8 @@ import { isStreamState, runStream } from "./stream.js";
 /** longest wait between looks for due work: new tasks are noticed at least this often */
 const MAX_IDLE_MS = 1_000;
 const MIN_IDLE_MS = 25;
+/** pause between claims while every slot is busy or the backlog is large */
+const BUSY_PAUSE_MS = 20;
 
 export interface Poller {
   readonly workerId: string;
@@ -262,10 +264,11 @@ export function createPoller(services: Services, options: { workerId?: string } 
       } catch (err) {
         logger.error({ err }, "claiming due tasks failed");
       }
-      // Every free slot taken: more may be due, look again soon (or when a slot frees).
+      // Every free slot taken: more may be due; look again shortly, when several slots have
+      // freed up, so that one claim and one read serve a batch rather than a single task.
       // Fewer claimed than there was room for: nothing else is due; wait until something is.
-      const idle = claimed >= free ? 10 : await untilNextDue().catch(() => MAX_IDLE_MS);
-      await Promise.race([sleep(idle, stop.signal), ...(inFlight.size >= config.workerConcurrency ? [Promise.race(inFlight.values())] : [])]);
+      const idle = claimed >= free ? BUSY_PAUSE_MS : await untilNextDue().catch(() => MAX_IDLE_MS);
+      await sleep(idle, stop.signal);
     }
   }
 

@@ -14,6 +14,8 @@ import { isStreamState, runStream } from "./stream.js";
 /** longest wait between looks for due work: new tasks are noticed at least this often */
 const MAX_IDLE_MS = 1_000;
 const MIN_IDLE_MS = 25;
+/** how long a finished poll waits for others to share its reschedule UPDATE */
+const SCHEDULE_BATCH_MS = 5;
 /** pause between claims while every slot is busy or the backlog is large */
 const BUSY_PAUSE_MS = 20;
 
@@ -85,13 +87,23 @@ export function createPoller(services: Services, options: { workerId?: string } 
     await scheduleAt(task.id, Math.max(task.nextPollAt.getTime() + interval, Date.now() + interval / 2), 0, task.deadlineAt);
   }
 
-  async function scheduleAt(taskId: string, at: number, pollErrors: number, deadlineAt?: Date) {
-    const next = Math.min(at, deadlineAt?.getTime() ?? Infinity);
-    await db.task.updateMany({
-      where: { id: taskId, leaseOwner: workerId },
-      data: { leaseOwner: null, leaseUntil: null, nextPollAt: new Date(next), pollErrors },
-    });
+  function scheduleAt(taskId: string, at: number, pollErrors: number, deadlineAt?: Date): Promise<void> {
+    return schedules.add({ taskId, at: Math.min(at, deadlineAt?.getTime() ?? Infinity), pollErrors });
   }
+
+  /**
+   * Reschedules (and releases) tasks in batches: the polls that end within a few
+   * milliseconds of each other share one UPDATE, which keeps the database work per poll
+   * small when a worker polls thousands of tasks.
+   */
+  const schedules = batched<{ taskId: string; at: number; pollErrors: number }>(SCHEDULE_BATCH_MS, async (batch) => {
+    // timestamp(3) columns hold UTC wall-clock time; an ISO string's zone suffix is ignored on the cast.
+    await db.$executeRaw`
+      UPDATE tasks SET "leaseOwner" = NULL, "leaseUntil" = NULL, "nextPollAt" = v.at::timestamp(3), "pollErrors" = v.errors,
+        "updatedAt" = ${new Date().toISOString()}::timestamp(3)
+      FROM unnest(${batch.map((b) => b.taskId)}::text[], ${batch.map((b) => new Date(b.at).toISOString())}::text[], ${batch.map((b) => b.pollErrors)}::int[]) AS v(id, at, errors)
+      WHERE tasks.id = v.id::uuid AND tasks."leaseOwner" = ${workerId}`;
+  });
 
   /** How long to wait before looking for due tasks again: until the next one is due, within bounds. */
   async function untilNextDue(): Promise<number> {
@@ -305,6 +317,29 @@ export function chargeFor(task: Pick<Task, "priceUnit" | "unitPrice" | "seconds"
 function reportedSeconds(task: Pick<Task, "seconds">, snapshot: UpstreamSnapshot): number | null {
   const seconds = snapshot.usage?.seconds;
   return seconds !== undefined && Number.isFinite(seconds) ? Math.round(seconds) : task.seconds;
+}
+
+/** Collects items for `ms` and hands them to `flush` together; each add settles with its batch. */
+function batched<T>(ms: number, flush: (batch: T[]) => Promise<void>) {
+  let pending: { item: T; resolve(): void; reject(err: unknown): void }[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  const run = () => {
+    const batch = pending;
+    pending = [];
+    timer = null;
+    flush(batch.map((p) => p.item)).then(
+      () => batch.forEach((p) => p.resolve()),
+      (err) => batch.forEach((p) => p.reject(err)),
+    );
+  };
+  return {
+    add(item: T) {
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ item, resolve, reject });
+        timer ??= setTimeout(run, ms);
+      });
+    },
+  };
 }
 
 function sleep(ms: number, signal: AbortSignal) {

@@ -157,6 +157,17 @@ export function createRedisPubSub(options: { url: string; prefix: string; onResu
   // Errors surface through healthy() and /ready; without a listener ioredis logs them as unhandled.
   publisher.on("error", () => {});
   subscriber.on("error", () => {});
+  // A publish made while the publisher was down is dropped, not queued (mutations must not
+  // wait for Redis). When it is back it asks every instance to resynchronise its subscribers,
+  // since some of them may have missed what this instance could not publish.
+  const resyncChannel = `${options.prefix}resync`;
+  let publisherWasReady = false;
+  publisher.on("ready", () => {
+    if (publisherWasReady) void publisher.publish(resyncChannel, "").catch(() => {});
+    publisherWasReady = true;
+  });
+  void subscriber.subscribe(resyncChannel).catch(() => {});
+
   subscriber.on("ready", () => {
     if (everReady) {
       // ioredis emits "ready" just before it re-sends the SUBSCRIBE commands; a PING queued
@@ -182,6 +193,7 @@ export function createRedisPubSub(options: { url: string; prefix: string; onResu
     async (topic) => void (await subscriber.unsubscribe(channelOf(topic))),
   );
   subscriber.on("message", (channel: string, message: string) => {
+    if (channel === resyncChannel) return table.resync();
     if (!channel.startsWith(options.prefix)) return;
     try {
       table.dispatch(channel.slice(options.prefix.length), JSON.parse(message) as TaskEvent);
@@ -192,6 +204,8 @@ export function createRedisPubSub(options: { url: string; prefix: string; onResu
 
   return {
     async publish(event) {
+      // Before the first connection the command waits in the offline queue, as at start-up.
+      if (publisherWasReady && publisher.status !== "ready") throw new Error(`Redis is not available (${publisher.status}); the change is not published`);
       const payload = JSON.stringify(event);
       await publisher
         .multi()

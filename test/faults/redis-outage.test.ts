@@ -3,8 +3,10 @@
  * answering from the database, /ready says Redis is down, and when Redis is back the
  * subscriptions resume and each receives the state it missed.
  */
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startMockOpenAIVideos, type MockOpenAIVideos } from "../mocks/openai-videos.js";
+import { createRedisPubSub } from "../../src/pubsub.js";
 import { startTestApp, uniqueRedisPrefix, type TestApp } from "../helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { CREATE_VIDEO, ME, grantCredit, ledgerOf, upsertChannel, waitForTask } from "../helpers/fixtures.js";
@@ -43,7 +45,7 @@ const readiness = async (t: TestApp) => {
   return { status: res.status, body: (await res.json()) as { redis?: boolean; database: boolean } };
 };
 
-it("keeps serving through a Redis outage, says so on /ready, and resynchronises subscribers when Redis is back", async () => {
+it("keeps serving through a Redis outage, says so on /ready, and resynchronises subscribers when Redis is back", { timeout: 60_000 }, async () => {
   const subject = "outage@redis";
   const token = await tokenFor(subject);
   await grantCredit(api, subject, "10");
@@ -107,4 +109,36 @@ it("keeps serving through a Redis outage, says so on /ready, and resynchronises 
   expect(kinds(await rowId("[long] first, watched by id"))).toEqual(["HOLD", "SETTLE"]);
   expect(kinds(await rowId("[long] second, made during the outage"))).toEqual(["HOLD", "SETTLE"]);
   expect((await api.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "9.2", held: "0" });
+});
+
+it("drops a change it cannot publish while Redis is down instead of making the caller wait for a reconnection", async () => {
+  const bus = createRedisPubSub({ url: redis.url, prefix: uniqueRedisPrefix() });
+  try {
+    await until("the bus to connect", () => bus.healthy());
+    await bus.publish({ taskId: "t", userId: "u", status: "QUEUED", progress: 0 });
+    await redis.kill();
+    await until("the bus to notice", () => !bus.healthy());
+    // Not queued until ioredis gives up retrying: refused at once, for the caller to log.
+    await expect(bus.publish({ taskId: "t", userId: "u", status: "PROCESSING", progress: 10 })).rejects.toThrow(/Redis is not available/);
+  } finally {
+    await redis.start();
+    await bus.close();
+  }
+});
+
+it("resynchronises its subscribers when another instance says it could not publish", async () => {
+  const prefix = uniqueRedisPrefix();
+  const bus = createRedisPubSub({ url: redis.url, prefix });
+  const other = new Redis(redis.url);
+  try {
+    const subscription = await bus.subscribe("task:t");
+    const next = subscription[Symbol.asyncIterator]().next();
+    // What an instance sends when its publisher is back after it had to drop changes.
+    await other.publish(`${prefix}resync`, "");
+    expect((await next).value).toEqual({ resync: true });
+    subscription.close();
+  } finally {
+    other.disconnect();
+    await bus.close();
+  }
 });

@@ -93,3 +93,54 @@ describe("npm start", () => {
     }
   });
 });
+
+describe("npm run build", () => {
+  it("compiles to JavaScript that starts without tsx, finds the project's migrations and serves", { timeout: 120_000 }, async () => {
+    const outDir = path.join(".data", `build-test-${process.pid}`);
+    const built = await build(outDir);
+    try {
+      // A database of its own: the built code checks it against prisma/migrations at start.
+      const fresh = await createTestDatabase();
+      try {
+        const child = spawn(process.execPath, [path.join(outDir, "main.js")], {
+          env: { ...process.env, NODE_ENV: "production", PORT: String(built.port), DATABASE_URL: fresh.url, JWT_SECRET: TEST_JWT_SECRET, MEDIA_DIR: built.mediaDir, LOG_LEVEL: "warn" },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let output = "";
+        child.stdout.on("data", (d) => (output += d));
+        child.stderr.on("data", (d) => (output += d));
+        try {
+          let ready = false;
+          for (let i = 0; i < 300 && !ready; i++) {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            ready = await fetch(`http://127.0.0.1:${built.port}/ready`).then((r) => r.status === 200, () => false);
+          }
+          expect(ready, output).toBe(true);
+          const res = await fetch(`http://127.0.0.1:${built.port}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) });
+          expect(await res.json()).toEqual({ data: { __typename: "Query" } });
+          const exited = once(child, "exit");
+          child.kill("SIGTERM");
+          expect((await exited)[0]).toBe(0);
+        } finally {
+          child.kill("SIGKILL");
+        }
+      } finally {
+        await fresh.drop();
+      }
+    } finally {
+      await rm(outDir, { recursive: true, force: true });
+      await rm(built.mediaDir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** `npm run build`'s compiler and config, into a folder of this test's own under the project. */
+async function build(outDir: string) {
+  const tsc = spawn(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--outDir", outDir], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  tsc.stdout.on("data", (d) => (output += d));
+  tsc.stderr.on("data", (d) => (output += d));
+  const [code] = await once(tsc, "exit");
+  expect(code, output).toBe(0);
+  return { port: 20_000 + Math.floor(Math.random() * 20_000), mediaDir: await mkdtemp(path.join(tmpdir(), "reelay-built-")) };
+}

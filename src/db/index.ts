@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,7 +9,8 @@ import { PrismaClient } from "../generated/prisma/client.js";
 export type Db = PrismaClient;
 export { Prisma } from "../generated/prisma/client.js";
 
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** the folder of package.json, whether this runs from src/ (tsx) or from a build under dist/ */
+const PROJECT_ROOT = projectRoot(path.dirname(fileURLToPath(import.meta.url)));
 const MIGRATIONS_DIR = path.join(PROJECT_ROOT, "prisma/migrations");
 /** pg_advisory_lock key that serialises migrations across instances starting at once */
 const MIGRATION_LOCK_KEY = 7_316_530_201;
@@ -86,6 +88,13 @@ async function openPglite(dir: string): Promise<Database> {
       await pglite.close(); // an open PGlite keeps the process alive
     },
   };
+}
+
+function projectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "package.json"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
 }
 
 async function ping(db: PrismaClient): Promise<boolean> {

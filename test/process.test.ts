@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startTestApp } from "./helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
+import { startReelay } from "./helpers/processes.js";
 import { TEST_JWT_SECRET } from "./helpers/tokens.js";
 
 let database: TestDatabase;
@@ -96,51 +97,30 @@ describe("npm start", () => {
 
 describe("npm run build", () => {
   it("compiles to JavaScript that starts without tsx, finds the project's migrations and serves", { timeout: 120_000 }, async () => {
+    // `npm run build`'s compiler and config, into a folder of this test's own under the project.
     const outDir = path.join(".data", `build-test-${process.pid}`);
-    const built = await build(outDir);
+    const tsc = spawn(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--outDir", outDir], { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    tsc.stdout.on("data", (d) => (output += d));
+    tsc.stderr.on("data", (d) => (output += d));
+    const mediaDir = await mkdtemp(path.join(tmpdir(), "reelay-built-"));
+    // A database of its own: the built code checks it against prisma/migrations at start.
+    const fresh = await createTestDatabase();
     try {
-      // A database of its own: the built code checks it against prisma/migrations at start.
-      const fresh = await createTestDatabase();
+      expect((await once(tsc, "exit"))[0], output).toBe(0);
+      const built = await startReelay({ DATABASE_URL: fresh.url, MEDIA_DIR: mediaDir, LOG_LEVEL: "warn" }, [path.join(outDir, "main.js")]);
       try {
-        const child = spawn(process.execPath, [path.join(outDir, "main.js")], {
-          env: { ...process.env, NODE_ENV: "production", PORT: String(built.port), DATABASE_URL: fresh.url, JWT_SECRET: TEST_JWT_SECRET, MEDIA_DIR: built.mediaDir, LOG_LEVEL: "warn" },
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        let output = "";
-        child.stdout.on("data", (d) => (output += d));
-        child.stderr.on("data", (d) => (output += d));
-        try {
-          let ready = false;
-          for (let i = 0; i < 300 && !ready; i++) {
-            await new Promise((resolve) => setTimeout(resolve, 100));
-            ready = await fetch(`http://127.0.0.1:${built.port}/ready`).then((r) => r.status === 200, () => false);
-          }
-          expect(ready, output).toBe(true);
-          const res = await fetch(`http://127.0.0.1:${built.port}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) });
-          expect(await res.json()).toEqual({ data: { __typename: "Query" } });
-          const exited = once(child, "exit");
-          child.kill("SIGTERM");
-          expect((await exited)[0]).toBe(0);
-        } finally {
-          child.kill("SIGKILL");
-        }
+        const res = await fetch(built.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) });
+        expect(await res.json()).toEqual({ data: { __typename: "Query" } });
+        built.child.process.kill("SIGTERM");
+        expect(await built.child.exited).toBe(0);
       } finally {
-        await fresh.drop();
+        await built.kill();
       }
     } finally {
+      await fresh.drop();
       await rm(outDir, { recursive: true, force: true });
-      await rm(built.mediaDir, { recursive: true, force: true });
+      await rm(mediaDir, { recursive: true, force: true });
     }
   });
 });
-
-/** `npm run build`'s compiler and config, into a folder of this test's own under the project. */
-async function build(outDir: string) {
-  const tsc = spawn(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--outDir", outDir], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  tsc.stdout.on("data", (d) => (output += d));
-  tsc.stderr.on("data", (d) => (output += d));
-  const [code] = await once(tsc, "exit");
-  expect(code, output).toBe(0);
-  return { port: 20_000 + Math.floor(Math.random() * 20_000), mediaDir: await mkdtemp(path.join(tmpdir(), "reelay-built-")) };
-}

@@ -58,11 +58,14 @@ export interface ReelayProcess extends GraphQLTarget {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** `npm start` as a child process, waited on until /ready answers 200. */
-export async function startReelay(env: Record<string, string>): Promise<ReelayProcess> {
+/**
+ * `npm start` as a child process (or another entry point, e.g. a build), waited on until
+ * /ready answers 200.
+ */
+export async function startReelay(env: Record<string, string>, entry: string[] = ["--import", "tsx", "src/main.ts"]): Promise<ReelayProcess> {
   const port = await freePort();
   const child = new Child(
-    spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    spawn(process.execPath, entry, {
       cwd: PROJECT_ROOT,
       env: {
         ...process.env,

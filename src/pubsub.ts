@@ -149,11 +149,11 @@ export function createLocalPubSub(): PubSub {
  * cannot publish; every channel carries the prefix. ioredis reconnects and
  * re-subscribes by itself; once it has, every subscription gets RESYNC.
  */
-export function createRedisPubSub(options: { url: string; prefix: string; onResubscribed?: () => void }): PubSub {
+export function createRedisPubSub(options: { url: string; prefix: string }): PubSub {
   const redisOptions = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false } as const;
   const publisher = new Redis(options.url, redisOptions);
   const subscriber = new Redis(options.url, { ...redisOptions, maxRetriesPerRequest: null });
-  let everReady = false;
+  let subscriberWasReady = false;
   // Errors surface through healthy() and /ready; without a listener ioredis logs them as unhandled.
   publisher.on("error", () => {});
   subscriber.on("error", () => {});
@@ -169,21 +169,18 @@ export function createRedisPubSub(options: { url: string; prefix: string; onResu
   void subscriber.subscribe(resyncChannel).catch(() => {});
 
   subscriber.on("ready", () => {
-    if (everReady) {
+    if (subscriberWasReady) {
       // ioredis emits "ready" just before it re-sends the SUBSCRIBE commands; a PING queued
       // after them answers once they are in force, so no change can fall between the
       // subscriptions coming back and the re-read.
       setImmediate(() => {
         subscriber
           .ping()
-          .then(() => {
-            table.resync();
-            options.onResubscribed?.();
-          })
+          .then(() => table.resync())
           .catch(() => {}); // down again: the next "ready" resynchronises
       });
     }
-    everReady = true;
+    subscriberWasReady = true;
   });
 
   const channelOf = (topic: string) => options.prefix + topic;

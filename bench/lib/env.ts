@@ -19,13 +19,6 @@ export async function scratchDatabase() {
     name,
     url: url.toString(),
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
-    /** transactions committed in this database so far (each autocommit statement is one) */
-    transactions: () =>
-      admin(async (c) => {
-        await c.query("SELECT pg_stat_clear_snapshot()");
-        const res = await c.query<{ n: string }>("SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1", [name]);
-        return Number(res.rows[0]?.n ?? 0);
-      }),
   };
 }
 

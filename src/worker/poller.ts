@@ -64,10 +64,10 @@ export function createPoller(services: Services, options: { workerId?: string } 
       UPDATE tasks SET "leaseOwner" = ${workerId}, "leaseUntil" = now() + ${`${leaseMs} milliseconds`}::interval
       FROM due WHERE tasks.id = due.id
       RETURNING tasks.id, due.previous`;
-    const takenOver = rows.filter((r) => r.previous !== null).length;
-    if (takenOver > 0) {
-      services.metrics.leaseTakeovers.inc(takenOver);
-      logger.warn({ tasks: rows.filter((r) => r.previous !== null).map((r) => r.id) }, "took over tasks whose lease had lapsed");
+    const takenOver = rows.filter((r) => r.previous !== null).map((r) => r.id);
+    if (takenOver.length > 0) {
+      services.metrics.leaseTakeovers.inc(takenOver.length);
+      logger.warn({ tasks: takenOver }, "took over tasks whose lease had lapsed");
     }
     return rows.map((r) => r.id);
   }

@@ -62,7 +62,7 @@ async function start(role: "api" | "worker") {
   return process;
 }
 
-const forRound = (round: string) => (request: RecordedRequest, job: MockJob | undefined) => Boolean(job?.video.prompt.includes(round));
+const forRound = (round: string) => (_request: RecordedRequest, job: MockJob | undefined) => Boolean(job?.video.prompt.includes(round));
 const isPoll = (r: RecordedRequest) => r.method === "GET" && !r.path.endsWith("/content");
 const isVideoDownload = (r: RecordedRequest) => r.method === "GET" && r.path.endsWith("/content") && (r.query.variant ?? "video") === "video";
 

@@ -14,7 +14,7 @@ import pg from "pg";
 import type { GraphQLResponse } from "./app.js";
 import type { GraphQLTarget } from "./fixtures.js";
 import { TEST_JWT_SECRET, tokenFor } from "./tokens.js";
-import { sleep, until } from "./wait.js";
+import { until } from "./wait.js";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -199,7 +199,6 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       } catch {
         // already stopped
       }
-      await sleep(0);
       await rm(dir, { recursive: true, force: true });
     },
   };

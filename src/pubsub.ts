@@ -204,11 +204,13 @@ export function createRedisPubSub(options: { url: string; prefix: string }): Pub
       // Before the first connection the command waits in the offline queue, as at start-up.
       if (publisherWasReady && publisher.status !== "ready") throw new Error(`Redis is not available (${publisher.status}); the change is not published`);
       const payload = JSON.stringify(event);
-      await publisher
-        .multi()
-        .publish(channelOf(taskTopic(event.taskId)), payload)
-        .publish(channelOf(userTopic(event.userId)), payload)
-        .exec();
+      // Two plain PUBLISHes rather than MULTI: subscribers re-read the row, so nothing needs
+      // them atomic, and ioredis drops the promise of a MULTI it re-sends after a reconnect,
+      // which then rejects unhandled when the connection closes again.
+      await Promise.all([
+        publisher.publish(channelOf(taskTopic(event.taskId)), payload),
+        publisher.publish(channelOf(userTopic(event.userId)), payload),
+      ]);
     },
     subscribe: (topic) => createSubscription(open, (listener) => table.add(topic, listener)),
     healthy: () => publisher.status === "ready" && subscriber.status === "ready",

@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { S3Config } from "../../src/config.js";
 import { openaiAdaptor } from "../../src/providers/openai.js";
-import { toDownload } from "../../src/providers/http.js";
+import { upstreamFetch } from "../../src/providers/http.js";
 import { createS3Storage } from "../../src/storage/s3.js";
 import { mirrorMedia } from "../../src/worker/mirror.js";
 import { startChild } from "../lib/child.js";
@@ -29,8 +29,8 @@ export async function mirror(options: { quick: boolean }): Promise<Figure[]> {
 
     // Plain loopback copy: the same download, straight into a file.
     let started = performance.now();
-    const res = await fetch(`${baseUrl}/v1/videos/${upstreamId}/content?variant=video`, { headers: { authorization: `Bearer ${apiKey}` } });
-    await pipeline(toDownload(res).body, createWriteStream(path.join(scratch, "copy.mp4")));
+    const res = await upstreamFetch(`${baseUrl}/v1/videos/${upstreamId}/content?variant=video`, { headers: { authorization: `Bearer ${apiKey}` } });
+    await pipeline(res.body, createWriteStream(path.join(scratch, "copy.mp4")));
     const copySeconds = (performance.now() - started) / 1000;
 
     // s3rver assembles the parts by copying them into one file at CompleteMultipartUpload

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { fromNetworkError, retryAfterMs, UpstreamError } from "./errors.js";
-import { downloadResultUrl, joinUrl, upstreamFetch } from "./http.js";
+import { downloadResultUrl, joinUrl, upstreamFetch, type UpstreamResponse } from "./http.js";
 import type { ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 /** A generation holds the connection for minutes; give up only after this long without any byte. */
@@ -46,7 +46,7 @@ function bodyOf(request: SubmitRequest) {
   return { model: request.model, stream: true, messages: [{ role: "user", content }] };
 }
 
-async function errorFrom(res: Response): Promise<UpstreamError> {
+async function errorFrom(res: UpstreamResponse): Promise<UpstreamError> {
   const text = await res.text().catch(() => "");
   let error: { message?: string; code?: string; type?: string } = {};
   try {
@@ -65,24 +65,22 @@ async function errorFrom(res: Response): Promise<UpstreamError> {
 }
 
 /** Reads one chat-completions SSE response to its end: progress as it comes, then the outcome. */
-async function readStream(res: Response, onProgress: (p: number) => void, signal?: AbortSignal): Promise<{ snapshot: UpstreamSnapshot; sawContent: boolean }> {
+async function readStream(res: UpstreamResponse, onProgress: (p: number) => void, signal?: AbortSignal): Promise<{ snapshot: UpstreamSnapshot; sawContent: boolean }> {
   const decoder = new TextDecoder();
-  const reader = res.body!.getReader();
+  const body = res.body;
   let carry = "";
   let text = "";
   let lastProgress = -1;
   let idle: NodeJS.Timeout | undefined;
   const resetIdle = () => {
     clearTimeout(idle);
-    idle = setTimeout(() => void reader.cancel(new Error("the stream went silent")), IDLE_TIMEOUT_MS);
+    idle = setTimeout(() => body.destroy(new Error("the stream went silent")), IDLE_TIMEOUT_MS);
   };
-  const onAbort = () => void reader.cancel(signal?.reason);
+  const onAbort = () => body.destroy(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
     resetIdle();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+    for await (const value of body as AsyncIterable<Uint8Array>) {
       resetIdle();
       carry += decoder.decode(value, { stream: true });
       const lines = carry.split("\n");

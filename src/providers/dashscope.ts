@@ -1,5 +1,5 @@
 import { retryAfterMs, UpstreamError } from "./errors.js";
-import { downloadResultUrl, estimatedProgress, joinUrl, readJson, upstreamFetch } from "./http.js";
+import { downloadResultUrl, estimatedProgress, joinUrl, readJson, upstreamFetch, type UpstreamResponse } from "./http.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 interface DashScopeAnswer {
@@ -35,7 +35,7 @@ function errorOf(status: number, body: DashScopeAnswer, retryAfter: string | nul
   return new UpstreamError("rejected", CONTENT_CODES.test(code) ? "CONTENT_POLICY" : code, message, options);
 }
 
-async function answerOf(res: Response): Promise<DashScopeAnswer> {
+async function answerOf(res: UpstreamResponse): Promise<DashScopeAnswer> {
   const body = await readJson<DashScopeAnswer>(res).catch((err) => {
     if (!res.ok) return {} as DashScopeAnswer;
     throw err;

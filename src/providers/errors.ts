@@ -36,7 +36,11 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 /** Network-level failures (refused, reset, timeout) are transient. */
 export function fromNetworkError(err: unknown): UpstreamError {
   if (err instanceof UpstreamError) return err;
-  const e = err as { name?: string; message?: string; cause?: { code?: string } };
-  if (e?.name === "TimeoutError" || e?.name === "AbortError") return new UpstreamError("transient", "TIMEOUT", "the provider did not answer in time");
-  return new UpstreamError("transient", e?.cause?.code ?? "NETWORK_ERROR", `could not reach the provider: ${e?.cause?.code ?? e?.message ?? "network error"}`);
+  const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string } };
+  // undici names its own timers' errors by code; fetch-style errors carry the socket's code in `cause`
+  if (e?.name === "TimeoutError" || e?.name === "AbortError" || e?.code === "UND_ERR_HEADERS_TIMEOUT" || e?.code === "UND_ERR_BODY_TIMEOUT") {
+    return new UpstreamError("transient", "TIMEOUT", "the provider did not answer in time");
+  }
+  const code = e?.cause?.code ?? e?.code;
+  return new UpstreamError("transient", code ?? "NETWORK_ERROR", `could not reach the provider: ${code ?? e?.message ?? "network error"}`);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { retryAfterMs, UpstreamError } from "./errors.js";
-import { estimatedProgress, joinUrl, rangeHeader, readJson, toDownload, upstreamFetch } from "./http.js";
+import { estimatedProgress, joinUrl, rangeHeader, readJson, toDownload, upstreamFetch, type UpstreamResponse } from "./http.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 /** A long-running operation of the Gemini API, as `predictLongRunning` and its polls return it. */
@@ -40,7 +40,7 @@ const VEO_SIZES: Record<string, { aspectRatio: string; resolution: string }> = {
   "2160x3840": { aspectRatio: "9:16", resolution: "4k" },
 };
 
-async function errorFrom(res: Response): Promise<UpstreamError> {
+async function errorFrom(res: UpstreamResponse): Promise<UpstreamError> {
   const text = await res.text().catch(() => "");
   let body: { error?: { code?: number; message?: string; status?: string } } = {};
   try {
@@ -61,7 +61,7 @@ async function errorFrom(res: Response): Promise<UpstreamError> {
   return new UpstreamError("rejected", content, message, { status });
 }
 
-async function operationFrom(res: Response): Promise<Operation> {
+async function operationFrom(res: UpstreamResponse): Promise<Operation> {
   if (!res.ok) throw await errorFrom(res);
   return readJson<Operation>(res);
 }
@@ -233,7 +233,7 @@ async function fetchFollowingRedirects(url: URL, channel: ChannelConfig, range: 
     });
     const location = res.headers.get("location");
     if (res.status < 300 || res.status >= 400 || !location) return res;
-    await res.body?.cancel();
+    await res.discard();
     if (hop >= MAX_REDIRECTS) throw new UpstreamError("transient", "TOO_MANY_REDIRECTS", "the download redirected too many times");
     url = new URL(location, url);
   }

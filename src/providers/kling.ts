@@ -1,6 +1,6 @@
 import { SignJWT } from "jose";
 import { retryAfterMs, UpstreamError } from "./errors.js";
-import { downloadResultUrl, estimatedProgress, joinUrl, readJson, upstreamFetch } from "./http.js";
+import { downloadResultUrl, estimatedProgress, joinUrl, readJson, upstreamFetch, type UpstreamResponse } from "./http.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot, UpstreamTask } from "./types.js";
 
 /** Kling's answer envelope: HTTP 200 is not enough, `code` must be 0. */
@@ -77,7 +77,7 @@ function errorOf(status: number, body: Envelope<unknown>, retryAfter: string | n
   return new UpstreamError("rejected", name, message, options);
 }
 
-async function dataOf<T>(res: Response): Promise<T> {
+async function dataOf<T>(res: UpstreamResponse): Promise<T> {
   const body = await readJson<Envelope<T>>(res).catch((err) => {
     if (!res.ok) return {} as Envelope<T>;
     throw err;

@@ -1,5 +1,5 @@
 import { retryAfterMs, UpstreamError } from "./errors.js";
-import { joinUrl, rangeHeader, readJson, toDownload, upstreamFetch } from "./http.js";
+import { joinUrl, rangeHeader, readJson, toDownload, upstreamFetch, type UpstreamResponse } from "./http.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitResult, UpstreamSnapshot, UpstreamStatus } from "./types.js";
 
 /** The OpenAI Videos wire format, as gateways (new-api, one-api forks, resellers) still serve it. */
@@ -44,7 +44,7 @@ function headers(channel: ChannelConfig, extra: Record<string, string> = {}) {
 }
 
 /** Maps an error answer to what Reelay should do about it. */
-async function errorFrom(res: Response): Promise<UpstreamError> {
+async function errorFrom(res: UpstreamResponse): Promise<UpstreamError> {
   const text = await res.text().catch(() => "");
   let envelope: ErrorEnvelope = {};
   try {
@@ -91,7 +91,7 @@ function snapshotOf(video: VideoObject): UpstreamSnapshot {
   return snapshot;
 }
 
-async function videoFrom(res: Response): Promise<VideoObject> {
+async function videoFrom(res: UpstreamResponse): Promise<VideoObject> {
   if (!res.ok) throw await errorFrom(res);
   const video = await readJson<VideoObject>(res);
   if (!video || typeof video.id !== "string") {
@@ -113,7 +113,7 @@ export const openaiAdaptor: ProviderAdaptor = {
     // The protocol wants seconds as a string ("4"); an integer gets a 400.
     if (request.seconds !== null) fields.seconds = String(request.seconds);
     if (request.size) fields.size = request.size;
-    let res: Response;
+    let res: UpstreamResponse;
     if (request.reference) {
       const form = new FormData();
       for (const [key, value] of Object.entries(fields)) form.set(key, value);
@@ -146,7 +146,7 @@ export const openaiAdaptor: ProviderAdaptor = {
       signal,
     });
     if (res.ok || res.status === 404) {
-      await res.body?.cancel();
+      await res.discard();
       return;
     }
     throw await errorFrom(res);
@@ -168,7 +168,7 @@ export const openaiAdaptor: ProviderAdaptor = {
     const res = await upstreamFetch(url, { headers: headers(channel, { accept: "application/binary", ...rangeHeader(range) }), signal, timeoutMs: 30 * 60_000 });
     if (res.ok) return toDownload(res);
     if (variant === "thumbnail" && (res.status === 404 || res.status === 400)) {
-      await res.body?.cancel();
+      await res.discard();
       return null; // thumbnails are optional
     }
     throw await errorFrom(res);

@@ -1,5 +1,5 @@
 import { retryAfterMs, UpstreamError } from "./errors.js";
-import { downloadResultUrl, estimatedProgress, joinUrl, readJson, upstreamFetch } from "./http.js";
+import { downloadResultUrl, estimatedProgress, joinUrl, readJson, upstreamFetch, type UpstreamResponse } from "./http.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 /** A content-generation task of Volcengine Ark / BytePlus ModelArk. */
@@ -38,7 +38,7 @@ const SEEDANCE_SIZES: Record<string, { ratio: string; resolution: string }> = {
   "1440x1440": { ratio: "1:1", resolution: "1080p" },
 };
 
-async function errorFrom(res: Response): Promise<UpstreamError> {
+async function errorFrom(res: UpstreamResponse): Promise<UpstreamError> {
   const body = await readJson<ArkError>(res).catch(() => ({}) as ArkError);
   const status = res.status;
   const code = body.error?.code || `HTTP_${status}`;
@@ -54,7 +54,7 @@ async function errorFrom(res: Response): Promise<UpstreamError> {
   return new UpstreamError("rejected", CONTENT_CODES.test(code) ? "CONTENT_POLICY" : code, message, options);
 }
 
-async function taskOf(res: Response): Promise<ArkTask> {
+async function taskOf(res: UpstreamResponse): Promise<ArkTask> {
   if (!res.ok) throw await errorFrom(res);
   return readJson<ArkTask>(res);
 }
@@ -124,7 +124,7 @@ export const seedanceAdaptor: ProviderAdaptor = {
   async cancel({ channel, task, signal }) {
     const res = await upstreamFetch(joinUrl(channel.baseUrl, taskPath(task.upstreamId)), { method: "DELETE", headers: auth(channel), signal });
     if (res.ok || res.status === 404) {
-      await res.body?.cancel();
+      await res.discard();
       return;
     }
     throw await errorFrom(res);

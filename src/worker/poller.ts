@@ -16,8 +16,10 @@ const MAX_IDLE_MS = 1_000;
 const MIN_IDLE_MS = 25;
 /** how long a finished poll waits for others to share its reschedule UPDATE */
 const SCHEDULE_BATCH_MS = 5;
-/** pause between claims while every slot is busy or the backlog is large */
+/** longest pause between claims while every slot is busy */
 const BUSY_PAUSE_MS = 20;
+/** a busy worker claims again as soon as this share of its slots is free, so claims come in batches */
+const CLAIM_BATCH_SHARE = 1 / 4;
 
 export interface Poller {
   readonly workerId: string;
@@ -39,7 +41,12 @@ export function createPoller(services: Services, options: { workerId?: string } 
   const { db, config, logger } = services;
   const workerId = options.workerId ?? `worker:${services.instanceId}`;
   const leaseMs = config.leaseMs;
+  /** polls, downloads and media jobs under way; each takes one of workerConcurrency slots */
   const inFlight = new Map<string, Promise<void>>();
+  /** reschedule UPDATEs not yet committed: they hold no slot, but shutdown waits for them */
+  const settling = new Set<Promise<void>>();
+  /** ends the claim loop's busy pause early */
+  let wakeLoop: (() => void) | null = null;
   /** stops the loop from claiming more work */
   const stop = new AbortController();
   /** cuts in-flight provider calls short: only a forced close does that, a graceful one lets them finish */
@@ -73,8 +80,8 @@ export function createPoller(services: Services, options: { workerId?: string } 
   }
 
   /** Ends this worker's claim and schedules the next poll, never later than the task's deadline. */
-  async function reschedule(taskId: string, delayMs: number, pollErrors: number, deadlineAt?: Date) {
-    await scheduleAt(taskId, Date.now() + delayMs, pollErrors, deadlineAt);
+  function reschedule(taskId: string, delayMs: number, pollErrors: number, deadlineAt?: Date) {
+    scheduleAt(taskId, Date.now() + delayMs, pollErrors, deadlineAt);
   }
 
   /**
@@ -82,13 +89,22 @@ export function createPoller(services: Services, options: { workerId?: string } 
    * finished: the time spent waiting for a slot and for the provider does not add up
    * into a slower rhythm. A task that fell behind waits at least half an interval.
    */
-  async function rescheduleOnRhythm(task: ClaimedTask) {
+  function rescheduleOnRhythm(task: ClaimedTask) {
     const interval = config.pollIntervalMs;
-    await scheduleAt(task.id, Math.max(task.nextPollAt.getTime() + interval, Date.now() + interval / 2), 0, task.deadlineAt);
+    scheduleAt(task.id, Math.max(task.nextPollAt.getTime() + interval, Date.now() + interval / 2), 0, task.deadlineAt);
   }
 
-  function scheduleAt(taskId: string, at: number, pollErrors: number, deadlineAt?: Date): Promise<void> {
-    return schedules.add({ taskId, at: Math.min(at, deadlineAt?.getTime() ?? Infinity), pollErrors });
+  /**
+   * The task stays leased to this worker until the batched UPDATE releases it, so nobody
+   * else can take it meanwhile and its slot is free for the next task at once. Should the
+   * UPDATE fail, the lease lapses and the task is polled again then.
+   */
+  function scheduleAt(taskId: string, at: number, pollErrors: number, deadlineAt?: Date) {
+    const update = schedules
+      .add({ taskId, at: Math.min(at, deadlineAt?.getTime() ?? Infinity), pollErrors })
+      .catch((err: unknown) => logger.warn({ err, taskId }, "could not reschedule a task; it is polled again when its lease lapses"));
+    settling.add(update);
+    void update.finally(() => settling.delete(update));
   }
 
   /**
@@ -126,7 +142,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
         await pollOne(task);
       } catch (err) {
         logger.error({ err, taskId }, "polling a task failed unexpectedly");
-        await reschedule(taskId, backoff(1), 1).catch(() => {});
+        reschedule(taskId, backoff(1), 1);
       }
     });
   }
@@ -172,7 +188,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
       const errors = task.pollErrors + 1;
       const wait = Math.max(backoff(errors), err instanceof UpstreamError ? (err.options.retryAfterMs ?? 0) : 0);
       logger.warn({ taskId: task.id, channel: channel.name, err: String(err), retryInMs: wait }, "poll failed; backing off");
-      await reschedule(task.id, wait, errors, task.deadlineAt);
+      reschedule(task.id, wait, errors, task.deadlineAt);
       return;
     }
 
@@ -180,7 +196,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
       case "QUEUED":
       case "PROCESSING":
         await recordProgress(services, task, { status: snapshot.status, progress: snapshot.progress });
-        await rescheduleOnRhythm(task);
+        rescheduleOnRhythm(task);
         return;
       case "FAILED":
         await endTask(services, task.id, "FAILED", snapshot.error ?? { code: "UPSTREAM_ERROR", message: "The provider reported a failure" });
@@ -222,7 +238,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
       // The provider keeps the media for a while: try again on the next poll.
       const errors = task.pollErrors + 1;
       logger.warn({ taskId: task.id, err: String(err) }, "downloading the finished media failed; will retry");
-      await reschedule(task.id, backoff(errors), errors, task.deadlineAt);
+      reschedule(task.id, backoff(errors), errors, task.deadlineAt);
       return;
     }
     services.metrics.mirrorBytes.inc(media.bytes);
@@ -246,7 +262,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
     // One read for the whole batch, after the claim committed.
     const tasks: ClaimedTask[] = ids.length ? await db.task.findMany({ where: { id: { in: ids } }, include: { channel: true } }) : [];
     for (const task of tasks) {
-      const work = process(task).finally(() => inFlight.delete(task.id));
+      const work = process(task).finally(() => release(task.id));
       inFlight.set(task.id, work);
     }
     return ids.length + (await sweepMedia());
@@ -261,10 +277,32 @@ export function createPoller(services: Services, options: { workerId?: string } 
       const key = `media:${job.id}`;
       const work = withLeaseRenewal(job.id, () => job.run(halt.signal))
         .catch((err) => logger.error({ err, taskId: job.id }, "media work failed unexpectedly"))
-        .finally(() => inFlight.delete(key));
+        .finally(() => release(key));
       inFlight.set(key, work);
     }
     return jobs.length;
+  }
+
+  /** Frees a slot; a busy claim loop waiting for slots goes on once enough are free. */
+  function release(key: string) {
+    inFlight.delete(key);
+    if (wakeLoop && config.workerConcurrency - inFlight.size >= Math.max(1, Math.floor(config.workerConcurrency * CLAIM_BATCH_SHARE))) wakeLoop();
+  }
+
+  /** Waits up to `ms`, less when the worker stops or (busy) when slots free up. */
+  function pause(ms: number, wakeOnFreeSlots: boolean) {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        stop.signal.removeEventListener("abort", done);
+        if (wakeLoop === done) wakeLoop = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      if (stop.signal.aborted) return done();
+      stop.signal.addEventListener("abort", done, { once: true });
+      if (wakeOnFreeSlots) wakeLoop = done;
+    });
   }
 
   async function run() {
@@ -279,8 +317,8 @@ export function createPoller(services: Services, options: { workerId?: string } 
       // Every free slot taken: more may be due; look again shortly, when several slots have
       // freed up, so that one claim and one read serve a batch rather than a single task.
       // Fewer claimed than there was room for: nothing else is due; wait until something is.
-      const idle = claimed >= free ? BUSY_PAUSE_MS : await untilNextDue().catch(() => MAX_IDLE_MS);
-      await sleep(idle, stop.signal);
+      if (claimed >= free) await pause(BUSY_PAUSE_MS, true);
+      else await pause(await untilNextDue().catch(() => MAX_IDLE_MS), false);
     }
   }
 
@@ -295,6 +333,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
       if (force) halt.abort();
       await loop;
       if (!force) await Promise.allSettled(inFlight.values());
+      await Promise.allSettled(settling);
       // Whatever is still claimed goes back to the pool now instead of when the lease lapses.
       await db.task.updateMany({ where: { leaseOwner: workerId }, data: { leaseOwner: null, leaseUntil: null } }).catch(() => {});
     },
@@ -340,17 +379,4 @@ function batched<T>(ms: number, flush: (batch: T[]) => Promise<void>) {
       });
     },
   };
-}
-
-function sleep(ms: number, signal: AbortSignal) {
-  return new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -1,10 +1,9 @@
 import { costOf } from "../billing/prices.js";
 import type { Services } from "../context.js";
-import type { Channel, Prisma, Task } from "../generated/prisma/client.js";
+import type { Prisma, Task } from "../generated/prisma/client.js";
 import { UpstreamError } from "../providers/errors.js";
 import { adaptorFor } from "../providers/index.js";
-import type { UpstreamSnapshot } from "../providers/types.js";
-import { channelConfig } from "../tasks/create.js";
+import type { ChannelConfig, UpstreamSnapshot } from "../providers/types.js";
 import { withLease } from "../tasks/lease.js";
 import { completeTask, endTask, recordProgress } from "../tasks/lifecycle.js";
 import { createMediaJobs, proxiedMedia, storedMedia, upstreamExpiry } from "./media-jobs.js";
@@ -30,7 +29,8 @@ export interface Poller {
   tick(): Promise<number>;
 }
 
-type ClaimedTask = Task & { channel: Channel };
+/** A claimed task as the claim returns it: the row after the claim, and the channel it runs on. */
+type ClaimedTask = Task & { channel: ChannelConfig; previousLeaseOwner: string | null };
 
 /**
  * Polls every running task on its schedule. Workers share the work through leases in
@@ -53,12 +53,16 @@ export function createPoller(services: Services, options: { workerId?: string } 
   const halt = new AbortController();
   let loop: Promise<void> | null = null;
 
-  async function claim(limit: number): Promise<string[]> {
+  /**
+   * Claims up to `limit` due tasks and returns them, each with its channel, in one statement
+   * (one round trip per batch). The previous owner is read in the same statement: a lapsed
+   * lease still naming one is a takeover. A task without an upstream id is being submitted
+   * under its submitter's lease; once that lapses the submitter is gone and the task is
+   * failed (see README, "The create window").
+   */
+  async function claim(limit: number): Promise<ClaimedTask[]> {
     if (limit <= 0) return [];
-    // The previous owner is read in the same statement: a lapsed lease still naming one is a takeover.
-    // A task without an upstream id is being submitted under its submitter's lease; once that
-    // lapses the submitter is gone and the task is failed (see README, "The create window").
-    const rows = await db.$queryRaw<{ id: string; previous: string | null }[]>`
+    const rows = await db.$queryRaw<ClaimedTask[]>`
       WITH due AS (
         SELECT id, "leaseOwner" AS previous FROM tasks
         WHERE status IN ('QUEUED', 'PROCESSING')
@@ -67,16 +71,20 @@ export function createPoller(services: Services, options: { workerId?: string } 
           AND ("upstreamId" IS NOT NULL OR "leaseOwner" IS NOT NULL OR "createdAt" < now() - ${`${leaseMs} milliseconds`}::interval)
         ORDER BY "nextPollAt"
         LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED)
-      UPDATE tasks SET "leaseOwner" = ${workerId}, "leaseUntil" = now() + ${`${leaseMs} milliseconds`}::interval
-      FROM due WHERE tasks.id = due.id
-      RETURNING tasks.id, due.previous`;
-    const takenOver = rows.filter((r) => r.previous !== null).map((r) => r.id);
+        FOR UPDATE SKIP LOCKED),
+      claimed AS (
+        UPDATE tasks SET "leaseOwner" = ${workerId}, "leaseUntil" = now() + ${`${leaseMs} milliseconds`}::interval
+        FROM due WHERE tasks.id = due.id
+        RETURNING tasks.*, due.previous AS "previousLeaseOwner")
+      SELECT claimed.*,
+        json_build_object('id', c.id, 'name', c.name, 'provider', c.provider, 'baseUrl', c."baseUrl", 'apiKey', c."apiKey") AS channel
+      FROM claimed JOIN channels c ON c.id = claimed."channelId"`;
+    const takenOver = rows.filter((r) => r.previousLeaseOwner !== null).map((r) => r.id);
     if (takenOver.length > 0) {
       services.metrics.leaseTakeovers.inc(takenOver.length);
       logger.warn({ tasks: takenOver }, "took over tasks whose lease had lapsed");
     }
-    return rows.map((r) => r.id);
+    return rows;
   }
 
   /** Ends this worker's claim and schedules the next poll, never later than the task's deadline. */
@@ -157,7 +165,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
       return;
     }
     const adaptor = adaptorFor(task.provider);
-    const channel = channelConfig(task.channel);
+    const channel = task.channel;
     const upstream = { upstreamId: task.upstreamId, state: task.upstreamState, model: task.model };
     if (!adaptor) {
       await endTask(services, task.id, "FAILED", { code: "UPSTREAM_ERROR", message: `No adaptor for provider ${task.provider}` });
@@ -216,7 +224,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
     try {
       media = await mirrorMedia({
         adaptor,
-        channel: channelConfig(task.channel),
+        channel: task.channel,
         task: { id: task.id, upstreamId: task.upstreamId!, state: task.upstreamState, model: task.model, mediaType: task.mediaType },
         snapshot,
         storage: services.storage,
@@ -258,14 +266,12 @@ export function createPoller(services: Services, options: { workerId?: string } 
 
   async function tick(): Promise<number> {
     if (stop.signal.aborted) return 0;
-    const ids = await claim(config.workerConcurrency - inFlight.size);
-    // One read for the whole batch, after the claim committed.
-    const tasks: ClaimedTask[] = ids.length ? await db.task.findMany({ where: { id: { in: ids } }, include: { channel: true } }) : [];
+    const tasks = await claim(config.workerConcurrency - inFlight.size);
     for (const task of tasks) {
       const work = process(task).finally(() => release(task.id));
       inFlight.set(task.id, work);
     }
-    return ids.length + (await sweepMedia());
+    return tasks.length + (await sweepMedia());
   }
 
   /** Mirror retries and retention deletions, at most every mediaSweepIntervalMs. */

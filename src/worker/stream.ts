@@ -37,7 +37,7 @@ const CANCEL_CHECK_MS = 2_000;
  */
 export async function runStream(
   services: Services,
-  task: Task & { channel: Channel },
+  task: Task & { channel: Pick<Channel, "id" | "name" | "provider" | "baseUrl" | "apiKey"> },
   adaptor: ProviderAdaptor,
   options: { workerId: string; signal: AbortSignal; finish: (snapshot: UpstreamSnapshot) => Promise<void> },
 ) {

@@ -1,7 +1,15 @@
-import { buildApp } from "./server.js";
+// `npm start`: one Reelay process, configured by the environment (see README).
+import { loadConfig } from "./config.js";
+import { openDatabase } from "./db/index.js";
 
-/** `npm start`: one Reelay process, configured by the environment (see README). */
-const app = await buildApp();
+// The database opens while the rest of the server's modules load: the embedded default
+// boots PostgreSQL compiled to WebAssembly, a large share of the time to /ready.
+const config = loadConfig();
+const database = openDatabase(config.databaseUrl);
+database.catch(() => {}); // buildApp awaits it and fails with its error
+const { buildApp } = await import("./server.js");
+
+const app = await buildApp({ config, database });
 await app.start();
 
 let signals = 0;

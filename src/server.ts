@@ -12,7 +12,7 @@ import { pino, type Logger } from "pino";
 import { secretKey } from "./auth.js";
 import { loadConfig, type Config } from "./config.js";
 import { resolveUser, type Context, type CurrentUser, type Services } from "./context.js";
-import { openDatabase } from "./db/index.js";
+import { openDatabase, type Database } from "./db/index.js";
 import { ErrorCode, ReelayError, badInput, isNulCharacterError } from "./errors.js";
 import { MEDIA_PATH_PREFIX, createMediaSigner, serveMedia } from "./http/media.js";
 import { createLocalPubSub, createRedisPubSub } from "./pubsub.js";
@@ -42,6 +42,8 @@ export interface App {
 
 export interface AppOptions {
   config?: Partial<Config>;
+  /** the database, already being opened (see main.ts); opened from config.databaseUrl otherwise */
+  database?: Promise<Database>;
   logger?: Logger;
   referenceFetch?: Services["referenceFetch"];
 }
@@ -55,9 +57,8 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     logger.warn("JWT_SECRET is not set: using the public development secret. Anyone can mint tokens. Set JWT_SECRET in production.");
   }
 
-  const database = await openDatabase(config.databaseUrl, {
-    onConnectionLost: (err) => logger.warn({ err: err.message }, "lost a database connection; new ones are opened as needed"),
-  });
+  const database = await (options.database ?? openDatabase(config.databaseUrl));
+  database.onConnectionLost((err) => logger.warn({ err: err.message }, "lost a database connection; new ones are opened as needed"));
   const applied = await database.migrate();
   if (applied.length) logger.info({ applied }, "applied database migrations");
 
@@ -133,6 +134,10 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
   async function route(req: IncomingMessage, res: ServerResponse) {
     const requestId = requestIdOf(req);
     res.setHeader("x-request-id", requestId);
+    // On Node 20 the first AsyncLocalStorage.run() turns on promise hooks for the whole
+    // process, which costs every promise from then on; probes log nothing, so a worker that
+    // only answers probes and scrapes never pays for request scopes.
+    if (PROBE_PATHS.has(req.url ?? "")) return handle(req, res);
     return requestScope.run({ requestId }, () => handle(req, res));
   }
 
@@ -283,6 +288,7 @@ async function withinGrace(work: Promise<unknown>, cutShort: () => Promise<unkno
 }
 
 const requestScope = new AsyncLocalStorage<{ requestId: string }>();
+const PROBE_PATHS = new Set(["/health", "/ready", "/metrics"]);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The caller's X-Request-Id when it is a sane token (a proxy's, say), else a fresh one. */

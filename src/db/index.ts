@@ -27,18 +27,21 @@ export interface Database {
   ping(): Promise<boolean>;
   /** statements sent to the database so far (PostgreSQL only; null embedded) */
   statements(): number | null;
+  /** hears of lost server connections (PostgreSQL restarting); the pool opens new ones as queries need them */
+  onConnectionLost(listener: (err: Error) => void): void;
   close(): Promise<void>;
 }
 
 /**
  * Opens `postgresql://…` through adapter-pg, or `pglite:<dir>` / `pglite:memory` embedded.
- * A lost server connection (PostgreSQL restarting) is reported to `onConnectionLost` and
- * the pool opens new ones as queries need them; the process stays up.
+ * A lost server connection (PostgreSQL restarting) is reported to `onConnectionLost`
+ * listeners and the pool opens new ones as queries need them; the process stays up.
  */
-export async function openDatabase(url: string, options: { onConnectionLost?: (err: Error) => void } = {}): Promise<Database> {
+export async function openDatabase(url: string): Promise<Database> {
   if (url.startsWith("pglite:")) return openPglite(url.slice("pglite:".length));
   if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`DATABASE_URL must be postgresql://… or pglite:<dir>, got "${url}"`);
-  const lost = options.onConnectionLost ?? (() => {});
+  const lostListeners = new Set<(err: Error) => void>();
+  const lost = (err: Error) => lostListeners.forEach((listener) => listener(err));
   const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   let statements = 0;
   // Counted on every pooled connection, so /metrics and the benchmarks see what each piece of work costs.
@@ -67,6 +70,7 @@ export async function openDatabase(url: string, options: { onConnectionLost?: (e
       }),
     ping: () => ping(db),
     statements: () => statements,
+    onConnectionLost: (listener) => void lostListeners.add(listener),
     close: () => db.$disconnect(),
   };
 }
@@ -83,6 +87,7 @@ async function openPglite(dir: string): Promise<Database> {
     migrate: async () => ((await allApplied(db)) ? [] : applyMigrations(new PrismaPGlite(pglite))),
     ping: () => ping(db),
     statements: () => null,
+    onConnectionLost: () => {}, // in-process: there is no connection to lose
     close: async () => {
       await db.$disconnect();
       await pglite.close(); // an open PGlite keeps the process alive

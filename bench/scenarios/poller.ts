@@ -5,11 +5,14 @@ import { openDatabase } from "../../src/db/index.js";
 import { startChild } from "../lib/child.js";
 import { scratchDatabase } from "../lib/env.js";
 import type { Figure } from "../lib/report.js";
+import { Agent, request } from "undici";
 
 const INTERVAL_MS = 1_000;
 /** a poll is on time when it comes at most this long after the previous one of its task */
 const ON_TIME_MS = INTERVAL_MS * 1.1;
 const CLOCK_TICKS = 100; // USER_HZ of /proc/<pid>/stat
+/** requests one worker keeps in flight (WORKER_CONCURRENCY) */
+const WORKER_CONCURRENCY = 256;
 
 interface Run {
   tasks: number;
@@ -17,6 +20,33 @@ interface Run {
   onTime: number;
   cores: number;
   statementsPerPoll: number;
+  /** the same mock polled by a bare HTTP client as fast as it can, in this process */
+  bare: { pollsPerSecond: number; cpuMicrosPerPoll: number } | null;
+}
+
+/**
+ * The peer bound: a bare undici client with as many requests in flight as the worker has
+ * slots, polling the same jobs of the same mock as fast as it can, and what each poll costs
+ * it in CPU. No database, no scheduling: what the HTTP exchange alone costs on this machine.
+ */
+async function barePolling(provider: { baseUrl: string; apiKey: string; ids: string[] }, inFlight: number, seconds: number) {
+  const agent = new Agent({ keepAliveTimeout: 30_000 });
+  const headers = { authorization: `Bearer ${provider.apiKey}` };
+  const until = Date.now() + seconds * 1_000;
+  const cpu0 = process.cpuUsage();
+  let polls = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async (_, lane) => {
+      for (let i = lane; Date.now() < until; i += inFlight) {
+        const res = await request(`${provider.baseUrl}/v1/videos/${provider.ids[i % provider.ids.length]}`, { headers, dispatcher: agent });
+        JSON.parse(await res.body.text());
+        polls++;
+      }
+    }),
+  );
+  const cpu = process.cpuUsage(cpu0);
+  await agent.close();
+  return { pollsPerSecond: polls / seconds, cpuMicrosPerPoll: (cpu.user + cpu.system) / polls };
 }
 
 /** SQL statements the worker has sent so far, from its /metrics. */
@@ -35,7 +65,7 @@ async function cpuSeconds(pid: number) {
  * `tasks` running tasks, spread evenly over one interval, polled by one worker process
  * against the mock gateway (its own process) for `seconds` after a warm-up.
  */
-async function pollFor(tasks: number, seconds: number): Promise<Run> {
+async function pollFor(tasks: number, seconds: number, withBareBound: boolean): Promise<Run> {
   const database = await scratchDatabase();
   const statsFile = path.join(tmpdir(), `reelay-bench-polls-${process.pid}-${tasks}.json`);
   const provider = await startChild<{ baseUrl: string; apiKey: string; ids: string[] }>("bench/lib/poll-provider.ts", [String(tasks), statsFile]);
@@ -51,8 +81,11 @@ async function pollFor(tasks: number, seconds: number): Promise<Run> {
       FROM unnest(${provider.info.ids}::text[]) AS id`;
     await close();
 
+    // Measured first, while no worker runs; its polls fall outside the worker's window.
+    const bare = withBareBound ? await barePolling(provider.info, WORKER_CONCURRENCY, Math.min(seconds, 10)) : null;
+
     worker = await startChild<{ url: string; origin: string }>("bench/lib/reelay-server.ts", [
-      JSON.stringify({ databaseUrl: database.url, role: "worker", pollIntervalMs: INTERVAL_MS, workerConcurrency: 256 }),
+      JSON.stringify({ databaseUrl: database.url, role: "worker", pollIntervalMs: INTERVAL_MS, workerConcurrency: WORKER_CONCURRENCY }),
     ]);
     await new Promise((resolve) => setTimeout(resolve, 5_000)); // warm-up: JIT, pool, schedule settles
     const from = Date.now();
@@ -78,7 +111,14 @@ async function pollFor(tasks: number, seconds: number): Promise<Run> {
     }
     // Polls that never happened are late too: measure against what was due.
     const due = Math.round((tasks * (to - from)) / INTERVAL_MS);
-    return { tasks, polls, onTime: onTime / Math.max(polls, due), cores: (cpu1 - cpu0) / ((to - from) / 1000), statementsPerPoll: (sql1 - sql0) / Math.max(1, polls) };
+    return {
+      tasks,
+      polls,
+      onTime: onTime / Math.max(polls, due),
+      cores: (cpu1 - cpu0) / ((to - from) / 1000),
+      statementsPerPoll: (sql1 - sql0) / Math.max(1, polls),
+      bare,
+    };
   } finally {
     await worker?.stop();
     await provider.stop();
@@ -91,7 +131,7 @@ async function pollFor(tasks: number, seconds: number): Promise<Run> {
 export async function poller(options: { quick: boolean }): Promise<Figure[]> {
   const [small, large] = options.quick ? [500, 2_000] : [1_000, 10_000];
   const seconds = options.quick ? 10 : 20;
-  const runs = [await pollFor(small, seconds), await pollFor(large, seconds)];
+  const runs = [await pollFor(small, seconds, false), await pollFor(large, seconds, true)];
   const [s, l] = runs;
   const note = (r: Run) => `${r.tasks} tasks: ${r.polls} polls in ${seconds} s (${((r.polls / seconds / r.tasks) * 100).toFixed(0)}% of the ${r.tasks}/s due)`;
   return [
@@ -120,6 +160,17 @@ export async function poller(options: { quick: boolean }): Promise<Figure[]> {
         met: r.cores <= 1,
       }),
     ),
+    {
+      scenario: "poller",
+      figure: `worker CPU per poll, ${l.tasks} tasks`,
+      value: (l.cores * 1e6 * seconds) / Math.max(1, l.polls),
+      unit: "µs",
+      bound: { label: "bare HTTP client, same mock", value: l.bare!.cpuMicrosPerPoll, unit: "µs" },
+      ratio: l.bare!.cpuMicrosPerPoll / ((l.cores * 1e6 * seconds) / Math.max(1, l.polls)),
+      goal: "report",
+      met: null,
+      note: `the bare client reached ${Math.round(l.bare!.pollsPerSecond)} polls/s against this mock (${WORKER_CONCURRENCY} in flight); 10,000 polls/s within one core leaves 100 µs a poll`,
+    },
     {
       scenario: "poller",
       figure: `SQL statements per poll, ${l.tasks} tasks`,

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { costOf } from "../billing/prices.js";
 import type { Services } from "../context.js";
 import type { Prisma, Task } from "../generated/prisma/client.js";
@@ -51,6 +52,8 @@ export function createPoller(services: Services, options: { workerId?: string } 
   const stop = new AbortController();
   /** cuts in-flight provider calls short: only a forced close does that, a graceful one lets them finish */
   const halt = new AbortController();
+  // Every in-flight provider call listens on it: hundreds at once is its purpose, not a leak.
+  setMaxListeners(0, halt.signal);
   let loop: Promise<void> | null = null;
 
   /**

@@ -5,6 +5,7 @@ import { createServer } from "node:http";
 import { createSchema, createYoga } from "graphql-yoga";
 import pg from "pg";
 import { openDatabase } from "../../src/db/index.js";
+import { serveGraphqlUntilStdinEnds } from "./serve.js";
 
 const [url, via] = [process.argv[2], process.argv[3]];
 const pool = new pg.Pool({ connectionString: url, max: 10 }); // the size Reelay's pool has
@@ -18,10 +19,4 @@ const yoga = createYoga({
   schema: createSchema({ typeDefs: "type Task { id: ID! status: String! progress: Int! model: String! } type Query { task(id: ID!): Task }", resolvers: { Query: { task } } }),
   logging: false,
 });
-const server = createServer(yoga);
-server.listen(0, "127.0.0.1", () => {
-  const { port } = server.address() as { port: number };
-  console.log(JSON.stringify({ url: `http://127.0.0.1:${port}/graphql` }));
-});
-process.stdin.resume();
-process.stdin.on("end", () => server.close(() => process.exit(0)));
+serveGraphqlUntilStdinEnds(createServer(yoga));

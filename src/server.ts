@@ -137,7 +137,7 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     // On Node 20 the first AsyncLocalStorage.run() turns on promise hooks for the whole
     // process, which costs every promise from then on; probes log nothing, so a worker that
     // only answers probes and scrapes never pays for request scopes.
-    if (PROBE_PATHS.has(req.url ?? "")) return handle(req, res);
+    if (PROBE_PATHS.has((req.url ?? "").split("?", 1)[0])) return handle(req, res);
     return requestScope.run({ requestId }, () => handle(req, res));
   }
 

@@ -5,6 +5,8 @@ import type { Download, ProviderAdaptor } from "./types.js";
 
 /** API calls (not downloads) give up after this long */
 export const API_TIMEOUT_MS = 30_000;
+/** an exchange that receives nothing for this long is given up, whatever its overall timeout */
+const STALL_MS = 5 * 60_000;
 
 // One keep-alive pool per provider origin for the whole process. undici's request() is
 // used rather than fetch(): a poll costs a fraction of the CPU (no WHATWG streams or
@@ -56,9 +58,10 @@ export async function upstreamFetch(url: string, init: UpstreamRequest = {}): Pr
       body,
       signal: controller.signal,
       dispatcher: redirect === "follow" ? following : agent,
-      // the overall timer above bounds the exchange; undici's own idle timers must not cut it shorter
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
+      // The timer above bounds the whole exchange; these catch a connection gone silent
+      // sooner, so a stalled 30-minute download does not hold its slot for 30 minutes.
+      headersTimeout: Math.min(timeoutMs, STALL_MS),
+      bodyTimeout: Math.min(timeoutMs, STALL_MS),
     });
     res.body.once("close", settled);
     // A body nobody reads may still be cut off (timeout, abort); that must not crash the process.

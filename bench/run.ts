@@ -1,7 +1,7 @@
 // npm run bench [-- <scenario> ...] [--quick] [--json <file>]
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
-import { printTable, type Figure } from "./lib/report.js";
+import { type Figure, printTable } from "./lib/report.js";
 import { create } from "./scenarios/create.js";
 import { fanout } from "./scenarios/fanout.js";
 import { mirror } from "./scenarios/mirror.js";
@@ -19,7 +19,9 @@ const names = args.filter((a, i) => !a.startsWith("--") && !(jsonAt >= 0 && i ==
 const chosen = names.length ? names : Object.keys(SCENARIOS);
 for (const name of chosen) if (!SCENARIOS[name]) throw new Error(`unknown scenario "${name}"; known: ${Object.keys(SCENARIOS).join(", ")}`);
 
-console.log(`reelay bench: ${chosen.join(", ")}${quick ? " (quick)" : ""} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, node ${process.version}`);
+console.log(
+  `reelay bench: ${chosen.join(", ")}${quick ? " (quick)" : ""} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, node ${process.version}`,
+);
 const figures: Figure[] = [];
 for (const name of chosen) {
   const started = Date.now();

@@ -11,7 +11,7 @@
 //   node scripts/prisma-migrate.mjs status         migration history diagnostics (JSON)
 //
 // DATABASE_URL: postgres://... (via @prisma/adapter-pg) or pglite:<dir> / pglite:memory.
-import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,7 +28,8 @@ async function loadSchemaEngine() {
   const instance = new WebAssembly.Instance(module, { "./schema_engine_bg.js": wasmBindings });
   wasmBindings.__wbg_set_wasm(instance.exports);
   instance.exports.__wbindgen_start();
-  return (SchemaEngine = wasmBindings.SchemaEngine);
+  SchemaEngine = wasmBindings.SchemaEngine;
+  return SchemaEngine;
 }
 
 /** Driver adapter factory for a URL, plus a close() for what it opened. */
@@ -58,7 +59,10 @@ async function readSchemaFiles(schemaPath) {
 
 // Same shape the Prisma CLI hands to the engine.
 async function readMigrationsList(baseDir, shadowDbInitScript) {
-  const lockfile = { path: "migration_lock.toml", content: await readFile(path.join(baseDir, "migration_lock.toml"), "utf8").catch(() => null) };
+  const lockfile = {
+    path: "migration_lock.toml",
+    content: await readFile(path.join(baseDir, "migration_lock.toml"), "utf8").catch(() => null),
+  };
   const dirs = (await readdir(baseDir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory());
   const migrationDirectories = [];
   for (const d of dirs) {
@@ -133,7 +137,9 @@ async function main([cmd, name]) {
     const se = await openSchemaEngine(adapter.factory);
     if (cmd === "create") {
       const dir = await se.create(name);
-      console.log(dir ? `Created ${path.relative(process.cwd(), se.migrationsDir)}/${dir}/migration.sql` : "No schema changes: no migration created.");
+      console.log(
+        dir ? `Created ${path.relative(process.cwd(), se.migrationsDir)}/${dir}/migration.sql` : "No schema changes: no migration created.",
+      );
     } else if (cmd === "deploy") {
       const applied = await se.deploy();
       console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(", ")}` : "No pending migrations to apply.");

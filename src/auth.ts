@@ -1,5 +1,5 @@
 import { errors, jwtVerify } from "jose";
-import { ReelayError, ErrorCode } from "./errors.js";
+import { ErrorCode, ReelayError } from "./errors.js";
 
 export interface TokenClaims {
   subject: string;
@@ -25,7 +25,10 @@ export async function verifyAuthorization(header: string | null | undefined, sec
   if (!match) throw new ReelayError(ErrorCode.UNAUTHENTICATED, "Authorization must be 'Bearer <token>'");
   const token = match[1];
   let cache = verifiedTokens.get(secret);
-  if (!cache) verifiedTokens.set(secret, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    verifiedTokens.set(secret, cache);
+  }
   const known = cache.get(token);
   if (known && known.until > Date.now()) return known.claims;
   const verified = await verifyToken(token, secret);

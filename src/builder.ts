@@ -4,7 +4,7 @@ import RelayPlugin, { decodeGlobalID } from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { GraphQLError, Kind } from "graphql";
 import type { Context } from "./context.js";
-import { ErrorCode, ReelayError, badInput } from "./errors.js";
+import { badInput, ErrorCode, ReelayError } from "./errors.js";
 import type PrismaTypes from "./generated/pothos-types.js";
 import { getDatamodel } from "./generated/pothos-types.js";
 import { formatMoney, parseMoney } from "./money.js";
@@ -100,7 +100,7 @@ builder.scalarType("Money", {
   parseValue: moneyFrom,
   parseLiteral: (ast) => {
     if (ast.kind === Kind.STRING || ast.kind === Kind.INT) return moneyFrom(ast.kind === Kind.INT ? Number(ast.value) : ast.value);
-    throw badInput("Money must be a decimal string such as \"9.60\"");
+    throw badInput('Money must be a decimal string such as "9.60"');
   },
 });
 
@@ -112,7 +112,9 @@ builder.scalarType("Money", {
 function isFile(value: unknown): value is File {
   if (value instanceof Blob) return true;
   const candidate = value as Partial<File> | null;
-  return typeof candidate === "object" && candidate !== null && typeof candidate.arrayBuffer === "function" && typeof candidate.size === "number";
+  return (
+    typeof candidate === "object" && candidate !== null && typeof candidate.arrayBuffer === "function" && typeof candidate.size === "number"
+  );
 }
 
 builder.scalarType("Upload", {

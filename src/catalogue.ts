@@ -67,7 +67,9 @@ const VEO_1080 = ["1920x1080", "1080x1920"];
 const VEO_4K = ["3840x2160", "2160x3840"];
 const VEO_PROMPT_LIMIT = 4_000; // characters; the API counts tokens (1,024), this is a safe bound
 const veoOnlyAt8 = ({ seconds, size }: { seconds: number | null; size: string | null }) =>
-  size && [...VEO_1080, ...VEO_4K].includes(size) && seconds !== 8 ? { field: "seconds", message: `${size} is made only at 8 seconds` } : null;
+  size && [...VEO_1080, ...VEO_4K].includes(size) && seconds !== 8
+    ? { field: "seconds", message: `${size} is made only at 8 seconds` }
+    : null;
 function veo(id: string, pricePerSecond: string, fourK: boolean): ModelSpec {
   return {
     id,
@@ -104,7 +106,9 @@ function kling(id: string, std: string | null, pro: string): ModelSpec {
     mediaType: "VIDEO",
     seconds: { allowed: [5, 10], default: 5 },
     sizes: { allowed: [...(std ? KLING_STD : []), ...KLING_PRO], default: std ? LANDSCAPE_720 : "1920x1080" },
-    aspectRatios: std ? { "16:9": LANDSCAPE_720, "9:16": PORTRAIT_720, "1:1": "720x720" } : { "16:9": "1920x1080", "9:16": "1080x1920", "1:1": "1080x1080" },
+    aspectRatios: std
+      ? { "16:9": LANDSCAPE_720, "9:16": PORTRAIT_720, "1:1": "720x720" }
+      : { "16:9": "1920x1080", "9:16": "1080x1920", "1:1": "1080x1080" },
     maxPromptLength: KLING_PROMPT_LIMIT,
     acceptsReferenceImage: true,
     priceUnit: "SECOND",
@@ -140,15 +144,32 @@ function wan(id: string, options: { seconds: number[]; sizes: Record<string, str
     priceUnit: "SECOND",
     defaultPrices: Object.fromEntries(Object.entries(options.sizes).map(([size, price]) => [size, usd(price)])),
     check: options.imageToVideo
-      ? ({ hasReference }) => (hasReference ? null : { field: "inputReference", message: "an image-to-video model needs a reference image" })
+      ? ({ hasReference }) =>
+          hasReference ? null : { field: "inputReference", message: "an image-to-video model needs a reference image" }
       : undefined,
   };
 }
 MODELS.push(
-  wan("wan2.2-t2v-plus", { seconds: [5], sizes: { "832x480": "0.02", "480x832": "0.02", "1920x1080": "0.10", "1080x1920": "0.10" }, imageToVideo: false }),
-  wan("wan2.5-t2v-preview", { seconds: [5, 10], sizes: { "832x480": "0.05", "480x832": "0.05", "1280x720": "0.10", "720x1280": "0.10", "1920x1080": "0.15", "1080x1920": "0.15" }, imageToVideo: false }),
-  wan("wan2.2-i2v-plus", { seconds: [5], sizes: { "832x480": "0.02", "480x832": "0.02", "1920x1080": "0.10", "1080x1920": "0.10" }, imageToVideo: true }),
-  wan("wan2.5-i2v-preview", { seconds: [5, 10], sizes: { "832x480": "0.05", "480x832": "0.05", "1280x720": "0.10", "720x1280": "0.10", "1920x1080": "0.15", "1080x1920": "0.15" }, imageToVideo: true }),
+  wan("wan2.2-t2v-plus", {
+    seconds: [5],
+    sizes: { "832x480": "0.02", "480x832": "0.02", "1920x1080": "0.10", "1080x1920": "0.10" },
+    imageToVideo: false,
+  }),
+  wan("wan2.5-t2v-preview", {
+    seconds: [5, 10],
+    sizes: { "832x480": "0.05", "480x832": "0.05", "1280x720": "0.10", "720x1280": "0.10", "1920x1080": "0.15", "1080x1920": "0.15" },
+    imageToVideo: false,
+  }),
+  wan("wan2.2-i2v-plus", {
+    seconds: [5],
+    sizes: { "832x480": "0.02", "480x832": "0.02", "1920x1080": "0.10", "1080x1920": "0.10" },
+    imageToVideo: true,
+  }),
+  wan("wan2.5-i2v-preview", {
+    seconds: [5, 10],
+    sizes: { "832x480": "0.05", "480x832": "0.05", "1280x720": "0.10", "720x1280": "0.10", "1920x1080": "0.15", "1080x1920": "0.15" },
+    imageToVideo: true,
+  }),
 );
 
 // Seedance (BytePlus ModelArk / Volcengine Ark): priced per output token, 24 fps.
@@ -167,7 +188,10 @@ function seedance(id: string, usdPerMillionTokens: number, imageToVideoOnly = fa
     // nano-dollars per token = USD per million tokens × 1000
     defaultPrices: { "*": BigInt(Math.round(usdPerMillionTokens * 1000)) },
     fps: 24,
-    check: imageToVideoOnly ? ({ hasReference }) => (hasReference ? null : { field: "inputReference", message: "this image-to-video model needs a reference image" }) : undefined,
+    check: imageToVideoOnly
+      ? ({ hasReference }) =>
+          hasReference ? null : { field: "inputReference", message: "this image-to-video model needs a reference image" }
+      : undefined,
   };
 }
 MODELS.push(
@@ -192,7 +216,12 @@ function reseller(id: string, seconds: number): ModelSpec {
     defaultPrices: { "*": usd("0.01") },
   };
 }
-MODELS.push(reseller("sora_video2", 10), reseller("sora_video2-landscape", 10), reseller("sora_video2-15s", 15), reseller("sora_video2-landscape-15s", 15));
+MODELS.push(
+  reseller("sora_video2", 10),
+  reseller("sora_video2-landscape", 10),
+  reseller("sora_video2-15s", 15),
+  reseller("sora_video2-landscape-15s", 15),
+);
 
 // Gemini image models, priced per image.
 const IMAGE_SIZES = { "1:1": "1024x1024", "16:9": "1344x768", "9:16": "768x1344", "4:3": "1184x864", "3:4": "864x1184" };
@@ -210,13 +239,21 @@ function image(id: string, price: string, takesReference: boolean): ModelSpec {
     defaultPrices: { "*": usd(price) },
   };
 }
-MODELS.push(image("gemini-2.5-flash-image", "0.039", true), image("imagen-4.0-generate-001", "0.04", false), image("imagen-4.0-fast-generate-001", "0.02", false));
+MODELS.push(
+  image("gemini-2.5-flash-image", "0.039", true),
+  image("imagen-4.0-generate-001", "0.04", false),
+  image("imagen-4.0-fast-generate-001", "0.02", false),
+);
 
 /**
  * Units to hold for a request: its seconds, one image, or for token-priced video the
  * most tokens the request can produce. Null when the request lacks what the unit needs.
  */
-export function holdUnits(unit: PriceUnit, spec: ModelSpec | undefined, params: { seconds: number | null; size: string | null }): number | null {
+export function holdUnits(
+  unit: PriceUnit,
+  spec: ModelSpec | undefined,
+  params: { seconds: number | null; size: string | null },
+): number | null {
   switch (unit) {
     case "SECOND":
       return params.seconds;

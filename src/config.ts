@@ -126,7 +126,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-
 function positiveDays(raw: string): number {
   const days = Number(raw);
   if (!Number.isFinite(days) || days <= 0) throw new Error(`MEDIA_RETENTION_DAYS must be a positive number of days, got "${raw}"`);

@@ -1,12 +1,12 @@
 import type { Logger } from "pino";
+import { verifyAuthorization } from "./auth.js";
 import type { Config } from "./config.js";
-import type { Metrics } from "./metrics.js";
 import type { Db } from "./db/index.js";
 import type { MediaSigner } from "./http/media.js";
 import type { SafeFetchOptions } from "./media/safe-fetch.js";
+import type { Metrics } from "./metrics.js";
 import type { PubSub } from "./pubsub.js";
 import type { MediaStorage } from "./storage/types.js";
-import { verifyAuthorization } from "./auth.js";
 
 /** Long-lived objects one Reelay instance owns; handed to resolvers through the context. */
 export interface Services {
@@ -71,6 +71,9 @@ const userCaches = new WeakMap<Services, Map<string, { user: CurrentUser; until:
 
 function knownUsers(services: Services) {
   let cache = userCaches.get(services);
-  if (!cache) userCaches.set(services, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    userCaches.set(services, cache);
+  }
   return cache;
 }

@@ -36,14 +36,25 @@ export class ReelayError extends GraphQLError {
   }
 }
 
-export const badInput = (message: string, details?: Record<string, unknown>) =>
-  new ReelayError(ErrorCode.BAD_USER_INPUT, message, details);
+export const badInput = (message: string, details?: Record<string, unknown>) => new ReelayError(ErrorCode.BAD_USER_INPUT, message, details);
 
 export const notFound = (what = "Not found") => new ReelayError(ErrorCode.NOT_FOUND, what);
 
 /** PostgreSQL refuses text with NUL characters (SQLSTATE 22021): that is malformed input, not an internal error. */
 export function isNulCharacterError(err: unknown): boolean {
-  for (let e = err as { code?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } }; originalError?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+  for (
+    let e = err as
+        | {
+            code?: unknown;
+            meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } };
+            originalError?: unknown;
+            cause?: unknown;
+          }
+        | undefined,
+      depth = 0;
+    e && depth < 5;
+    depth++
+  ) {
     if (e.meta?.driverAdapterError?.cause?.originalCode === "22021") return true;
     e = (e.originalError ?? e.cause) as typeof e;
   }

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Db } from "./db/index.js";
 
 /**
@@ -36,7 +36,11 @@ export function createMetrics(db: Db, statements: () => number | null = () => nu
       labelNames: ["channel", "operation", "code"] as const,
       registers: [registry],
     }),
-    mirrorBytes: new Counter({ name: "reelay_mirror_bytes_total", help: "Bytes copied from providers into storage", registers: [registry] }),
+    mirrorBytes: new Counter({
+      name: "reelay_mirror_bytes_total",
+      help: "Bytes copied from providers into storage",
+      registers: [registry],
+    }),
     mirrorFailures: new Counter({
       name: "reelay_mirror_failures_total",
       help: "Mirrors that failed, by side (provider or storage)",

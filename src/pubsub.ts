@@ -53,10 +53,16 @@ class ListenerTable {
 
   async add(topic: string, listener: Listener): Promise<() => void> {
     let set = this.topics.get(topic);
-    if (!set) this.topics.set(topic, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.topics.set(topic, set);
+    }
     set.add(listener);
     let live = this.live.get(topic);
-    if (!live) this.live.set(topic, (live = this.onFirst(topic).catch(() => {})));
+    if (!live) {
+      live = this.onFirst(topic).catch(() => {});
+      this.live.set(topic, live);
+    }
     // While the bus is down the subscribe command waits in ioredis' offline queue and is
     // sent on reconnect; don't hold the client hostage until then.
     await Promise.race([live, delay(SUBSCRIBE_WAIT_MS)]);
@@ -202,7 +208,8 @@ export function createRedisPubSub(options: { url: string; prefix: string }): Pub
   return {
     async publish(event) {
       // Before the first connection the command waits in the offline queue, as at start-up.
-      if (publisherWasReady && publisher.status !== "ready") throw new Error(`Redis is not available (${publisher.status}); the change is not published`);
+      if (publisherWasReady && publisher.status !== "ready")
+        throw new Error(`Redis is not available (${publisher.status}); the change is not published`);
       const payload = JSON.stringify(event);
       // Two plain PUBLISHes rather than MULTI: subscribers re-read the row, so nothing needs
       // them atomic, and ioredis drops the promise of a MULTI it re-sends after a reconnect,

@@ -1,25 +1,25 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
-import { hostname } from "node:os";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { createFetch } from "@whatwg-node/fetch";
-import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { useServer } from "graphql-ws/use/ws";
+import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import { type Logger, pino } from "pino";
 import { WebSocketServer } from "ws";
-import { pino, type Logger } from "pino";
 import { secretKey } from "./auth.js";
-import { loadConfig, type Config } from "./config.js";
-import { resolveUser, type Context, type CurrentUser, type Services } from "./context.js";
-import { openDatabase, type Database } from "./db/index.js";
-import { ErrorCode, ReelayError, badInput, isNulCharacterError } from "./errors.js";
-import { MEDIA_PATH_PREFIX, createMediaSigner, serveMedia } from "./http/media.js";
-import { createLocalPubSub, createRedisPubSub } from "./pubsub.js";
+import { type Config, loadConfig } from "./config.js";
+import { type Context, type CurrentUser, resolveUser, type Services } from "./context.js";
+import { type Database, openDatabase } from "./db/index.js";
+import { badInput, ErrorCode, isNulCharacterError, ReelayError } from "./errors.js";
+import { createMediaSigner, MEDIA_PATH_PREFIX, serveMedia } from "./http/media.js";
+import { createMediaProxy } from "./http/media-proxy.js";
 import { createMetrics } from "./metrics.js";
+import { createLocalPubSub, createRedisPubSub } from "./pubsub.js";
 import { schema } from "./schema/index.js";
 import { createLocalStorage } from "./storage/local.js";
-import { createMediaProxy } from "./http/media-proxy.js";
 import { createPoller, type Poller } from "./worker/poller.js";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -52,7 +52,9 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions = {}): Promise<App> {
   const config: Config = { ...loadConfig(), ...options.config };
   // Every line logged while a request is handled carries its id, whatever code logs it.
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "reelay", role: config.role }, mixin: () => requestScope.getStore() ?? {} });
+  const logger =
+    options.logger ??
+    pino({ level: config.logLevel, base: { service: "reelay", role: config.role }, mixin: () => requestScope.getStore() ?? {} });
   if (config.jwtSecretIsDefault) {
     logger.warn("JWT_SECRET is not set: using the public development secret. Anyone can mint tokens. Set JWT_SECRET in production.");
   }
@@ -62,9 +64,7 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
   const applied = await database.migrate();
   if (applied.length) logger.info({ applied }, "applied database migrations");
 
-  const pubsub = config.redisUrl
-    ? createRedisPubSub({ url: config.redisUrl, prefix: config.redisPrefix })
-    : createLocalPubSub();
+  const pubsub = config.redisUrl ? createRedisPubSub({ url: config.redisUrl, prefix: config.redisPrefix }) : createLocalPubSub();
   const services: Services = {
     instanceId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     config,
@@ -147,7 +147,11 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     if (url.pathname === "/ready") {
       const [database_, redis] = [await database.ping(), config.redisUrl ? pubsub.healthy() : null];
       const ready = database_ && redis !== false;
-      return json(res, ready ? 200 : 503, { status: ready ? "ready" : "unavailable", database: database_, ...(redis === null ? {} : { redis }) });
+      return json(res, ready ? 200 : 503, {
+        status: ready ? "ready" : "unavailable",
+        database: database_,
+        ...(redis === null ? {} : { redis }),
+      });
     }
     if (url.pathname === "/metrics") {
       const body = await services.metrics.registry.metrics();
@@ -232,7 +236,10 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
         config.publicBaseUrl = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
       }
       poller?.start();
-      logger.info({ port, role: config.role, database: database.kind, pubsub: config.redisUrl ? "redis" : "in-process" }, "reelay is listening");
+      logger.info(
+        { port, role: config.role, database: database.kind, pubsub: config.redisUrl ? "redis" : "in-process" },
+        "reelay is listening",
+      );
       return { port, url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}` };
     },
     stop() {
@@ -279,7 +286,9 @@ async function closeWhenIdle(server: Server, closed: Promise<void>) {
 /** Waits for `work` up to the shutdown grace period, then runs `cutShort` and waits for that. */
 async function withinGrace(work: Promise<unknown>, cutShort: () => Promise<unknown>) {
   let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<"expired">((resolve) => { timer = setTimeout(() => resolve("expired"), SHUTDOWN_GRACE_MS); });
+  const expired = new Promise<"expired">((resolve) => {
+    timer = setTimeout(() => resolve("expired"), SHUTDOWN_GRACE_MS);
+  });
   try {
     if ((await Promise.race([work, expired])) === "expired") await cutShort();
   } finally {

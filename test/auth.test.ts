@@ -16,13 +16,18 @@ describe("bearer tokens", () => {
     vi.setSystemTime(Date.now() + 20_000);
     expect(await verifyAuthorization(`Bearer ${token}`, key)).toEqual({ subject: "clock@auth", role: "USER" });
     vi.setSystemTime(Date.now() + 20_000); // past exp and the 5 s tolerance
-    await expect(verifyAuthorization(`Bearer ${token}`, key)).rejects.toMatchObject({ extensions: { code: "UNAUTHENTICATED" }, message: "Token has expired" });
+    await expect(verifyAuthorization(`Bearer ${token}`, key)).rejects.toMatchObject({
+      extensions: { code: "UNAUTHENTICATED" },
+      message: "Token has expired",
+    });
   });
 
   it("refuses a remembered token under another secret, and a token whose signature was altered", async () => {
     const token = await tokenFor("forger@auth", { role: "admin" });
     expect(await verifyAuthorization(`Bearer ${token}`, key)).toEqual({ subject: "forger@auth", role: "ADMIN" });
-    await expect(verifyAuthorization(`Bearer ${token}`, secretKey("another-secret"))).rejects.toMatchObject({ extensions: { code: "UNAUTHENTICATED" } });
+    await expect(verifyAuthorization(`Bearer ${token}`, secretKey("another-secret"))).rejects.toMatchObject({
+      extensions: { code: "UNAUTHENTICATED" },
+    });
     const altered = token.slice(0, -2) + (token.endsWith("AA") ? "BB" : "AA");
     await expect(verifyAuthorization(`Bearer ${altered}`, key)).rejects.toMatchObject({ extensions: { code: "UNAUTHENTICATED" } });
   });

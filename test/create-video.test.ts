@@ -13,12 +13,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codeOf, startTestApp, type GraphQLResponse, type TestApp } from "./helpers/app.js";
+import { codeOf, type GraphQLResponse, startTestApp, type TestApp } from "./helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { CREATE_VIDEO, ME, grantCredit, ledgerOf, upsertChannel } from "./helpers/fixtures.js";
-import { tokenFor } from "./helpers/tokens.js";
-import { mockFailures, startMockOpenAIVideos, type MockOpenAIVideos, type RecordedRequest } from "./mocks/openai-videos.js";
+import { CREATE_VIDEO, grantCredit, ledgerOf, ME, upsertChannel } from "./helpers/fixtures.js";
 import { pngChunk } from "./helpers/images.js";
+import { tokenFor } from "./helpers/tokens.js";
+import { type MockOpenAIVideos, mockFailures, type RecordedRequest, startMockOpenAIVideos } from "./mocks/openai-videos.js";
 
 // ---------------------------------------------------------------------------
 // Images, built byte by byte. A tail with every byte value follows the image end
@@ -35,7 +35,9 @@ const PNG = Buffer.concat([
 ]);
 /** SOI, JFIF APP0, EOI, plus the all-bytes tail. */
 const JPEG = Buffer.concat([
-  Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0xff, 0xd9]),
+  Buffer.from([
+    0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0xff, 0xd9,
+  ]),
   ALL_BYTE_VALUES,
 ]);
 const NOT_AN_IMAGE = Buffer.from("%PDF-1.7 this is a document, not an image\n");
@@ -68,7 +70,8 @@ const imageRequests: string[] = [];
 function serveImage(req: IncomingMessage, res: ServerResponse) {
   const path = new URL(req.url ?? "/", "https://127.0.0.1").pathname;
   imageRequests.push(path);
-  if (path === "/first-frame.jpg") res.writeHead(200, { "content-type": "text/plain" }).end(JPEG); // wrong type on purpose
+  if (path === "/first-frame.jpg")
+    res.writeHead(200, { "content-type": "text/plain" }).end(JPEG); // wrong type on purpose
   else res.writeHead(404).end("not found");
 }
 
@@ -123,7 +126,8 @@ async function expectRefused(user: { subject: string; token: string }, code: str
 /** After createVideo returns, a task is either running with an upstream id or already terminal. */
 async function expectNoOrphan(taskId: string) {
   const row = await t.app.services.db.task.findUniqueOrThrow({ where: { id: dbId(taskId) } });
-  if (row.status === "QUEUED" || row.status === "PROCESSING") expect(row.upstreamId, "a running task must have an upstream id").toBeTruthy();
+  if (row.status === "QUEUED" || row.status === "PROCESSING")
+    expect(row.upstreamId, "a running task must have an upstream id").toBeTruthy();
   return row;
 }
 
@@ -141,7 +145,23 @@ beforeAll(async () => {
   const certPath = join(certDir, "cert.pem");
   execFileSync(
     "openssl",
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-days", "1", "-keyout", keyPath, "-out", certPath],
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost",
+      "-days",
+      "1",
+      "-keyout",
+      keyPath,
+      "-out",
+      certPath,
+    ],
     { stdio: "ignore" },
   );
   ca = readFileSync(certPath, "utf8");
@@ -155,7 +175,13 @@ beforeAll(async () => {
   mock = await startMockOpenAIVideos({ script: { queuedPolls: 1_000_000 }, extraModels: ["sora-2-beta"] });
   t = await startTestApp({ databaseUrl: database.url, config: { maxReferenceImageBytes: MAX_REFERENCE_BYTES } });
   await upsertChannel(t, { name: "gateway", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["sora-2", "sora-2-pro"] });
-  await upsertChannel(t, { name: "switched-off", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["sora-2", "sora-2-beta"], enabled: false });
+  await upsertChannel(t, {
+    name: "switched-off",
+    baseUrl: mock.baseUrl,
+    apiKey: mock.apiKey,
+    models: ["sora-2", "sora-2-beta"],
+    enabled: false,
+  });
 });
 
 afterAll(async () => {
@@ -174,18 +200,43 @@ describe("createVideo refuses bad requests before any upstream call or charge", 
     { name: "zero seconds", input: { seconds: 0 }, code: "BAD_USER_INPUT", message: /seconds/ },
     { name: "seconds the model does not make (5 on sora-2)", input: { seconds: 5 }, code: "BAD_USER_INPUT", message: /4, 8, 12/ },
     { name: "an unknown size (1920x1080)", input: { size: "1920x1080" }, code: "BAD_USER_INPUT", message: /720x1280, 1280x720/ },
-    { name: "a size only sora-2-pro makes (1024x1792 on sora-2)", input: { size: "1024x1792" }, code: "BAD_USER_INPUT", message: /1024x1792/ },
+    {
+      name: "a size only sora-2-pro makes (1024x1792 on sora-2)",
+      input: { size: "1024x1792" },
+      code: "BAD_USER_INPUT",
+      message: /1024x1792/,
+    },
     { name: "a malformed size (1280*720)", input: { size: "1280*720" }, code: "BAD_USER_INPUT", message: /size/ },
     { name: "a malformed size (big)", input: { size: "big" }, code: "BAD_USER_INPUT", message: /size/ },
     { name: "an unknown aspectRatio (4:3)", input: { aspectRatio: "4:3" }, code: "BAD_USER_INPUT", message: /9:16, 16:9/ },
-    { name: "an aspectRatio that contradicts size (9:16 with 1280x720)", input: { aspectRatio: "9:16", size: "1280x720" }, code: "BAD_USER_INPUT", message: /aspect ratio/ },
+    {
+      name: "an aspectRatio that contradicts size (9:16 with 1280x720)",
+      input: { aspectRatio: "9:16", size: "1280x720" },
+      code: "BAD_USER_INPUT",
+      message: /aspect ratio/,
+    },
     { name: "an empty prompt", input: { prompt: "" }, code: "BAD_USER_INPUT", message: /prompt/ },
     { name: "a whitespace-only prompt", input: { prompt: "  \n\t  " }, code: "BAD_USER_INPUT", message: /prompt/ },
     { name: "a prompt over 4000 characters", input: { prompt: "a".repeat(4001) }, code: "BAD_USER_INPUT", message: /4000/ },
-    { name: "an idempotencyKey over 200 characters", input: { idempotencyKey: "k".repeat(201) }, code: "BAD_USER_INPUT", message: /idempotencyKey/ },
+    {
+      name: "an idempotencyKey over 200 characters",
+      input: { idempotencyKey: "k".repeat(201) },
+      code: "BAD_USER_INPUT",
+      message: /idempotencyKey/,
+    },
     { name: "an empty idempotencyKey", input: { idempotencyKey: "" }, code: "BAD_USER_INPUT", message: /idempotencyKey/ },
-    { name: "a prompt containing a NUL character", input: { prompt: "a lighthouse\u0000at dusk" }, code: "BAD_USER_INPUT", message: /prompt/ },
-    { name: "an idempotencyKey containing a NUL character", input: { idempotencyKey: "key\u0000one" }, code: "BAD_USER_INPUT", message: /idempotencyKey/ },
+    {
+      name: "a prompt containing a NUL character",
+      input: { prompt: "a lighthouse\u0000at dusk" },
+      code: "BAD_USER_INPUT",
+      message: /prompt/,
+    },
+    {
+      name: "an idempotencyKey containing a NUL character",
+      input: { idempotencyKey: "key\u0000one" },
+      code: "BAD_USER_INPUT",
+      message: /idempotencyKey/,
+    },
     { name: "a model name containing a NUL character", input: { model: "sora-2\u0000" }, code: "BAD_USER_INPUT", message: /model/ },
     { name: "a channel name containing a NUL character", input: { channel: "gateway\u0000" }, code: "BAD_USER_INPUT", message: /channel/ },
     { name: "an unknown model", input: { model: "veo-9" }, code: "NO_CHANNEL" },
@@ -217,7 +268,9 @@ describe("createVideo refuses bad requests before any upstream call or charge", 
 
   it("refuses a task the balance does not cover with INSUFFICIENT_CREDIT", async () => {
     const user = await newUser("0.7"); // sora-2 8 s costs 0.8
-    const error = await expectRefused(user, "INSUFFICIENT_CREDIT", () => create(user.token, { model: "sora-2", prompt: "an expensive sunset", seconds: 8 }));
+    const error = await expectRefused(user, "INSUFFICIENT_CREDIT", () =>
+      create(user.token, { model: "sora-2", prompt: "an expensive sunset", seconds: 8 }),
+    );
     expect(error.extensions?.required).toBe("0.8");
     expect(await me(user.token)).toMatchObject({ balance: "0.7", held: "0" });
   });
@@ -245,7 +298,16 @@ describe("createVideo defaults, mapping and price", () => {
     const prompt = "a paper boat on a puddle";
     const res = await create(user.token, { model: "sora-2", prompt });
     expect(res.errors).toBeUndefined();
-    expect(res.data!.createVideo).toMatchObject({ status: "QUEUED", model: "sora-2", provider: "openai", channel: "gateway", seconds: 4, size: "720x1280", cost: "0.4", error: null });
+    expect(res.data!.createVideo).toMatchObject({
+      status: "QUEUED",
+      model: "sora-2",
+      provider: "openai",
+      channel: "gateway",
+      seconds: 4,
+      size: "720x1280",
+      cost: "0.4",
+      error: null,
+    });
     const [sent] = createsFor(prompt);
     expect(sent.fields).toMatchObject({ model: "sora-2", prompt, seconds: "4", size: "720x1280" });
     expect(await me(user.token)).toEqual(expect.objectContaining({ balance: "9.6", held: "0.4" }));
@@ -371,7 +433,11 @@ describe("createVideo forwards the reference image byte for byte", () => {
       const user = await newUser();
       const prompt = "animate this frame (https)";
       imageRequests.length = 0;
-      const res = await fetching.gql(CREATE_VIDEO, { input: { model: "sora-2", prompt, inputReferenceUrl: `${imageOrigin}/first-frame.jpg` } }, { token: user.token });
+      const res = await fetching.gql(
+        CREATE_VIDEO,
+        { input: { model: "sora-2", prompt, inputReferenceUrl: `${imageOrigin}/first-frame.jpg` } },
+        { token: user.token },
+      );
       expect(res.errors).toBeUndefined();
       expect(imageRequests).toEqual(["/first-frame.jpg"]);
       expect(referenceSentFor(prompt).file).toMatchObject({ sha256: sha256(JPEG), size: JPEG.length, type: "image/jpeg" });
@@ -440,8 +506,12 @@ describe("createVideo refuses bad reference images before any upstream call or c
   it("refuses base64 that decodes to more than the limit with PAYLOAD_TOO_LARGE", async () => {
     const user = await newUser();
     const big = pngOfSize(MAX_REFERENCE_BYTES + 3).toString("base64");
-    await expectRefused(user, "PAYLOAD_TOO_LARGE", () => create(user.token, { model: "sora-2", prompt: "too big as base64", inputReferenceUrl: big }));
-    await expectRefused(user, "PAYLOAD_TOO_LARGE", () => create(user.token, { model: "sora-2", prompt: "too big as data url", inputReferenceUrl: `data:image/png;base64,${big}` }));
+    await expectRefused(user, "PAYLOAD_TOO_LARGE", () =>
+      create(user.token, { model: "sora-2", prompt: "too big as base64", inputReferenceUrl: big }),
+    );
+    await expectRefused(user, "PAYLOAD_TOO_LARGE", () =>
+      create(user.token, { model: "sora-2", prompt: "too big as data url", inputReferenceUrl: `data:image/png;base64,${big}` }),
+    );
   });
 
   it.each([
@@ -452,7 +522,9 @@ describe("createVideo refuses bad reference images before any upstream call or c
     ["an ftp: URL", "ftp://example.com/frame.png"],
   ])("refuses %s with BAD_USER_INPUT", async (_name, url) => {
     const user = await newUser();
-    await expectRefused(user, "BAD_USER_INPUT", () => create(user.token, { model: "sora-2", prompt: "a refused reference", inputReferenceUrl: url }));
+    await expectRefused(user, "BAD_USER_INPUT", () =>
+      create(user.token, { model: "sora-2", prompt: "a refused reference", inputReferenceUrl: url }),
+    );
   });
 
   it("refuses a plain http:// URL without connecting to it", async () => {
@@ -460,7 +532,11 @@ describe("createVideo refuses bad reference images before any upstream call or c
     const connections = imageConnections;
     imageRequests.length = 0;
     const error = await expectRefused(user, "BAD_USER_INPUT", () =>
-      create(user.token, { model: "sora-2", prompt: "an http reference", inputReferenceUrl: `${imageOrigin.replace("https:", "http:")}/first-frame.jpg` }),
+      create(user.token, {
+        model: "sora-2",
+        prompt: "an http reference",
+        inputReferenceUrl: `${imageOrigin.replace("https:", "http:")}/first-frame.jpg`,
+      }),
     );
     expect(error.message).toMatch(/https/);
     expect(imageConnections).toBe(connections);
@@ -481,7 +557,9 @@ describe("createVideo refuses bad reference images before any upstream call or c
 
   it("refuses both inputReference and inputReferenceUrl at once with BAD_USER_INPUT", async () => {
     const user = await newUser();
-    const error = await expectRefused(user, "BAD_USER_INPUT", () => upload(user.token, PNG, { inputReferenceUrl: `data:image/png;base64,${PNG.toString("base64")}` }));
+    const error = await expectRefused(user, "BAD_USER_INPUT", () =>
+      upload(user.token, PNG, { inputReferenceUrl: `data:image/png;base64,${PNG.toString("base64")}` }),
+    );
     expect(error.message).toMatch(/not both/);
   });
 
@@ -499,7 +577,8 @@ describe("createVideo refuses bad reference images before any upstream call or c
 
 // ---------------------------------------------------------------------------
 describe("createVideo when the provider misbehaves at submission", () => {
-  const createFailures = (n: number, response: ReturnType<typeof mockFailures.serverError>) => mock.failNext(n, { method: "POST", path: CREATE_PATH }, response);
+  const createFailures = (n: number, response: ReturnType<typeof mockFailures.serverError>) =>
+    mock.failNext(n, { method: "POST", path: CREATE_PATH }, response);
 
   /** Holds nothing, charges nothing, and leaves HOLD then RELEASE of the same amount in the ledger. */
   async function expectNothingCharged(user: { subject: string; token: string }, credit: string) {
@@ -634,7 +713,9 @@ describe("createVideo idempotency", () => {
 
   it("does not replay a refused request: the same key works once the request is valid", async () => {
     const user = await newUser();
-    await expectRefused(user, "BAD_USER_INPUT", () => create(user.token, { model: "sora-2", prompt: "a retry", seconds: 5, idempotencyKey: "fix-me" }));
+    await expectRefused(user, "BAD_USER_INPUT", () =>
+      create(user.token, { model: "sora-2", prompt: "a retry", seconds: 5, idempotencyKey: "fix-me" }),
+    );
     const res = await create(user.token, { model: "sora-2", prompt: "a retry", seconds: 4, idempotencyKey: "fix-me" });
     expect(res.errors).toBeUndefined();
     expect(res.data!.createVideo).toMatchObject({ status: "QUEUED", seconds: 4 });

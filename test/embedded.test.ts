@@ -2,11 +2,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMockOpenAIVideos, type MockOpenAIVideos } from "./mocks/openai-videos.js";
 import { startTestApp, type TestApp } from "./helpers/app.js";
-import { CREATE_VIDEO, ME, grantCredit, upsertChannel } from "./helpers/fixtures.js";
+import { CREATE_VIDEO, grantCredit, ME, upsertChannel } from "./helpers/fixtures.js";
 import { Collector, wsClient } from "./helpers/subscriptions.js";
 import { tokenFor } from "./helpers/tokens.js";
+import { type MockOpenAIVideos, startMockOpenAIVideos } from "./mocks/openai-videos.js";
 
 // The defaults of `npm start`: PGlite on disk, in-process pub/sub, local-disk media.
 let dir: string;
@@ -38,7 +38,9 @@ describe("the embedded default (PGlite, in-process pub/sub, local media)", () =>
       taskId = created.data!.createVideo.id;
 
       const client = wsClient(t.wsUrl, token);
-      const updates = new Collector(client, `subscription($id: ID!) { taskProgress(id: $id) { status progress videoUrl } }`, { id: taskId });
+      const updates = new Collector(client, `subscription($id: ID!) { taskProgress(id: $id) { status progress videoUrl } }`, {
+        id: taskId,
+      });
       const done = await updates.until((d) => d.taskProgress.status === "COMPLETED", 15_000);
       client.dispose();
       expect(done).not.toBeNull();

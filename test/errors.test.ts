@@ -25,7 +25,10 @@ describe("errors", () => {
     const SECRET = "postgres://admin:hunter2@db.internal/reelay";
     // Every task query now fails the way a driver error would, carrying a connection string.
     services.db = new Proxy(realDb, {
-      get: (target, prop, receiver) => (prop === "task" ? new Proxy({}, { get: () => () => Promise.reject(new Error(`connection to ${SECRET} failed`)) }) : Reflect.get(target, prop, receiver)),
+      get: (target, prop, receiver) =>
+        prop === "task"
+          ? new Proxy({}, { get: () => () => Promise.reject(new Error(`connection to ${SECRET} failed`)) })
+          : Reflect.get(target, prop, receiver),
     });
     try {
       const res = await t.gql(`{ tasks(first: 1) { totalCount } }`, {}, { token });
@@ -56,7 +59,11 @@ describe("errors", () => {
       { token: t.adminToken },
     );
     expect(codeOf(channel)).toBe("BAD_USER_INPUT");
-    const credit = await t.gql(`mutation($s: String!) { grantCredit(subject: $s, amount: "1") { id } }`, { s: nul }, { token: t.adminToken });
+    const credit = await t.gql(
+      `mutation($s: String!) { grantCredit(subject: $s, amount: "1") { id } }`,
+      { s: nul },
+      { token: t.adminToken },
+    );
     expect(codeOf(credit)).toBe("BAD_USER_INPUT");
     expect(await t.app.services.db.user.count({ where: { subject: { startsWith: "bad" } } })).toBe(0);
     expect(await t.app.services.db.channel.count()).toBe(0);

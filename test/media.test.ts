@@ -1,14 +1,14 @@
+import { readdir, readFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
-import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRange } from "../src/http/media.js";
 import { parseTaskId } from "../src/schema/tasks.js";
-import { startMockOpenAIVideos, type MockOpenAIVideos } from "./mocks/openai-videos.js";
 import { startTestApp, type TestApp } from "./helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
 import { CREATE_VIDEO, grantCredit, upsertChannel, waitForTask } from "./helpers/fixtures.js";
 import { tokenFor } from "./helpers/tokens.js";
+import { type MockOpenAIVideos, startMockOpenAIVideos } from "./mocks/openai-videos.js";
 
 let database: TestDatabase;
 let t: TestApp;
@@ -186,7 +186,8 @@ describe("signed media URLs", () => {
       expect(res.status).toBe(403);
       const body = await res.text();
       expect(body.length).toBeLessThan(100);
-      for (const secret of [videoKey, taskId, sig, "mediaDir", "Error", "at ", t.app.services.config.mediaDir]) expect(body).not.toContain(secret);
+      for (const secret of [videoKey, taskId, sig, "mediaDir", "Error", "at ", t.app.services.config.mediaDir])
+        expect(body).not.toContain(secret);
     }
     // the thumbnail's valid signature does not open the video
     const thumbSig = new URL(thumbnailUrl).searchParams.get("sig")!;
@@ -243,7 +244,10 @@ describe("signed media URLs", () => {
 
   it("does not serve storage's metadata sidecars or keys that do not exist", async () => {
     const dir = path.join(t.app.services.config.mediaDir, path.dirname(videoKey));
-    expect((await readdir(dir)).some((f) => f.endsWith(".meta.json")), "the sidecar this test is about exists").toBe(true);
+    expect(
+      (await readdir(dir)).some((f) => f.endsWith(".meta.json")),
+      "the sidecar this test is about exists",
+    ).toBe(true);
     for (const key of [`${videoKey}.meta.json`, `${path.dirname(videoKey)}/nothing.mp4`]) {
       const res = await fetch(t.app.services.signer.url(key));
       expect(res.status, key).toBe(404);

@@ -6,7 +6,7 @@ import { CREATE_VIDEO, grantCredit, upsertChannel, waitForTask } from "./helpers
 import { Collector, wsClient } from "./helpers/subscriptions.js";
 import { tokenFor } from "./helpers/tokens.js";
 import { until } from "./helpers/wait.js";
-import { mockFailures, startMockOpenAIVideos, type MockOpenAIVideos } from "./mocks/openai-videos.js";
+import { type MockOpenAIVideos, mockFailures, startMockOpenAIVideos } from "./mocks/openai-videos.js";
 
 let database: TestDatabase;
 let mock: MockOpenAIVideos;
@@ -34,7 +34,12 @@ async function sample(name: string, labels: Record<string, string> = {}) {
   for (const line of text.split("\n")) {
     const m = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;
-    const present = Object.fromEntries((m[2] ?? "").split(",").filter(Boolean).map((kv) => kv.split("=").map((x) => x.replace(/"/g, ""))));
+    const present = Object.fromEntries(
+      (m[2] ?? "")
+        .split(",")
+        .filter(Boolean)
+        .map((kv) => kv.split("=").map((x) => x.replace(/"/g, ""))),
+    );
     if (Object.entries(labels).every(([k, v]) => present[k] === v)) return Number(m[3]);
   }
   return null;
@@ -75,7 +80,10 @@ describe("/metrics", () => {
     const created = await t.gql(CREATE_VIDEO, { input: { model: "sora-2", prompt: "an abandoned task [hold]", seconds: 4 } }, { token });
     const id = parseTaskId(created.data!.createVideo.id)!;
     const before = (await sample("reelay_leases_taken_over_total")) ?? 0;
-    await t.app.services.db.task.update({ where: { id }, data: { leaseOwner: "a-dead-worker", leaseUntil: new Date(Date.now() - 1000), nextPollAt: new Date() } });
+    await t.app.services.db.task.update({
+      where: { id },
+      data: { leaseOwner: "a-dead-worker", leaseUntil: new Date(Date.now() - 1000), nextPollAt: new Date() },
+    });
     await until("the takeover to be counted", async () => ((await sample("reelay_leases_taken_over_total")) ?? 0) > before);
   });
 

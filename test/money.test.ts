@@ -4,9 +4,9 @@ import { formatMoney } from "../src/money.js";
 import { completeTask, endTask } from "../src/tasks/lifecycle.js";
 import { codeOf, startTestApp, type TestApp } from "./helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { CREATE_VIDEO, ME, TASK_FIELDS, grantCredit, ledgerOf, upsertChannel, waitForTask } from "./helpers/fixtures.js";
+import { CREATE_VIDEO, grantCredit, ledgerOf, ME, TASK_FIELDS, upsertChannel, waitForTask } from "./helpers/fixtures.js";
 import { tokenFor } from "./helpers/tokens.js";
-import { startMockOpenAIVideos, type MockOpenAIVideos } from "./mocks/openai-videos.js";
+import { type MockOpenAIVideos, startMockOpenAIVideos } from "./mocks/openai-videos.js";
 
 let database: TestDatabase;
 let t: TestApp;
@@ -68,7 +68,13 @@ const createsFor = (marker: string) =>
 /** Everything that must stay put when a call on a finished task is a no-op. */
 async function snapshot(subject: string, token: string, id: string) {
   const task = await t.gql(`query($id: ID!) { videoTask(id: $id) { ${TASK_FIELDS} } }`, { id }, { token });
-  const ledger = (await ledgerOf(t, subject)).map((e) => ({ id: e.id, kind: e.kind, taskId: e.taskId, amount: e.amount, balanceAfter: e.balanceAfter }));
+  const ledger = (await ledgerOf(t, subject)).map((e) => ({
+    id: e.id,
+    kind: e.kind,
+    taskId: e.taskId,
+    amount: e.amount,
+    balanceAfter: e.balanceAfter,
+  }));
   return { me: await me(token), task: task.data!.videoTask, ledger };
 }
 
@@ -355,7 +361,11 @@ describe("grantCredit and the Money scalar", () => {
     expect(codeOf(notANumber)).toBe("BAD_USER_INPUT");
     const floatVariable = await t.gql(GRANT, { s: subject, a: 1.5 }, { token: t.adminToken });
     expect(codeOf(floatVariable)).toBe("BAD_USER_INPUT");
-    const floatLiteral = await t.gql(`mutation { grantCredit(subject: "${subject}", amount: 1.5) { balance } }`, {}, { token: t.adminToken });
+    const floatLiteral = await t.gql(
+      `mutation { grantCredit(subject: "${subject}", amount: 1.5) { balance } }`,
+      {},
+      { token: t.adminToken },
+    );
     expect(floatLiteral.errors?.length).toBeGreaterThan(0);
     expect(floatLiteral.data?.grantCredit ?? null).toBeNull();
 
@@ -388,7 +398,10 @@ describe("the books balance", () => {
       GROUP BY u.id`;
     // every user this file touched, with money that moved
     expect(rows.filter((r) => r.credit > 0n).length).toBeGreaterThanOrEqual(14);
-    expect(rows.some((r) => r.held > 0n), "some tasks are still running").toBe(true);
+    expect(
+      rows.some((r) => r.held > 0n),
+      "some tasks are still running",
+    ).toBe(true);
     for (const r of rows) {
       expect(r.balance + r.held + r.settle, `${r.subject}: balance + held + settled`).toBe(r.credit - r.debit);
       expect(r.held, `${r.subject}: held`).toBe(r.hold - r.settle - r.release);

@@ -2,21 +2,27 @@ import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hold } from "../src/billing/ledger.js";
-import { parseTaskId } from "../src/schema/tasks.js";
-import { openaiAdaptor } from "../src/providers/openai.js";
 import { UpstreamError } from "../src/providers/errors.js";
+import { openaiAdaptor } from "../src/providers/openai.js";
+import { parseTaskId } from "../src/schema/tasks.js";
 import { createPoller, type Poller } from "../src/worker/poller.js";
-import { mockFailures, openAIError, startMockOpenAIVideos, type MockOpenAIVideos, type RecordedRequest, type VideoStatus } from "./mocks/openai-videos.js";
 import { startTestApp, type TestApp } from "./helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { CREATE_VIDEO, ME, TASK_FIELDS, grantCredit, ledgerOf, upsertChannel, waitForTask } from "./helpers/fixtures.js";
+import { CREATE_VIDEO, grantCredit, ledgerOf, ME, TASK_FIELDS, upsertChannel, waitForTask } from "./helpers/fixtures.js";
 import { tokenFor } from "./helpers/tokens.js";
 import { sleep, timestamps, until } from "./helpers/wait.js";
+import {
+  type MockOpenAIVideos,
+  mockFailures,
+  openAIError,
+  type RecordedRequest,
+  startMockOpenAIVideos,
+  type VideoStatus,
+} from "./mocks/openai-videos.js";
 
 // ---------------------------------------------------------------------------------------------
 // helpers of this file
 // ---------------------------------------------------------------------------------------------
-
 
 const pollsOf = (mock: MockOpenAIVideos, upstreamId: string) =>
   mock.requests.filter((r) => r.method === "GET" && r.path === `/v1/videos/${upstreamId}`);
@@ -35,10 +41,13 @@ async function startRecordingProxy(target: string, delay: (method: string, path:
     log.push(entry);
     res.on("close", () => (entry.end = Date.now()));
     const upstream = httpRequest(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
-      setTimeout(() => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      }, delay(entry.method, new URL(entry.path, "http://x").pathname));
+      setTimeout(
+        () => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+        delay(entry.method, new URL(entry.path, "http://x").pathname),
+      );
     });
     upstream.on("error", () => res.destroy());
     req.pipe(upstream);
@@ -97,7 +106,7 @@ describe("status mapping and progress", () => {
     const token = await tokenFor(subject);
     await grantCredit(t, subject, "5");
     mock.scriptFor("[dip]", { queuedPolls: 1, progressSteps: [30, 20, 60] });
-    const { task, rowId } = await create(t, token, { prompt: "[dip] a wave" });
+    const { rowId } = await create(t, token, { prompt: "[dip] a wave" });
 
     const seen: number[] = [];
     await until("completion", async () => {
@@ -157,11 +166,20 @@ describe("status mapping and progress", () => {
     const server = createServer((req, res) => {
       const id = decodeURIComponent(req.url!.split("/").pop()!);
       const auth = req.headers.authorization;
-      const body = auth === "Bearer sk-words" ? { id, status: words[id], progress: 42, seconds: "8" } : openAIError("bad key", "invalid_request_error", "invalid_api_key");
+      const body =
+        auth === "Bearer sk-words"
+          ? { id, status: words[id], progress: 42, seconds: "8" }
+          : openAIError("bad key", "invalid_request_error", "invalid_api_key");
       res.writeHead(auth === "Bearer sk-words" ? 200 : 401, { "content-type": "application/json" }).end(JSON.stringify(body));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const channel = { id: "c", name: "words", provider: "openai", baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, apiKey: "sk-words" };
+    const channel = {
+      id: "c",
+      name: "words",
+      provider: "openai",
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      apiKey: "sk-words",
+    };
     const expected: Record<string, string> = {
       queued: "QUEUED",
       pending: "QUEUED",
@@ -193,7 +211,9 @@ describe("status mapping and progress", () => {
         if (status === "QUEUED" || status === "PROCESSING") expect(snapshot.progress).toBe(42);
         if (status === "FAILED") expect(snapshot.error?.code).toBeTruthy();
       }
-      const refused = await openaiAdaptor.poll({ channel: { ...channel, apiKey: "sk-wrong" }, task: { upstreamId: "video_x", state: null, model: "sora-2" } }).catch((err) => err);
+      const refused = await openaiAdaptor
+        .poll({ channel: { ...channel, apiKey: "sk-wrong" }, task: { upstreamId: "video_x", state: null, model: "sora-2" } })
+        .catch((err) => err);
       expect(refused).toBeInstanceOf(UpstreamError);
       expect(refused.kind).toBe("unavailable");
     } finally {
@@ -251,7 +271,11 @@ describe("upstream errors while polling", () => {
     await grantCredit(t, subject, "5");
     mock.scriptFor("[lost]", { queuedPolls: 10_000 });
     const { task, rowId, upstreamId } = await create(t, token, { prompt: "[lost] a kite" });
-    mock.failNext(1, { method: "GET", path: new RegExp(`^/v1/videos/${upstreamId}$`) }, { status: 404, body: openAIError(`Video with id '${upstreamId}' not found.`, "invalid_request_error", "video_not_found", "id") });
+    mock.failNext(
+      1,
+      { method: "GET", path: new RegExp(`^/v1/videos/${upstreamId}$`) },
+      { status: 404, body: openAIError(`Video with id '${upstreamId}' not found.`, "invalid_request_error", "video_not_found", "id") },
+    );
 
     const failed = await waitForTask(t, token, task.id, (x) => x.status !== "QUEUED" && x.status !== "PROCESSING");
     expect(failed).toMatchObject({ status: "FAILED", cost: "0", error: { code: "UPSTREAM_ERROR" } });
@@ -348,14 +372,20 @@ describe("leases", () => {
     await grantCredit(t, subject, "20");
     const proxy = await startRecordingProxy(mock.baseUrl, (method) => (method === "GET" ? 20 : 0));
     await upsertChannel(t, { name: "raced", baseUrl: proxy.baseUrl, apiKey: mock.apiKey, models: ["sora-2"], priority: -1 });
-    const pollers: Poller[] = [createPoller(t.app.services, { workerId: "racer-a" }), createPoller(t.app.services, { workerId: "racer-b" })];
-    pollers.forEach((p) => p.start());
+    const pollers: Poller[] = [
+      createPoller(t.app.services, { workerId: "racer-a" }),
+      createPoller(t.app.services, { workerId: "racer-b" }),
+    ];
+    for (const p of pollers) p.start();
     const owners = new Set<string>();
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const rows = await t.app.services.db.task.findMany({ where: { channel: { name: "raced" }, leaseOwner: { not: null } }, select: { leaseOwner: true } });
-        rows.forEach((r) => owners.add(r.leaseOwner!));
+        const rows = await t.app.services.db.task.findMany({
+          where: { channel: { name: "raced" }, leaseOwner: { not: null } },
+          select: { leaseOwner: true },
+        });
+        for (const r of rows) owners.add(r.leaseOwner!);
         await sleep(5);
       }
     })();
@@ -372,15 +402,23 @@ describe("leases", () => {
 
       expect(owners.size, `the workers seen holding leases: ${[...owners].join(", ")}`).toBeGreaterThanOrEqual(2);
       for (const { upstreamId } of created) {
-        const polls = proxy.log.filter((e) => e.method === "GET" && e.path === `/v1/videos/${upstreamId}`).sort((a, b) => a.start - b.start);
+        const polls = proxy.log
+          .filter((e) => e.method === "GET" && e.path === `/v1/videos/${upstreamId}`)
+          .sort((a, b) => a.start - b.start);
         expect(polls.length).toBeGreaterThan(1);
         for (let i = 1; i < polls.length; i++) {
-          expect(polls[i].start, `poll ${i + 1} of ${upstreamId} started before poll ${i} finished`).toBeGreaterThanOrEqual(polls[i - 1].end!);
+          expect(polls[i].start, `poll ${i + 1} of ${upstreamId} started before poll ${i} finished`).toBeGreaterThanOrEqual(
+            polls[i - 1].end!,
+          );
         }
         const downloads = proxy.log.filter((e) => e.method === "GET" && e.path === `/v1/videos/${upstreamId}/content?variant=video`);
         expect(downloads, `video downloads of ${upstreamId}`).toHaveLength(1);
       }
-      const settles = await t.app.services.db.ledgerEntry.groupBy({ by: ["taskId"], where: { taskId: { in: ids }, kind: "SETTLE" }, _count: { _all: true } });
+      const settles = await t.app.services.db.ledgerEntry.groupBy({
+        by: ["taskId"],
+        where: { taskId: { in: ids }, kind: "SETTLE" },
+        _count: { _all: true },
+      });
       expect(settles).toHaveLength(30);
       expect(settles.every((s) => s._count._all === 1)).toBe(true);
       expect((await t.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "8", held: "0" });
@@ -453,7 +491,11 @@ describe("deadline", () => {
     expect(pollsOf(mock2, upstreamId).length, "it was polled while it ran").toBeGreaterThan(0);
     expect((await t2.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "5", held: "0" });
     expect((await ledgerOf(t2, subject)).filter((e) => e.taskId === rowId).map((e) => e.kind)).toEqual(["HOLD", "RELEASE"]);
-    await until("the upstream DELETE", () => mock2.requests.some((r) => r.method === "DELETE" && r.path === `/v1/videos/${upstreamId}`), 3_000);
+    await until(
+      "the upstream DELETE",
+      () => mock2.requests.some((r) => r.method === "DELETE" && r.path === `/v1/videos/${upstreamId}`),
+      3_000,
+    );
     expect(mock2.jobs.get(upstreamId)!.deleted).toBe(true);
   });
   it("keeps the deadline while backing off from a failing provider, even when the provider asks to wait longer", async () => {
@@ -496,11 +538,13 @@ describe("closing a poller", () => {
     const subject = "close@poller";
     const token = await tokenFor(subject);
     await grantCredit(t3, subject, "5");
-    const { task, rowId, upstreamId } = await create(t3, token, { prompt: "a meadow at dusk" });
+    const { rowId, upstreamId } = await create(t3, token, { prompt: "a meadow at dusk" });
     const poller = createPoller(t3.app.services, { workerId: "closing-worker" });
     try {
       await until("the poller to claim the task", async () => (await poller.tick()) === 1, 5_000);
-      const poll = await until("the poll in flight", () => proxy.log.find((e) => e.method === "GET" && e.path === `/v1/videos/${upstreamId}`));
+      const poll = await until("the poll in flight", () =>
+        proxy.log.find((e) => e.method === "GET" && e.path === `/v1/videos/${upstreamId}`),
+      );
       expect((await rowOf(t3, rowId)).leaseOwner).toBe("closing-worker");
       expect(poll.end).toBeNull();
 
@@ -510,7 +554,13 @@ describe("closing a poller", () => {
       expect(poll.end!).toBeLessThanOrEqual(closedAt);
       expect(poll.end! - poll.start).toBeGreaterThanOrEqual(400);
       // the work it was doing was completed, not thrown away or counted as an upstream error
-      expect(await rowOf(t3, rowId)).toMatchObject({ status: "PROCESSING", progress: 40, pollErrors: 0, leaseOwner: null, leaseUntil: null });
+      expect(await rowOf(t3, rowId)).toMatchObject({
+        status: "PROCESSING",
+        progress: 40,
+        pollErrors: 0,
+        leaseOwner: null,
+        leaseUntil: null,
+      });
       expect(await t3.app.services.db.task.count({ where: { leaseOwner: "closing-worker" } })).toBe(0);
     } finally {
       await poller.close();

@@ -27,7 +27,11 @@ describe("roles", () => {
       expect(t.app.poller).not.toBeNull();
       expect((await fetch(`${t.origin}/health`)).status).toBe(200);
       expect((await fetch(`${t.origin}/ready`)).status).toBe(200);
-      const gql = await fetch(t.url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ __typename }"}' });
+      const gql = await fetch(t.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"query":"{ __typename }"}',
+      });
       expect(gql.status).toBe(404);
       const ws = new WebSocket(t.wsUrl, "graphql-transport-ws");
       const [err] = await once(ws, "error");
@@ -54,7 +58,15 @@ describe("npm start", () => {
     const mediaDir = await mkdtemp(path.join(tmpdir(), "reelay-process-"));
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: { ...process.env, NODE_ENV: "production", PORT: String(port), DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, MEDIA_DIR: mediaDir, LOG_LEVEL: "debug" },
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        PORT: String(port),
+        DATABASE_URL: database.url,
+        JWT_SECRET: TEST_JWT_SECRET,
+        MEDIA_DIR: mediaDir,
+        LOG_LEVEL: "debug",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -64,11 +76,18 @@ describe("npm start", () => {
       let ready = false;
       for (let i = 0; i < 150 && !ready; i++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        ready = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status === 200, () => false);
+        ready = await fetch(`http://127.0.0.1:${port}/ready`).then(
+          (r) => r.status === 200,
+          () => false,
+        );
       }
       expect(ready, output).toBe(true);
       // Logs are structured JSON lines.
-      const listening = output.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.msg === "reelay is listening");
+      const listening = output
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+        .find((l) => l.msg === "reelay is listening");
       expect(listening).toMatchObject({ port, database: "postgres", pubsub: "in-process" });
 
       // A request's id is echoed (or made up) and carried by every line logged while it is handled.
@@ -81,12 +100,17 @@ describe("npm start", () => {
       const minted = await fetch(`http://127.0.0.1:${port}/health`, { headers: { "x-request-id": "not a valid id!" } });
       expect(minted.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const lines = output.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+      const lines = output
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l));
       expect(lines.filter((l) => l.requestId === "trace-4f2a").length).toBeGreaterThan(0);
 
       const exited = once(child, "exit");
       child.kill("SIGTERM");
-      const [code] = (await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve(["timeout"]), 15_000))])) as [number | string];
+      const [code] = (await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve(["timeout"]), 15_000))])) as [
+        number | string,
+      ];
       expect(code).toBe(0);
     } finally {
       child.kill("SIGKILL");
@@ -99,7 +123,9 @@ describe("npm run build", () => {
   it("compiles to JavaScript that starts without tsx, finds the project's migrations and serves", { timeout: 120_000 }, async () => {
     // `npm run build`'s compiler and config, into a folder of this test's own under the project.
     const outDir = path.join(".data", `build-test-${process.pid}`);
-    const tsc = spawn(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--outDir", outDir], { stdio: ["ignore", "pipe", "pipe"] });
+    const tsc = spawn(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--outDir", outDir], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     tsc.stdout.on("data", (d) => (output += d));
     tsc.stderr.on("data", (d) => (output += d));
@@ -110,7 +136,11 @@ describe("npm run build", () => {
       expect((await once(tsc, "exit"))[0], output).toBe(0);
       const built = await startReelay({ DATABASE_URL: fresh.url, MEDIA_DIR: mediaDir, LOG_LEVEL: "warn" }, [path.join(outDir, "main.js")]);
       try {
-        const res = await fetch(built.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) });
+        const res = await fetch(built.url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query: "{ __typename }" }),
+        });
         expect(await res.json()).toEqual({ data: { __typename: "Query" } });
         built.child.process.kill("SIGTERM");
         expect(await built.child.exited).toBe(0);

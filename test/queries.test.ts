@@ -2,9 +2,9 @@ import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeOf, startTestApp, type TestApp } from "./helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { CREATE_VIDEO, ME, TASK_FIELDS, grantCredit, ledgerOf, upsertChannel, waitForTask } from "./helpers/fixtures.js";
+import { CREATE_VIDEO, grantCredit, ledgerOf, ME, upsertChannel, waitForTask } from "./helpers/fixtures.js";
 import { tokenFor } from "./helpers/tokens.js";
-import { startMockOpenAIVideos, type MockOpenAIVideos } from "./mocks/openai-videos.js";
+import { type MockOpenAIVideos, startMockOpenAIVideos } from "./mocks/openai-videos.js";
 
 let database: TestDatabase;
 let t: TestApp;
@@ -231,7 +231,12 @@ describe("looking up one task or node", () => {
     expect(own.errors).toBeUndefined();
     expect(own.data!.videoTask).toMatchObject({ id: created[1], prompt: "q2 completes", status: "COMPLETED" });
 
-    for (const id of [othersTasks[0], "garbage", encodeGlobalID("VideoTask", "00000000-0000-4000-8000-000000000000"), encodeGlobalID("User", decodeGlobalID(created[1]).id)]) {
+    for (const id of [
+      othersTasks[0],
+      "garbage",
+      encodeGlobalID("VideoTask", "00000000-0000-4000-8000-000000000000"),
+      encodeGlobalID("User", decodeGlobalID(created[1]).id),
+    ]) {
       const res = await t.gql(TASK, { id }, { token: ownerToken });
       expect(res.errors, id).toBeUndefined();
       expect(res.data!.videoTask, id).toBeNull();
@@ -311,16 +316,39 @@ describe("the admin surface", () => {
   const KEY = "sk-live-0123456789abcdefWXYZ";
 
   it("upsertChannel creates a channel, then updates it by name, and never shows the API key", async () => {
-    const input = { name: "backup", provider: "openai", baseUrl: "https://gateway.example.com/", apiKey: KEY, models: ["sora-2"], priority: -5 };
+    const input = {
+      name: "backup",
+      provider: "openai",
+      baseUrl: "https://gateway.example.com/",
+      apiKey: KEY,
+      models: ["sora-2"],
+      priority: -5,
+    };
     const createdRes = await t.gql(UPSERT_CHANNEL, { input }, { token: t.adminToken });
     expect(createdRes.errors).toBeUndefined();
     const channel = createdRes.data!.upsertChannel;
-    expect(channel).toMatchObject({ name: "backup", provider: "openai", baseUrl: "https://gateway.example.com", models: ["sora-2"], enabled: true, priority: -5 });
+    expect(channel).toMatchObject({
+      name: "backup",
+      provider: "openai",
+      baseUrl: "https://gateway.example.com",
+      models: ["sora-2"],
+      enabled: true,
+      priority: -5,
+    });
     expect(channel.apiKeyHint).toBe("sk-...WXYZ");
 
     const updated = await t.gql(
       UPSERT_CHANNEL,
-      { input: { ...input, baseUrl: "https://other.example.com", apiKey: "sk-other-key-9876543210", models: ["sora-2", "sora-2-pro"], enabled: false, priority: -1 } },
+      {
+        input: {
+          ...input,
+          baseUrl: "https://other.example.com",
+          apiKey: "sk-other-key-9876543210",
+          models: ["sora-2", "sora-2-pro"],
+          enabled: false,
+          priority: -1,
+        },
+      },
       { token: t.adminToken },
     );
     expect(updated.errors).toBeUndefined();
@@ -348,7 +376,12 @@ describe("the admin surface", () => {
 
   it("upsertChannel refuses an unknown provider or a bad baseUrl with BAD_USER_INPUT and stores nothing", async () => {
     const input = { name: "broken", provider: "openai", baseUrl: "https://gateway.example.com", apiKey: KEY, models: ["sora-2"] };
-    for (const patch of [{ provider: "no-such-provider" }, { baseUrl: "not a url" }, { baseUrl: "ftp://gateway.example.com" }, { baseUrl: "/v1/videos" }]) {
+    for (const patch of [
+      { provider: "no-such-provider" },
+      { baseUrl: "not a url" },
+      { baseUrl: "ftp://gateway.example.com" },
+      { baseUrl: "/v1/videos" },
+    ]) {
       const res = await t.gql(UPSERT_CHANNEL, { input: { ...input, ...patch } }, { token: t.adminToken });
       expect(codeOf(res), JSON.stringify(patch)).toBe("BAD_USER_INPUT");
     }
@@ -357,7 +390,10 @@ describe("the admin surface", () => {
 
   it("channels and upsertChannel are FORBIDDEN to users and UNAUTHENTICATED without a token", async () => {
     const input = { name: "sneaky", provider: "openai", baseUrl: "https://evil.example.com", apiKey: KEY, models: ["sora-2"] };
-    for (const [token, code] of [[ownerToken, "FORBIDDEN"], [null, "UNAUTHENTICATED"]] as const) {
+    for (const [token, code] of [
+      [ownerToken, "FORBIDDEN"],
+      [null, "UNAUTHENTICATED"],
+    ] as const) {
       const list = await t.gql(CHANNELS, {}, { token });
       expect(codeOf(list)).toBe(code);
       expect(list.data?.channels ?? null).toBeNull();
@@ -367,7 +403,10 @@ describe("the admin surface", () => {
       expect(codeOf(await t.gql(UPSERT_CHANNEL, { input: { ...input, name: "gateway" } }, { token }))).toBe(code);
     }
     expect(await t.app.services.db.channel.findUnique({ where: { name: "sneaky" } })).toBeNull();
-    expect(await t.app.services.db.channel.findUniqueOrThrow({ where: { name: "gateway" } })).toMatchObject({ baseUrl: mock.baseUrl, apiKey: mock.apiKey });
+    expect(await t.app.services.db.channel.findUniqueOrThrow({ where: { name: "gateway" } })).toMatchObject({
+      baseUrl: mock.baseUrl,
+      apiKey: mock.apiKey,
+    });
   });
 
   it("prices lists the contract's default prices", async () => {
@@ -399,7 +438,11 @@ describe("the admin surface", () => {
     expect(prices).toContainEqual({ model: "sora-2-pro", size: "1280x720", perSecond: "0.25" });
     expect(prices).toContainEqual({ model: "sora-2-pro", size: "720x1280", perSecond: "0.3" });
 
-    const res = await t.gql(CREATE_VIDEO, { input: { model: "sora-2-pro", prompt: "priced [hold]", seconds: 4, size: "1280x720" } }, { token });
+    const res = await t.gql(
+      CREATE_VIDEO,
+      { input: { model: "sora-2-pro", prompt: "priced [hold]", seconds: 4, size: "1280x720" } },
+      { token },
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data!.createVideo.cost).toBe("1");
     expect((await t.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "4", held: "1" });
@@ -428,7 +471,11 @@ describe("authentication", () => {
     ["prices", PRICES, {}],
     ["channels", CHANNELS, {}],
     ["createVideo", CREATE_VIDEO, { input: { model: "sora-2", prompt: "anonymous", seconds: 4 } }],
-    ["remixVideo", `mutation($input: RemixVideoInput!) { remixVideo(input: $input) { id } }`, { input: { videoId: "x", prompt: "anonymous" } }],
+    [
+      "remixVideo",
+      `mutation($input: RemixVideoInput!) { remixVideo(input: $input) { id } }`,
+      { input: { videoId: "x", prompt: "anonymous" } },
+    ],
     ["cancelTask", CANCEL_TASK, { id: "x" }],
     ["grantCredit", `mutation { grantCredit(subject: "anonymous", amount: "1") { id } }`, {}],
     ["setModelPrice", SET_PRICE, { input: { model: "sora-2", size: "*", perSecond: "0" } }],
@@ -444,7 +491,10 @@ describe("authentication", () => {
     // Also a real task id: the caller must not be able to cancel someone's task.
     const cancel = await t.gql(CANCEL_TASK, { id: othersTasks[1] }, { token: null });
     expect(codeOf(cancel)).toBe("UNAUTHENTICATED");
-    expect((await t.gql(`query($id: ID!) { videoTask(id: $id) { status } }`, { id: othersTasks[1] }, { token: otherToken })).data!.videoTask.status).toBe("QUEUED");
+    expect(
+      (await t.gql(`query($id: ID!) { videoTask(id: $id) { status } }`, { id: othersTasks[1] }, { token: otherToken })).data!.videoTask
+        .status,
+    ).toBe("QUEUED");
 
     expect(await t.app.services.db.task.count()).toBe(tasksBefore);
     expect(mock.requests.filter((r) => r.method === "POST").length).toBe(createsBefore);

@@ -1,12 +1,12 @@
-import { describe, it, expect, beforeAll, afterAll, beforeEach, vi } from "vitest";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ReelayError } from "../src/errors.js";
 import { extensionFor, sniffImageType, sniffMediaType } from "../src/media/image-sniff.js";
 import { readReferenceImage } from "../src/media/reference-image.js";
@@ -40,8 +40,7 @@ vi.mock("node:dns/promises", async (importOriginal) => {
 const PNG = tinyPng();
 /** SOI, JFIF APP0 segment, EOI. */
 const JPEG = Buffer.from([
-  0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00,
-  0x00, 0xff, 0xd9,
+  0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0xff, 0xd9,
 ]);
 /** 1×1 lossless WebP: RIFF <size> WEBP VP8L <chunk>. */
 const WEBP = (() => {
@@ -142,9 +141,21 @@ beforeAll(async () => {
   execFileSync(
     "openssl",
     [
-      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
-      "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:rebind.test",
-      "-days", "1", "-keyout", keyPath, "-out", certPath,
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:rebind.test",
+      "-days",
+      "1",
+      "-keyout",
+      keyPath,
+      "-out",
+      certPath,
     ],
     { stdio: "ignore" },
   );
@@ -242,11 +253,7 @@ describe("sniffImageType / sniffMediaType / extensionFor", () => {
 
   it("maps types to file extensions", () => {
     expect(IMAGES.map((i) => extensionFor(i.mime))).toEqual(["png", "jpg", "webp", "gif"]);
-    expect([extensionFor("video/mp4"), extensionFor("video/quicktime"), extensionFor("video/webm")]).toEqual([
-      "mp4",
-      "mov",
-      "webm",
-    ]);
+    expect([extensionFor("video/mp4"), extensionFor("video/quicktime"), extensionFor("video/webm")]).toEqual(["mp4", "mov", "webm"]);
   });
 });
 
@@ -396,10 +403,7 @@ describe("safeFetchBytes against a local HTTPS server", () => {
   });
 
   it("verifies the TLS certificate (fails without the test CA)", async () => {
-    await expectBadInput(
-      safeFetchBytes(`${base}/img/png`, { maxBytes: LIMIT, allowPrivateAddresses: true }),
-      /certificate/,
-    );
+    await expectBadInput(safeFetchBytes(`${base}/img/png`, { maxBytes: LIMIT, allowPrivateAddresses: true }), /certificate/);
     expect(requests).toEqual([]);
   });
 
@@ -425,10 +429,7 @@ describe("safeFetchBytes against a local HTTPS server", () => {
   });
 
   it("honours maxRedirects", async () => {
-    await expectBadInput(
-      safeFetchBytes(`${base}/hop/1`, { maxBytes: LIMIT, maxRedirects: 0, ...local() }),
-      /Too many redirects/,
-    );
+    await expectBadInput(safeFetchBytes(`${base}/hop/1`, { maxBytes: LIMIT, maxRedirects: 0, ...local() }), /Too many redirects/);
     expect(requests).toEqual(["/hop/1"]);
   });
 
@@ -483,10 +484,7 @@ describe("safeFetchBytes against a local HTTPS server", () => {
 
   it("times out when the body stalls midway (the deadline covers the body)", async () => {
     const started = Date.now();
-    await expectBadInput(
-      safeFetchBytes(`${base}/stall-body`, { maxBytes: LIMIT, timeoutMs: 300, ...local() }),
-      /timed out after 300 ms/,
-    );
+    await expectBadInput(safeFetchBytes(`${base}/stall-body`, { maxBytes: LIMIT, timeoutMs: 300, ...local() }), /timed out after 300 ms/);
     expect(Date.now() - started).toBeLessThan(3000);
   });
 });

@@ -2,16 +2,15 @@ import { randomUUID } from "node:crypto";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseTaskId } from "../src/schema/tasks.js";
-import { startMockOpenAIVideos, type MockOpenAIVideos, type RecordedRequest } from "./mocks/openai-videos.js";
 import { codeOf, startTestApp, type TestApp } from "./helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { CREATE_VIDEO, ME, TASK_FIELDS, grantCredit, ledgerOf, upsertChannel, waitForTask } from "./helpers/fixtures.js";
+import { CREATE_VIDEO, grantCredit, ledgerOf, ME, TASK_FIELDS, upsertChannel, waitForTask } from "./helpers/fixtures.js";
 import { tokenFor } from "./helpers/tokens.js";
-import { sleep, timestamps, until } from "./helpers/wait.js";
+import { sleep, timestamps } from "./helpers/wait.js";
+import { type MockOpenAIVideos, type RecordedRequest, startMockOpenAIVideos } from "./mocks/openai-videos.js";
 
 const REMIX = /* GraphQL */ `mutation($input: RemixVideoInput!) { remixVideo(input: $input) { ${TASK_FIELDS} } }`;
 const CANCEL = /* GraphQL */ `mutation($id: ID!) { cancelTask(id: $id) { ${TASK_FIELDS} } }`;
-
 
 let database: TestDatabase;
 let t: TestApp;
@@ -43,7 +42,11 @@ afterAll(async () => {
 
 /** A task on the channel "first" (pinned, so the channels other tests add do not matter). */
 async function create(token: string, prompt: string, extra: Record<string, unknown> = {}) {
-  const res = await t.gql(CREATE_VIDEO, { input: { model: "sora-2", prompt, seconds: 4, size: "1280x720", channel: "first", ...extra } }, { token });
+  const res = await t.gql(
+    CREATE_VIDEO,
+    { input: { model: "sora-2", prompt, seconds: 4, size: "1280x720", channel: "first", ...extra } },
+    { token },
+  );
   expect(res.errors).toBeUndefined();
   const task = res.data!.createVideo;
   const row = await t.app.services.db.task.findUniqueOrThrow({ where: { id: parseTaskId(task.id)! } });
@@ -52,7 +55,8 @@ async function create(token: string, prompt: string, extra: Record<string, unkno
 
 const me = async (token: string) => (await t.gql(ME, {}, { token })).data!.me;
 const taskCount = () => t.app.services.db.task.count();
-const requestsTo = (mock: MockOpenAIVideos, method: string, path: string) => mock.requests.filter((r) => r.method === method && r.path === path);
+const requestsTo = (mock: MockOpenAIVideos, method: string, path: string) =>
+  mock.requests.filter((r) => r.method === method && r.path === path);
 
 describe("remixVideo", () => {
   it("runs on the original task's channel and key even after a higher-priority channel for the model is added, and is charged like the original", async () => {
@@ -63,11 +67,26 @@ describe("remixVideo", () => {
     const done = await waitForTask(t, token, original.task.id, (x) => x.status === "COMPLETED");
     expect(done.cost).toBe("0.4");
 
-    await upsertChannel(t, { name: "second", baseUrl: mock2.baseUrl, apiKey: mock2.apiKey, models: ["sora-2", "sora-2-pro"], priority: 10 });
+    await upsertChannel(t, {
+      name: "second",
+      baseUrl: mock2.baseUrl,
+      apiKey: mock2.apiKey,
+      models: ["sora-2", "sora-2-pro"],
+      priority: 10,
+    });
     const res = await t.gql(REMIX, { input: { videoId: original.task.id, prompt: "the same pond at night" } }, { token });
     expect(res.errors).toBeUndefined();
     const remix = res.data!.remixVideo;
-    expect(remix).toMatchObject({ channel: "first", provider: "openai", model: "sora-2", seconds: 4, size: "1280x720", prompt: "the same pond at night", remixedFrom: { id: original.task.id }, cost: "0.4" });
+    expect(remix).toMatchObject({
+      channel: "first",
+      provider: "openai",
+      model: "sora-2",
+      seconds: 4,
+      size: "1280x720",
+      prompt: "the same pond at night",
+      remixedFrom: { id: original.task.id },
+      cost: "0.4",
+    });
     expect(remix.id).not.toBe(original.task.id);
 
     const calls = requestsTo(mock1, "POST", `/v1/videos/${original.upstreamId}/remix`);
@@ -227,7 +246,14 @@ describe("cancelTask", () => {
 
   it("answers NOT_FOUND for ids that name no task", async () => {
     const token = await tokenFor("garbage@cancel");
-    for (const id of ["garbage", "", "VmlkZW9UYXNrOm5vcGU=", randomUUID(), encodeGlobalID("VideoTask", randomUUID()), encodeGlobalID("Channel", randomUUID())]) {
+    for (const id of [
+      "garbage",
+      "",
+      "VmlkZW9UYXNrOm5vcGU=",
+      randomUUID(),
+      encodeGlobalID("VideoTask", randomUUID()),
+      encodeGlobalID("Channel", randomUUID()),
+    ]) {
       const res = await t.gql(CANCEL, { id }, { token });
       expect(codeOf(res), JSON.stringify(id)).toBe("NOT_FOUND");
     }
@@ -239,10 +265,27 @@ describe("routing", () => {
     const subject = "router@routing";
     const token = await tokenFor(subject);
     await grantCredit(t, subject, "5");
-    await upsertChannel(t, { name: "second", baseUrl: mock2.baseUrl, apiKey: mock2.apiKey, models: ["sora-2", "sora-2-pro"], priority: 10 });
-    await upsertChannel(t, { name: "third", baseUrl: mock3.baseUrl, apiKey: mock3.apiKey, models: ["sora-2", "sora-2-pro"], priority: 100, enabled: false });
+    await upsertChannel(t, {
+      name: "second",
+      baseUrl: mock2.baseUrl,
+      apiKey: mock2.apiKey,
+      models: ["sora-2", "sora-2-pro"],
+      priority: 10,
+    });
+    await upsertChannel(t, {
+      name: "third",
+      baseUrl: mock3.baseUrl,
+      apiKey: mock3.apiKey,
+      models: ["sora-2", "sora-2-pro"],
+      priority: 100,
+      enabled: false,
+    });
 
-    const routed = await t.gql(CREATE_VIDEO, { input: { model: "sora-2", prompt: "routed to the best channel", seconds: 4, size: "1280x720" } }, { token });
+    const routed = await t.gql(
+      CREATE_VIDEO,
+      { input: { model: "sora-2", prompt: "routed to the best channel", seconds: 4, size: "1280x720" } },
+      { token },
+    );
     expect(routed.errors).toBeUndefined();
     expect(routed.data!.createVideo.channel).toBe("second");
     const done = await waitForTask(t, token, routed.data!.createVideo.id, (x) => x.status === "COMPLETED");
@@ -254,14 +297,29 @@ describe("routing", () => {
 
     // pinning the disabled channel is refused, before any hold
     const before = { me: await me(token), tasks: await taskCount() };
-    const pinned = await t.gql(CREATE_VIDEO, { input: { model: "sora-2", prompt: "pinned to a disabled channel", seconds: 4, size: "1280x720", channel: "third" } }, { token });
+    const pinned = await t.gql(
+      CREATE_VIDEO,
+      { input: { model: "sora-2", prompt: "pinned to a disabled channel", seconds: 4, size: "1280x720", channel: "third" } },
+      { token },
+    );
     expect(codeOf(pinned)).toBe("NO_CHANNEL");
     expect(await me(token)).toEqual(before.me);
     expect(await taskCount()).toBe(before.tasks);
 
     // with the best enabled channel disabled too, the next best takes over
-    await upsertChannel(t, { name: "second", baseUrl: mock2.baseUrl, apiKey: mock2.apiKey, models: ["sora-2", "sora-2-pro"], priority: 10, enabled: false });
-    const fallback = await t.gql(CREATE_VIDEO, { input: { model: "sora-2", prompt: "routed past two disabled channels", seconds: 4, size: "1280x720" } }, { token });
+    await upsertChannel(t, {
+      name: "second",
+      baseUrl: mock2.baseUrl,
+      apiKey: mock2.apiKey,
+      models: ["sora-2", "sora-2-pro"],
+      priority: 10,
+      enabled: false,
+    });
+    const fallback = await t.gql(
+      CREATE_VIDEO,
+      { input: { model: "sora-2", prompt: "routed past two disabled channels", seconds: 4, size: "1280x720" } },
+      { token },
+    );
     expect(fallback.errors).toBeUndefined();
     expect(fallback.data!.createVideo.channel).toBe("first");
     await waitForTask(t, token, fallback.data!.createVideo.id, (x) => x.status === "COMPLETED");
@@ -269,7 +327,11 @@ describe("routing", () => {
 
     // a model that only disabled channels serve
     await upsertChannel(t, { name: "first", baseUrl: mock1.baseUrl, apiKey: mock1.apiKey, models: ["sora-2"], priority: 0 });
-    const noPro = await t.gql(CREATE_VIDEO, { input: { model: "sora-2-pro", prompt: "no channel left", seconds: 4, size: "1280x720" } }, { token });
+    const noPro = await t.gql(
+      CREATE_VIDEO,
+      { input: { model: "sora-2-pro", prompt: "no channel left", seconds: 4, size: "1280x720" } },
+      { token },
+    );
     expect(codeOf(noPro)).toBe("NO_CHANNEL");
     expect(await me(token)).toMatchObject({ balance: "4.2", held: "0" });
     expect(mock3.requests).toHaveLength(0);

@@ -4,11 +4,11 @@ import type { Channel } from "../src/generated/prisma/client.js";
 import { parseTaskId } from "../src/schema/tasks.js";
 import { order } from "../src/tasks/routing.js";
 import { codeOf, startTestApp, type TestApp } from "./helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { CREATE_VIDEO, ME, grantCredit, waitForTask } from "./helpers/fixtures.js";
+import { createTestDatabase } from "./helpers/database.js";
+import { CREATE_VIDEO, grantCredit, ME, waitForTask } from "./helpers/fixtures.js";
 import { tokenFor } from "./helpers/tokens.js";
 import { sleep, until } from "./helpers/wait.js";
-import { mockFailures, startMockOpenAIVideos, type MockOpenAIVideos } from "./mocks/openai-videos.js";
+import { type MockOpenAIVideos, mockFailures, startMockOpenAIVideos } from "./mocks/openai-videos.js";
 
 const HEALTH = /* GraphQL */ `{ channels { name weight maxConcurrency runningTasks health { state consecutiveFailures openUntil lastError lastErrorAt } } }`;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -18,15 +18,34 @@ afterAll(async () => {
 });
 
 /** An instance on its own database with gateways (mock servers, or a closed port) as channels. */
-async function scenario(channels: { name: string; priority?: number; weight?: number; maxConcurrency?: number; mock?: MockOpenAIVideos; closed?: boolean }[]) {
+async function scenario(
+  channels: { name: string; priority?: number; weight?: number; maxConcurrency?: number; mock?: MockOpenAIVideos; closed?: boolean }[],
+) {
   const database = await createTestDatabase();
-  const t = await startTestApp({ databaseUrl: database.url, config: { circuitFailureThreshold: 2, circuitCooldownMs: 800, submitAttempts: 2 } });
-  cleanups.push(() => database.drop(), () => t.stop());
+  const t = await startTestApp({
+    databaseUrl: database.url,
+    config: { circuitFailureThreshold: 2, circuitCooldownMs: 800, submitAttempts: 2 },
+  });
+  cleanups.push(
+    () => database.drop(),
+    () => t.stop(),
+  );
   for (const c of channels) {
     const baseUrl = c.closed ? `http://127.0.0.1:${await closedPort()}` : c.mock!.baseUrl;
     const res = await t.gql(
       `mutation($input: ChannelInput!) { upsertChannel(input: $input) { id } }`,
-      { input: { name: c.name, provider: "openai", baseUrl, apiKey: c.mock?.apiKey ?? "sk-none", models: ["sora-2"], priority: c.priority ?? 0, weight: c.weight ?? 1, maxConcurrency: c.maxConcurrency ?? null } },
+      {
+        input: {
+          name: c.name,
+          provider: "openai",
+          baseUrl,
+          apiKey: c.mock?.apiKey ?? "sk-none",
+          models: ["sora-2"],
+          priority: c.priority ?? 0,
+          weight: c.weight ?? 1,
+          maxConcurrency: c.maxConcurrency ?? null,
+        },
+      },
       { token: t.adminToken },
     );
     expect(res.errors).toBeUndefined();
@@ -57,13 +76,17 @@ async function create(t: TestApp, subject: string, prompt: string, extra: Record
 }
 
 const submissions = (mock: MockOpenAIVideos) => mock.requests.filter((r) => r.method === "POST" && r.path === "/v1/videos").length;
-const health = async (t: TestApp, name: string) => ((await t.gql(HEALTH, {}, { token: t.adminToken })).data!.channels as any[]).find((c) => c.name === name);
+const health = async (t: TestApp, name: string) =>
+  ((await t.gql(HEALTH, {}, { token: t.adminToken })).data!.channels as any[]).find((c) => c.name === name);
 
 describe("spreading across channels of one priority", () => {
   it("puts each channel first in proportion to its weight", () => {
     // A seeded generator, so the figure is the same on every run.
     let seed = 42;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const heavy = { id: "h", priority: 0, weight: 3 } as Channel;
     const light = { id: "l", priority: 0, weight: 1 } as Channel;
     const top = { id: "t", priority: 1, weight: 1 } as Channel;
@@ -80,7 +103,10 @@ describe("spreading across channels of one priority", () => {
   it("routes real tasks to both channels, the heavier more often", async () => {
     const heavy = await gateway();
     const light = await gateway();
-    const t = await scenario([{ name: "heavy", weight: 3, mock: heavy }, { name: "light", weight: 1, mock: light }]);
+    const t = await scenario([
+      { name: "heavy", weight: 3, mock: heavy },
+      { name: "light", weight: 1, mock: light },
+    ]);
     // 60 draws at 3:1: the heavier channel gets no more than half of them with a chance of about 3 in 100,000 (40 draws: 6 in 10,000).
     for (let i = 0; i < 60; i++) expect((await create(t, `spread${i}@routing`, `a spread task ${i}`)).res.errors).toBeUndefined();
     expect(submissions(heavy) + submissions(light)).toBe(60);
@@ -97,7 +123,10 @@ describe("failover", () => {
     it(`moves a submission that gets ${why} to the next channel, which then serves its polls and download`, async () => {
       const primary = await gateway();
       const secondary = await gateway();
-      const t = await scenario([{ name: "primary", priority: 10, mock: primary }, { name: "secondary", priority: 5, mock: secondary }]);
+      const t = await scenario([
+        { name: "primary", priority: 10, mock: primary },
+        { name: "secondary", priority: 5, mock: secondary },
+      ]);
       primary.failNext(1, { method: "POST", path: "/v1/videos" }, failure);
       const { task, token } = await create(t, "failover@routing", "a task that moves");
       expect(task).toMatchObject({ channel: "secondary", status: expect.stringMatching(/QUEUED|PROCESSING/) });
@@ -113,7 +142,10 @@ describe("failover", () => {
 
   it("moves past a channel that refuses connections", async () => {
     const secondary = await gateway();
-    const t = await scenario([{ name: "down", priority: 10, closed: true }, { name: "secondary", priority: 5, mock: secondary }]);
+    const t = await scenario([
+      { name: "down", priority: 10, closed: true },
+      { name: "secondary", priority: 5, mock: secondary },
+    ]);
     const { task } = await create(t, "refused@routing", "a task past a dead gateway");
     expect(task.channel).toBe("secondary");
     expect(submissions(secondary)).toBe(1);
@@ -122,7 +154,10 @@ describe("failover", () => {
   it("does not fail over a request the provider refuses for content, and charges nothing", async () => {
     const primary = await gateway();
     const secondary = await gateway();
-    const t = await scenario([{ name: "primary", priority: 10, mock: primary }, { name: "secondary", priority: 5, mock: secondary }]);
+    const t = await scenario([
+      { name: "primary", priority: 10, mock: primary },
+      { name: "secondary", priority: 5, mock: secondary },
+    ]);
     const { task, token } = await create(t, "refused-content@routing", "something [moderation]");
     expect(task).toMatchObject({ status: "FAILED", channel: "primary", cost: "0", error: { code: "CONTENT_POLICY" } });
     expect(submissions(secondary)).toBe(0);
@@ -133,7 +168,10 @@ describe("failover", () => {
   it("keeps a pinned task on its channel: no failover, the task fails and costs nothing", async () => {
     const primary = await gateway();
     const secondary = await gateway();
-    const t = await scenario([{ name: "primary", priority: 10, mock: primary }, { name: "secondary", priority: 5, mock: secondary }]);
+    const t = await scenario([
+      { name: "primary", priority: 10, mock: primary },
+      { name: "secondary", priority: 5, mock: secondary },
+    ]);
     primary.failNext(2, { method: "POST", path: "/v1/videos" }, mockFailures.serverError());
     const { task } = await create(t, "pinned@routing", "a pinned task", { channel: "primary" });
     expect(task).toMatchObject({ status: "FAILED", channel: "primary", cost: "0" });
@@ -146,7 +184,10 @@ describe("circuit breaker", () => {
   it("takes a failing channel out of rotation, says why, tries it once after the cool-down, and closes on success", async () => {
     const flaky = await gateway();
     const steady = await gateway();
-    const t = await scenario([{ name: "flaky", priority: 10, mock: flaky }, { name: "steady", priority: 5, mock: steady }]);
+    const t = await scenario([
+      { name: "flaky", priority: 10, mock: flaky },
+      { name: "steady", priority: 5, mock: steady },
+    ]);
     flaky.failNext(2, { method: "POST", path: "/v1/videos" }, mockFailures.overloaded());
     for (let i = 0; i < 2; i++) expect((await create(t, `trip${i}@routing`, `a tripping task ${i}`)).task.channel).toBe("steady");
     const open = await health(t, "flaky");
@@ -166,13 +207,22 @@ describe("circuit breaker", () => {
   it("lets an admin put a channel back into rotation at once", async () => {
     const flaky = await gateway();
     const steady = await gateway();
-    const t = await scenario([{ name: "flaky", priority: 10, mock: flaky }, { name: "steady", priority: 5, mock: steady }]);
+    const t = await scenario([
+      { name: "flaky", priority: 10, mock: flaky },
+      { name: "steady", priority: 5, mock: steady },
+    ]);
     flaky.failNext(2, { method: "POST", path: "/v1/videos" }, mockFailures.serverError());
     for (let i = 0; i < 2; i++) await create(t, `trip-reset${i}@routing`, `a tripping task ${i}`);
     expect((await health(t, "flaky")).health.state).toBe("OPEN");
-    const reset = await t.gql(`mutation { resetChannelHealth(name: "flaky") { name health { state consecutiveFailures } } }`, {}, { token: t.adminToken });
+    const reset = await t.gql(
+      `mutation { resetChannelHealth(name: "flaky") { name health { state consecutiveFailures } } }`,
+      {},
+      { token: t.adminToken },
+    );
     expect(reset.data!.resetChannelHealth.health).toEqual({ state: "CLOSED", consecutiveFailures: 0 });
-    expect(codeOf(await t.gql(`mutation { resetChannelHealth(name: "flaky") { name } }`, {}, { token: await tokenFor("nobody@routing") }))).toBe("FORBIDDEN");
+    expect(
+      codeOf(await t.gql(`mutation { resetChannelHealth(name: "flaky") { name } }`, {}, { token: await tokenFor("nobody@routing") })),
+    ).toBe("FORBIDDEN");
     expect((await create(t, "after-reset@routing", "a task after the reset")).task.channel).toBe("flaky");
   });
 });
@@ -181,7 +231,10 @@ describe("per-channel concurrency", () => {
   it("skips a channel at its limit, and refuses with RATE_LIMITED, charging nothing, when every channel is full", async () => {
     const small = await gateway({ script: { queuedPolls: 10_000 } });
     const spare = await gateway({ script: { queuedPolls: 10_000 } });
-    const t = await scenario([{ name: "small", priority: 10, maxConcurrency: 1, mock: small }, { name: "spare", priority: 5, maxConcurrency: 1, mock: spare }]);
+    const t = await scenario([
+      { name: "small", priority: 10, maxConcurrency: 1, mock: small },
+      { name: "spare", priority: 5, maxConcurrency: 1, mock: spare },
+    ]);
     expect((await create(t, "one@routing", "the first task")).task.channel).toBe("small");
     expect((await create(t, "two@routing", "the second task")).task.channel).toBe("spare");
     const { res, token } = await create(t, "three@routing", "the third task");
@@ -195,9 +248,12 @@ describe("per-channel concurrency", () => {
   it("refuses bad weights and limits in upsertChannel", async () => {
     const t = await scenario([]);
     for (const input of [{ weight: 0 }, { weight: 5_000 }, { maxConcurrency: 0 }]) {
-      const res = await t.gql(`mutation($input: ChannelInput!) { upsertChannel(input: $input) { id } }`, { input: { name: "bad", provider: "openai", baseUrl: "https://gw.example", apiKey: "k", models: ["sora-2"], ...input } }, { token: t.adminToken });
+      const res = await t.gql(
+        `mutation($input: ChannelInput!) { upsertChannel(input: $input) { id } }`,
+        { input: { name: "bad", provider: "openai", baseUrl: "https://gw.example", apiKey: "k", models: ["sora-2"], ...input } },
+        { token: t.adminToken },
+      );
       expect(codeOf(res)).toBe("BAD_USER_INPUT");
     }
   });
 });
-

@@ -1,18 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseTaskId } from "../src/schema/tasks.js";
 import type { ProviderAdaptor } from "../src/providers/types.js";
+import { parseTaskId } from "../src/schema/tasks.js";
 import { createS3Storage } from "../src/storage/s3.js";
 import { mirrorMedia } from "../src/worker/mirror.js";
-import { startMockOpenAIVideos, type MockOpenAIVideos } from "./mocks/openai-videos.js";
 import { codeOf, startTestApp, type TestApp } from "./helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
 import { CREATE_VIDEO, grantCredit, ledgerOf, upsertChannel, waitForTask } from "./helpers/fixtures.js";
-import { startTestS3, type TestS3 } from "./helpers/s3.js";
 import { tinyPng } from "./helpers/images.js";
+import { startTestS3, type TestS3 } from "./helpers/s3.js";
 import { tokenFor } from "./helpers/tokens.js";
 import { until } from "./helpers/wait.js";
+import { type MockOpenAIVideos, startMockOpenAIVideos } from "./mocks/openai-videos.js";
 
 const MIB = 1024 * 1024;
 const MEDIA_FIELDS = /* GraphQL */ `id status cost videoUrl thumbnailUrl mediaStatus mediaExpiresAt`;
@@ -43,7 +43,10 @@ afterAll(async () => {
 async function instance(config: Parameters<typeof startTestApp>[0]["config"]) {
   const database = await createTestDatabase();
   databases.push(database);
-  const t = await startTestApp({ databaseUrl: database.url, config: { mediaSweepIntervalMs: 100, mirrorRetryBaseMs: 200, mirrorRetryMaxMs: 1_000, ...config } });
+  const t = await startTestApp({
+    databaseUrl: database.url,
+    config: { mediaSweepIntervalMs: 100, mirrorRetryBaseMs: 200, mirrorRetryMaxMs: 1_000, ...config },
+  });
   apps.push(t);
   await upsertChannel(t, { name: "gateway", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["sora-2"] });
   return t;
@@ -61,7 +64,8 @@ async function createTask(t: TestApp, subject: string, prompt: string) {
 
 const read = async (t: TestApp, token: string, id: string) => (await t.gql(TASK, { id }, { token })).data!.videoTask;
 const bytesOf = async (res: Response) => Buffer.from(await res.arrayBuffer());
-const objectKey = (t: TestApp, rowId: string) => t.app.services.db.task.findUniqueOrThrow({ where: { id: rowId } }).then((r) => r.videoKey!);
+const objectKey = (t: TestApp, rowId: string) =>
+  t.app.services.db.task.findUniqueOrThrow({ where: { id: rowId } }).then((r) => r.videoKey!);
 
 describe("S3 storage", () => {
   it("streams an object in by multipart upload, serves byte ranges, links it publicly and deletes it", async () => {
@@ -145,7 +149,13 @@ describe("mirroring an image task", () => {
       snapshot: { status: "COMPLETED" },
       storage,
     });
-    expect(media).toEqual({ videoKey: "media/3f1d5a8e-0000-4000-8000-000000000001/image.png", videoType: "image/png", thumbnailKey: null, thumbnailType: null, bytes: png.length });
+    expect(media).toEqual({
+      videoKey: "media/3f1d5a8e-0000-4000-8000-000000000001/image.png",
+      videoType: "image/png",
+      thumbnailKey: null,
+      thumbnailType: null,
+      bytes: png.length,
+    });
     expect(variants).toEqual(["video"]);
     const stored = await storage.get(media.videoKey);
     expect(stored!.object.contentType).toBe("image/png");
@@ -240,7 +250,9 @@ describe("mirroring into S3 served through signed URLs", () => {
       const part = await fetch(proxied, { headers: { range: "bytes=100-199" } });
       expect(part.status).toBe(206);
       expect((await bytesOf(part)).equals(expected.subarray(100, 200))).toBe(true);
-      expect(mock.requests.some((r) => r.path === `/v1/videos/${upstreamId}/content` && r.headers.authorization === `Bearer ${mock.apiKey}`)).toBe(true);
+      expect(
+        mock.requests.some((r) => r.path === `/v1/videos/${upstreamId}/content` && r.headers.authorization === `Bearer ${mock.apiKey}`),
+      ).toBe(true);
 
       // Operators see it, with the reason and the attempts so far.
       const backlog = await until("a failed mirror attempt in the backlog", async () => {
@@ -254,10 +266,14 @@ describe("mirroring into S3 served through signed URLs", () => {
 
       await s3.restart();
       restarted = true;
-      const stored = await until("the mirror to land", async () => {
-        const x = await read(t, token, task.id);
-        return x.mediaStatus === "STORED" ? x : null;
-      }, 15_000);
+      const stored = await until(
+        "the mirror to land",
+        async () => {
+          const x = await read(t, token, task.id);
+          return x.mediaStatus === "STORED" ? x : null;
+        },
+        15_000,
+      );
       expect(stored.videoUrl).not.toBe(proxied);
       expect((await bytesOf(await fetch(stored.videoUrl))).equals(expected)).toBe(true);
       // A proxy URL handed out earlier now serves the stored copy.
@@ -278,7 +294,10 @@ describe("mirroring into S3 served through signed URLs", () => {
       const { token, task, rowId, upstreamId } = await createTask(t, "lost@s3", "a moth at a lamp");
       await waitForTask(t, token, task.id, (x) => x.status === "COMPLETED", 20_000);
       // The provider's copy has run out while storage was down.
-      await t.app.services.db.task.update({ where: { id: rowId }, data: { upstreamMediaExpiresAt: new Date(Date.now() - 1000), nextMirrorAt: new Date() } });
+      await t.app.services.db.task.update({
+        where: { id: rowId },
+        data: { upstreamMediaExpiresAt: new Date(Date.now() - 1000), nextMirrorAt: new Date() },
+      });
       const lost = await until("the task to be marked LOST", async () => {
         const x = await read(t, token, task.id);
         return x.mediaStatus === "LOST" ? x : null;
@@ -290,10 +309,14 @@ describe("mirroring into S3 served through signed URLs", () => {
       const retried = await t.gql(RETRY, { id: task.id }, { token: t.adminToken });
       expect(retried.data!.retryMirror.mediaStatus).toBe("PROXIED");
       expect(codeOf(await t.gql(RETRY, { id: task.id }, { token }))).toBe("FORBIDDEN");
-      const stored = await until("the retried mirror to land", async () => {
-        const x = await read(t, token, task.id);
-        return x.mediaStatus === "STORED" ? x : null;
-      }, 15_000);
+      const stored = await until(
+        "the retried mirror to land",
+        async () => {
+          const x = await read(t, token, task.id);
+          return x.mediaStatus === "STORED" ? x : null;
+        },
+        15_000,
+      );
       expect((await bytesOf(await fetch(stored.videoUrl))).equals(mock.contentOf(upstreamId))).toBe(true);
     } finally {
       if (!restarted) await s3.restart();

@@ -1,11 +1,11 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMockOpenAIVideos, type MockOpenAIVideos } from "./mocks/openai-videos.js";
-import { TEST_REDIS_URL, codeOf, startTestApp, uniqueRedisPrefix, type TestApp } from "./helpers/app.js";
+import { codeOf, startTestApp, TEST_REDIS_URL, type TestApp, uniqueRedisPrefix } from "./helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { CREATE_VIDEO, ME, grantCredit, ledgerOf, upsertChannel, waitForTask } from "./helpers/fixtures.js";
+import { CREATE_VIDEO, grantCredit, ledgerOf, ME, upsertChannel, waitForTask } from "./helpers/fixtures.js";
 import { Collector, wsClient } from "./helpers/subscriptions.js";
 import { tokenFor } from "./helpers/tokens.js";
+import { type MockOpenAIVideos, startMockOpenAIVideos } from "./mocks/openai-videos.js";
 
 interface TaskView {
   id: string;
@@ -117,7 +117,10 @@ describe("taskProgress with an id, over graphql-ws", () => {
     expect(["QUEUED", "PROCESSING"]).toContain(seen[0].status);
     expect(seen[0].progress).toBeGreaterThanOrEqual(before.progress);
     expect(isNonDecreasing(seen.map((s) => s.progress))).toBe(true);
-    expect(seen.some((s) => s.status === "PROCESSING" && s.progress > 0 && s.progress < 100), JSON.stringify(seen)).toBe(true);
+    expect(
+      seen.some((s) => s.status === "PROCESSING" && s.progress > 0 && s.progress < 100),
+      JSON.stringify(seen),
+    ).toBe(true);
     expect(seen.at(-1)).toMatchObject({ id: task.id, status: "COMPLETED", progress: 100, cost: "0.4", error: null });
     expect(await updates.completion(), "a subscription by id completes after the terminal state").toBe(true);
     expect(updates.results).toHaveLength(seen.length);
@@ -239,7 +242,10 @@ describe("taskProgress without an id", () => {
     expect(updates.completed).toBe(false);
 
     expect((await t.gql(CANCEL, { id: held.id }, { token })).errors).toBeUndefined();
-    expect((await updates.until((d) => d.taskProgress.id === held.id, 5_000))?.data?.taskProgress).toMatchObject({ status: "CANCELLED", cost: "0" });
+    expect((await updates.until((d) => d.taskProgress.id === held.id, 5_000))?.data?.taskProgress).toMatchObject({
+      status: "CANCELLED",
+      cost: "0",
+    });
     updates.dispose();
   });
 });
@@ -279,7 +285,11 @@ describe("who may watch what", () => {
     const token = await makeToken();
 
     let closeCode: number | null = null;
-    const updates = new Collector<Progress>(client(t, token, (code) => (closeCode = code)), BY_ID, { id: task.id });
+    const updates = new Collector<Progress>(
+      client(t, token, (code) => (closeCode = code)),
+      BY_ID,
+      { id: task.id },
+    );
     expect(await updates.completion(5_000), "the subscription ends when the socket is refused").toBe(true);
     expect(closeCode).toBe(4403);
     expect(updates.results).toHaveLength(0);
@@ -305,7 +315,14 @@ interface SseFrame {
 }
 
 /** POSTs a subscription as GraphQL over SSE and returns the response and its frames, read until the stream ends. */
-async function sse(app: TestApp, query: string, variables: Record<string, unknown>, token: string | null, onFrame?: (frame: SseFrame) => void, timeoutMs = 15_000) {
+async function sse(
+  app: TestApp,
+  query: string,
+  variables: Record<string, unknown>,
+  token: string | null,
+  onFrame?: (frame: SseFrame) => void,
+  timeoutMs = 15_000,
+) {
   const abort = AbortSignal.timeout(timeoutMs);
   const res = await fetch(app.url, {
     method: "POST",
@@ -375,7 +392,9 @@ describe("taskProgress over GraphQL over SSE", () => {
     const task = await createTask(t, token, `an SSE secret ${HOLD}`);
     for (const bad of [null, await tokenFor("sse-owner@subs", { secret: "not-the-server-secret" })]) {
       const stream = await sse(t, BY_ID, { id: task.id }, bad, undefined, 5_000);
-      const results = stream.frames.filter((f) => f.event === "next").map((f) => JSON.parse(f.data) as { data?: Progress | null; errors?: { extensions?: { code?: string } }[] });
+      const results = stream.frames
+        .filter((f) => f.event === "next")
+        .map((f) => JSON.parse(f.data) as { data?: Progress | null; errors?: { extensions?: { code?: string } }[] });
       expect(results.some((r) => r.data?.taskProgress)).toBe(false);
       expect(results[0]?.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     }
@@ -434,7 +453,10 @@ describe("across instances over Redis", () => {
     const updates = new Collector<Progress>(client(api, token), BY_ID, { id: task.id });
     const seen = await untilTerminal(updates);
     expect(seen[0].id).toBe(task.id);
-    expect(seen.some((s) => s.status === "PROCESSING" && s.progress > 0 && s.progress < 100), JSON.stringify(seen)).toBe(true);
+    expect(
+      seen.some((s) => s.status === "PROCESSING" && s.progress > 0 && s.progress < 100),
+      JSON.stringify(seen),
+    ).toBe(true);
     expect(isNonDecreasing(seen.map((s) => s.progress))).toBe(true);
     expect(seen.at(-1)).toMatchObject({ id: task.id, status: "COMPLETED", progress: 100, cost: "0.4" });
     expect(await updates.completion()).toBe(true);
@@ -448,7 +470,9 @@ describe("across instances over Redis", () => {
 
     // Every message about these tasks travelled on a channel under the prefix.
     const ids = await api.app.services.db.task.findMany({ where: { user: { subject } }, select: { id: true, userId: true } });
-    const ours = published.filter((p) => ids.some((row) => p.message.includes(row.id) || p.message.includes(row.userId) || p.channel.includes(row.id)));
+    const ours = published.filter((p) =>
+      ids.some((row) => p.message.includes(row.id) || p.message.includes(row.userId) || p.channel.includes(row.id)),
+    );
     expect(ours.length).toBeGreaterThan(0);
     expect(ours.filter((p) => !p.channel.startsWith(prefix))).toEqual([]);
     expect(ours.some((p) => p.channel.includes("task:"))).toBe(true);

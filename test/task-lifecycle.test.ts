@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMockOpenAIVideos, type MockOpenAIVideos } from "./mocks/openai-videos.js";
 import { startTestApp, type TestApp } from "./helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { CREATE_VIDEO, ME, TASK_FIELDS, grantCredit, ledgerOf, upsertChannel, waitForTask } from "./helpers/fixtures.js";
+import { CREATE_VIDEO, grantCredit, ledgerOf, ME, upsertChannel, waitForTask } from "./helpers/fixtures.js";
 import { Collector, wsClient } from "./helpers/subscriptions.js";
 import { tokenFor } from "./helpers/tokens.js";
+import { type MockOpenAIVideos, startMockOpenAIVideos } from "./mocks/openai-videos.js";
 
 let database: TestDatabase;
 let t: TestApp;
@@ -29,14 +29,28 @@ describe("a video task from create to mirrored media", () => {
     const token = await tokenFor(subject);
     await grantCredit(t, subject, "10");
 
-    const created = await t.gql(CREATE_VIDEO, { input: { model: "sora-2", prompt: "a red fox in snow", seconds: 8, size: "1280x720" } }, { token });
+    const created = await t.gql(
+      CREATE_VIDEO,
+      { input: { model: "sora-2", prompt: "a red fox in snow", seconds: 8, size: "1280x720" } },
+      { token },
+    );
     expect(created.errors).toBeUndefined();
     const task = created.data!.createVideo;
-    expect(task).toMatchObject({ status: "QUEUED", model: "sora-2", provider: "openai", channel: "gateway", seconds: 8, size: "1280x720", cost: "0.8" });
+    expect(task).toMatchObject({
+      status: "QUEUED",
+      model: "sora-2",
+      provider: "openai",
+      channel: "gateway",
+      seconds: 8,
+      size: "1280x720",
+      cost: "0.8",
+    });
     expect((await t.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "9.2", held: "0.8" });
 
     const client = wsClient(t.wsUrl, token);
-    const updates = new Collector(client, `subscription($id: ID!) { taskProgress(id: $id) { id status progress videoUrl cost } }`, { id: task.id });
+    const updates = new Collector(client, `subscription($id: ID!) { taskProgress(id: $id) { id status progress videoUrl cost } }`, {
+      id: task.id,
+    });
     const seen: { status: string; progress: number }[] = [];
     for (;;) {
       const next = await updates.next(10_000);

@@ -1,8 +1,12 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 
 /** Starts a TypeScript helper process with tsx and resolves with the first JSON line it prints. */
-export async function startChild<T>(script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ info: T; child: ChildProcess; stop(): Promise<void> }> {
+export async function startChild<T>(
+  script: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ info: T; child: ChildProcess; stop(): Promise<void> }> {
   // BENCH_CPU_PROF=<dir> profiles every helper process (open the .cpuprofile files in Chrome DevTools).
   const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const child = spawn(process.execPath, [...profile, "--import", "tsx", script, ...args], {

@@ -3,7 +3,7 @@
 // closes it writes, to the file given as the second argument, the arrival times (ms since
 // the epoch) of every poll per job, then exits.
 import { writeFile } from "node:fs/promises";
-import { startMockOpenAIVideos, type RecordedRequest } from "../../test/mocks/openai-videos.js";
+import { type RecordedRequest, startMockOpenAIVideos } from "../../test/mocks/openai-videos.js";
 
 const count = Number(process.argv[2]);
 const statsFile = process.argv[3];

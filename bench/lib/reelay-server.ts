@@ -35,7 +35,13 @@ const { url } = await app.start();
 if (options.channelBaseUrl) {
   await app.services.db.channel.upsert({
     where: { name: "gateway" },
-    create: { name: "gateway", provider: "openai", baseUrl: options.channelBaseUrl, apiKey: options.channelApiKey ?? "", models: ["sora-2"] },
+    create: {
+      name: "gateway",
+      provider: "openai",
+      baseUrl: options.channelBaseUrl,
+      apiKey: options.channelApiKey ?? "",
+      models: ["sora-2"],
+    },
     update: {},
   });
 }

@@ -12,11 +12,14 @@ const pool = new pg.Pool({ connectionString: url, max: 10 }); // the size Reelay
 const { db } = await openDatabase(url);
 const task = async (_: unknown, { id }: { id: string }) =>
   via === "pg"
-    ? (await pool.query('SELECT id, status, progress, model FROM tasks WHERE id = $1', [id])).rows[0]
+    ? (await pool.query("SELECT id, status, progress, model FROM tasks WHERE id = $1", [id])).rows[0]
     : db.task.findUnique({ where: { id }, select: { id: true, status: true, progress: true, model: true } });
 
 const yoga = createYoga({
-  schema: createSchema({ typeDefs: "type Task { id: ID! status: String! progress: Int! model: String! } type Query { task(id: ID!): Task }", resolvers: { Query: { task } } }),
+  schema: createSchema({
+    typeDefs: "type Task { id: ID! status: String! progress: Int! model: String! } type Query { task(id: ID!): Task }",
+    resolvers: { Query: { task } },
+  }),
   logging: false,
 });
 serveGraphqlUntilStdinEnds(createServer(yoga));

@@ -1,7 +1,7 @@
 import { startChild } from "../lib/child.js";
 import { gql, tokenFor } from "../lib/client.js";
 import { scratchDatabase } from "../lib/env.js";
-import { percentile, type Figure } from "../lib/report.js";
+import { type Figure, percentile } from "../lib/report.js";
 
 const CREATE = "mutation($i: CreateVideoInput!) { createVideo(input: $i) { id status } }";
 const input = (prompt: string) => ({ i: { model: "sora-2", prompt, seconds: 4 } });
@@ -21,7 +21,8 @@ export async function create(options: { quick: boolean }): Promise<Figure[]> {
   try {
     const { url } = reelay.info;
     const admin = await tokenFor("admin@bench", "admin");
-    const grant = (subject: string, amount: string) => gql(url, "mutation($s: String!, $a: Money!) { grantCredit(subject: $s, amount: $a) { id } }", { s: subject, a: amount }, admin);
+    const grant = (subject: string, amount: string) =>
+      gql(url, "mutation($s: String!, $a: Money!) { grantCredit(subject: $s, amount: $a) { id } }", { s: subject, a: amount }, admin);
 
     // One after another: createVideo end to end, and the provider's submit alone.
     await grant("creator@bench", "1000");

@@ -1,4 +1,4 @@
-import { createClient, type Client } from "graphql-ws";
+import { type Client, createClient } from "graphql-ws";
 import { Redis } from "ioredis";
 import pg from "pg";
 import WebSocket from "ws";
@@ -6,7 +6,7 @@ import { createRedisPubSub } from "../../src/pubsub.js";
 import { startChild } from "../lib/child.js";
 import { gql, tokenFor } from "../lib/client.js";
 import { REDIS_URL, redisPrefix, scratchDatabase } from "../lib/env.js";
-import { percentile, type Figure } from "../lib/report.js";
+import { type Figure, percentile } from "../lib/report.js";
 
 /** Latencies, sorted, from PUBLISH to each plain client's frame, over `rounds` messages. */
 async function bareBroadcast(prefix: string, subscribers: number, rounds: number, publisher: Redis): Promise<number[]> {
@@ -40,7 +40,10 @@ async function bareBroadcast(prefix: string, subscribers: number, rounds: number
       expecting = round;
       const done = new Promise<void>((resolve) => (roundDone = resolve));
       sentAt = performance.now();
-      await publisher.publish(channel, JSON.stringify({ taskId: "00000000-0000-0000-0000-000000000000", userId: "", status: "PROCESSING", progress: round }));
+      await publisher.publish(
+        channel,
+        JSON.stringify({ taskId: "00000000-0000-0000-0000-000000000000", userId: "", status: "PROCESSING", progress: round }),
+      );
       await done;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -64,7 +67,14 @@ export async function fanout(options: { quick: boolean }): Promise<Figure[]> {
   const prefix = redisPrefix();
   const database = await scratchDatabase();
   const provider = await startChild<{ baseUrl: string; apiKey: string }>("bench/lib/mock-provider.ts");
-  const common = { databaseUrl: database.url, role: "api", redisUrl: REDIS_URL, redisPrefix: prefix, channelBaseUrl: provider.info.baseUrl, channelApiKey: provider.info.apiKey };
+  const common = {
+    databaseUrl: database.url,
+    role: "api",
+    redisUrl: REDIS_URL,
+    redisPrefix: prefix,
+    channelBaseUrl: provider.info.baseUrl,
+    channelApiKey: provider.info.apiKey,
+  };
   const instances = [
     await startChild<{ url: string }>("bench/lib/reelay-server.ts", [JSON.stringify(common)]),
     await startChild<{ url: string }>("bench/lib/reelay-server.ts", [JSON.stringify(common)]),
@@ -79,7 +89,12 @@ export async function fanout(options: { quick: boolean }): Promise<Figure[]> {
     const url = instances[0].info.url;
     await gql(url, `mutation { grantCredit(subject: "watcher@bench", amount: "10") { id } }`, {}, await tokenFor("admin@bench", "admin"));
     const token = await tokenFor("watcher@bench");
-    const created = await gql(url, "mutation($i: CreateVideoInput!) { createVideo(input: $i) { id } }", { i: { model: "sora-2", prompt: "a fan-out benchmark", seconds: 4 } }, token);
+    const created = await gql(
+      url,
+      "mutation($i: CreateVideoInput!) { createVideo(input: $i) { id } }",
+      { i: { model: "sora-2", prompt: "a fan-out benchmark", seconds: 4 } },
+      token,
+    );
     const id = created.data?.createVideo.id as string;
     if (!id) throw new Error(JSON.stringify(created.errors));
     const row = await sql.query<{ id: string; userId: string }>(`SELECT id, "userId" FROM tasks LIMIT 1`);
@@ -95,23 +110,31 @@ export async function fanout(options: { quick: boolean }): Promise<Figure[]> {
     let allReady: () => void = () => {};
     const readyPromise = new Promise<void>((resolve) => (allReady = resolve));
     for (let i = 0; i < subscribers; i++) {
-      const client = createClient({ url: instances[i % 2].info.url.replace(/^http/, "ws"), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+      const client = createClient({
+        url: instances[i % 2].info.url.replace(/^http/, "ws"),
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${token}` },
+        retryAttempts: 0,
+      });
       clients.push(client);
       let first = true;
-      client.subscribe<{ taskProgress: { progress: number } }>({ query: SUBSCRIBE, variables: { id } }, {
-        next: (result) => {
-          if (first) {
-            first = false;
-            if (++ready === subscribers) allReady();
-            return;
-          }
-          if (result.data?.taskProgress.progress !== expecting) return;
-          samples.push(performance.now() - sentAt);
-          if (++received === subscribers) roundDone();
+      client.subscribe<{ taskProgress: { progress: number } }>(
+        { query: SUBSCRIBE, variables: { id } },
+        {
+          next: (result) => {
+            if (first) {
+              first = false;
+              if (++ready === subscribers) allReady();
+              return;
+            }
+            if (result.data?.taskProgress.progress !== expecting) return;
+            samples.push(performance.now() - sentAt);
+            if (++received === subscribers) roundDone();
+          },
+          error: () => {},
+          complete: () => {},
         },
-        error: () => {},
-        complete: () => {},
-      });
+      );
     }
     await readyPromise;
 

@@ -4,14 +4,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { S3Config } from "../../src/config.js";
-import { openaiAdaptor } from "../../src/providers/openai.js";
 import { request } from "undici";
+import type { S3Config } from "../../src/config.js";
 import { upstreamFetch } from "../../src/providers/http.js";
+import { openaiAdaptor } from "../../src/providers/openai.js";
 import { createS3Storage } from "../../src/storage/s3.js";
 import { mirrorMedia } from "../../src/worker/mirror.js";
 import { startChild } from "../lib/child.js";
-import { MIB, sampleRss, type Figure } from "../lib/report.js";
+import { type Figure, MIB, sampleRss } from "../lib/report.js";
 
 /**
  * A finished video streamed provider → S3-compatible server through the real mirror path,
@@ -30,14 +30,18 @@ export async function mirror(options: { quick: boolean }): Promise<Figure[]> {
 
     // Plain loopback copy: the same download, straight into a file.
     let started = performance.now();
-    const res = await upstreamFetch(`${baseUrl}/v1/videos/${upstreamId}/content?variant=video`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const res = await upstreamFetch(`${baseUrl}/v1/videos/${upstreamId}/content?variant=video`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     await pipeline(res.body, createWriteStream(path.join(scratch, "copy.mp4")));
     const copySeconds = (performance.now() - started) / 1000;
 
     // What the storage server itself takes in: the same download sent on in one plain,
     // unsigned PUT (the test server accepts any signature), no multipart and no SDK.
     started = performance.now();
-    const source = await upstreamFetch(`${baseUrl}/v1/videos/${upstreamId}/content?variant=video`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const source = await upstreamFetch(`${baseUrl}/v1/videos/${upstreamId}/content?variant=video`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     const put = await request(`${s3.endpoint}/${s3.bucket}/plain-put.mp4`, {
       method: "PUT",
       headers: { "content-length": String(bytes), "content-type": "video/mp4" },
@@ -71,7 +75,10 @@ export async function mirror(options: { quick: boolean }): Promise<Figure[]> {
     const rss = sampleRss();
     started = performance.now();
     const media = await mirrorMedia({
-      adaptor: { ...openaiAdaptor, download: (o) => openaiAdaptor.download({ ...o, variant: "video" }).then((d) => (o.variant === "video" ? d : null)) },
+      adaptor: {
+        ...openaiAdaptor,
+        download: (o) => openaiAdaptor.download({ ...o, variant: "video" }).then((d) => (o.variant === "video" ? d : null)),
+      },
       channel,
       task: { id: "00000000-0000-4000-8000-00000000be01", upstreamId, state: null, model: "sora-2", mediaType: "VIDEO" },
       snapshot: { status: "COMPLETED" },

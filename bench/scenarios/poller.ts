@@ -1,11 +1,11 @@
 import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Agent, request } from "undici";
 import { openDatabase } from "../../src/db/index.js";
 import { startChild } from "../lib/child.js";
 import { scratchDatabase } from "../lib/env.js";
 import type { Figure } from "../lib/report.js";
-import { Agent, request } from "undici";
 
 const INTERVAL_MS = 1_000;
 /** a poll is on time when it comes at most this long after the previous one of its task */
@@ -68,12 +68,17 @@ async function cpuSeconds(pid: number) {
 async function pollFor(tasks: number, seconds: number, withBareBound: boolean): Promise<Run> {
   const database = await scratchDatabase();
   const statsFile = path.join(tmpdir(), `reelay-bench-polls-${process.pid}-${tasks}.json`);
-  const provider = await startChild<{ baseUrl: string; apiKey: string; ids: string[] }>("bench/lib/poll-provider.ts", [String(tasks), statsFile]);
+  const provider = await startChild<{ baseUrl: string; apiKey: string; ids: string[] }>("bench/lib/poll-provider.ts", [
+    String(tasks),
+    statsFile,
+  ]);
   let worker: Awaited<ReturnType<typeof startChild<{ url: string; origin: string }>>> | null = null;
   try {
     const { db, close } = await openDatabase(database.url);
     const user = await db.user.create({ data: { subject: "poller@bench" } });
-    const channel = await db.channel.create({ data: { name: "gateway", provider: "openai", baseUrl: provider.info.baseUrl, apiKey: provider.info.apiKey, models: ["sora-2"] } });
+    const channel = await db.channel.create({
+      data: { name: "gateway", provider: "openai", baseUrl: provider.info.baseUrl, apiKey: provider.info.apiKey, models: ["sora-2"] },
+    });
     await db.$executeRaw`
       INSERT INTO tasks (id, "userId", "channelId", provider, model, prompt, seconds, status, "upstreamId", "nextPollAt", "deadlineAt", "updatedAt")
       SELECT gen_random_uuid(), ${user.id}::uuid, ${channel.id}::uuid, 'openai', 'sora-2', 'a poller benchmark', 4, 'PROCESSING', id,
@@ -133,7 +138,8 @@ export async function poller(options: { quick: boolean }): Promise<Figure[]> {
   const seconds = options.quick ? 10 : 20;
   const runs = [await pollFor(small, seconds, false), await pollFor(large, seconds, true)];
   const [s, l] = runs;
-  const note = (r: Run) => `${r.tasks} tasks: ${r.polls} polls in ${seconds} s (${((r.polls / seconds / r.tasks) * 100).toFixed(0)}% of the ${r.tasks}/s due)`;
+  const note = (r: Run) =>
+    `${r.tasks} tasks: ${r.polls} polls in ${seconds} s (${((r.polls / seconds / r.tasks) * 100).toFixed(0)}% of the ${r.tasks}/s due)`;
   return [
     ...runs.map(
       (r): Figure => ({

@@ -7,7 +7,14 @@ import type { Figure } from "../lib/report.js";
 const VIDEO_TASK = "query($id: ID!) { videoTask(id: $id) { id status progress model cost videoUrl createdAt } }";
 
 function load(url: string, body: string, headers: Record<string, string>, seconds: number) {
-  return autocannon({ url, method: "POST", headers: { "content-type": "application/json", ...headers }, body, connections: 32, duration: seconds });
+  return autocannon({
+    url,
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+    connections: 32,
+    duration: seconds,
+  });
 }
 
 /**
@@ -27,8 +34,18 @@ export async function read(options: { quick: boolean }): Promise<Figure[]> {
   const withPrisma = await startChild<{ url: string }>("bench/lib/yoga-one-query.ts", [database.url, "prisma"]);
   try {
     const token = await tokenFor("reader@bench");
-    await gql(reelay.info.url, `mutation { grantCredit(subject: "reader@bench", amount: "100") { id } }`, {}, await tokenFor("admin@bench", "admin"));
-    const created = await gql(reelay.info.url, "mutation($i: CreateVideoInput!) { createVideo(input: $i) { id } }", { i: { model: "sora-2", prompt: "a read benchmark", seconds: 4 } }, token);
+    await gql(
+      reelay.info.url,
+      `mutation { grantCredit(subject: "reader@bench", amount: "100") { id } }`,
+      {},
+      await tokenFor("admin@bench", "admin"),
+    );
+    const created = await gql(
+      reelay.info.url,
+      "mutation($i: CreateVideoInput!) { createVideo(input: $i) { id } }",
+      { i: { model: "sora-2", prompt: "a read benchmark", seconds: 4 } },
+      token,
+    );
     const id = created.data?.createVideo.id;
     if (!id) throw new Error(`createVideo failed: ${JSON.stringify(created.errors)}`);
     const check = await gql(reelay.info.url, VIDEO_TASK, { id }, token);
@@ -39,7 +56,8 @@ export async function read(options: { quick: boolean }): Promise<Figure[]> {
       bare: (s: number) => load(bare.info.url, JSON.stringify({ query: "{ hello }" }), {}, s),
       pg: (s: number) => load(withPg.info.url, oneRead, {}, s),
       prisma: (s: number) => load(withPrisma.info.url, oneRead, {}, s),
-      reelay: (s: number) => load(reelay.info.url, JSON.stringify({ query: VIDEO_TASK, variables: { id } }), { authorization: `Bearer ${token}` }, s),
+      reelay: (s: number) =>
+        load(reelay.info.url, JSON.stringify({ query: VIDEO_TASK, variables: { id } }), { authorization: `Bearer ${token}` }, s),
     };
     for (const peer of [withPg, withPrisma]) {
       const answer = await gql(peer.info.url, `query($id: ID!) { task(id: $id) { id } }`, { id: rowId });
@@ -51,7 +69,8 @@ export async function read(options: { quick: boolean }): Promise<Figure[]> {
     const measured = {} as Record<keyof typeof runs, autocannon.Result>;
     for (const [name, run] of Object.entries(runs) as [keyof typeof runs, (s: number) => Promise<autocannon.Result>][]) {
       measured[name] = await run(seconds);
-      if (measured[name].non2xx || measured[name].errors) throw new Error(`${name} answered ${measured[name].non2xx} non-2xx and ${measured[name].errors} errors`);
+      if (measured[name].non2xx || measured[name].errors)
+        throw new Error(`${name} answered ${measured[name].non2xx} non-2xx and ${measured[name].errors} errors`);
     }
     const rps = (name: keyof typeof runs) => measured[name].requests.average;
     const reelayRps = rps("reelay");
@@ -87,4 +106,3 @@ export async function read(options: { quick: boolean }): Promise<Figure[]> {
     await database.drop();
   }
 }
-

@@ -12,11 +12,18 @@ const GOAL_S = 3;
 async function timeToReady(env: Record<string, string>, script = "start"): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn("npm", ["run", script, "--silent"], { env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: "warn", JWT_SECRET: BENCH_JWT_SECRET }, stdio: "ignore", detached: true });
+  const child = spawn("npm", ["run", script, "--silent"], {
+    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: "warn", JWT_SECRET: BENCH_JWT_SECRET },
+    stdio: "ignore",
+    detached: true,
+  });
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}`);
-      const ready = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status === 200, () => false);
+      const ready = await fetch(`http://127.0.0.1:${port}/ready`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ready) return (performance.now() - started) / 1000;
       if (performance.now() - started > 60_000) throw new Error("not ready within 60 s");
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -39,7 +46,9 @@ export async function startup(): Promise<Figure[]> {
     const postgres = await timeToReady({ DATABASE_URL: database.url, MEDIA_DIR: mediaDir });
     // Compiled ahead of time (npm run build, not timed): no TypeScript at start.
     await new Promise<void>((resolve, reject) =>
-      spawn("npm", ["run", "build", "--silent"], { stdio: "inherit" }).once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`npm run build exited with ${code}`)))),
+      spawn("npm", ["run", "build", "--silent"], { stdio: "inherit" }).once("exit", (code) =>
+        code === 0 ? resolve() : reject(new Error(`npm run build exited with ${code}`)),
+      ),
     );
     const builtEmbedded = await timeToReady(embedded, "start:built");
     const builtPostgres = await timeToReady({ DATABASE_URL: database.url, MEDIA_DIR: mediaDir }, "start:built");

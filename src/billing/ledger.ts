@@ -1,5 +1,5 @@
-import { ErrorCode, ReelayError, badInput } from "../errors.js";
 import type { Prisma } from "../db/index.js";
+import { badInput, ErrorCode, ReelayError } from "../errors.js";
 import { formatMoney } from "../money.js";
 
 /**
@@ -13,7 +13,17 @@ interface BalanceRow {
   balance: bigint;
 }
 
-async function record(tx: Tx, entry: { userId: string; taskId?: string; kind: "CREDIT" | "DEBIT" | "HOLD" | "SETTLE" | "RELEASE"; amount: bigint; balanceAfter: bigint; note?: string }) {
+async function record(
+  tx: Tx,
+  entry: {
+    userId: string;
+    taskId?: string;
+    kind: "CREDIT" | "DEBIT" | "HOLD" | "SETTLE" | "RELEASE";
+    amount: bigint;
+    balanceAfter: bigint;
+    note?: string;
+  },
+) {
   await tx.ledgerEntry.create({ data: entry });
 }
 

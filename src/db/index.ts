@@ -41,7 +41,9 @@ export async function openDatabase(url: string): Promise<Database> {
   if (url.startsWith("pglite:")) return openPglite(url.slice("pglite:".length));
   if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`DATABASE_URL must be postgresql://… or pglite:<dir>, got "${url}"`);
   const lostListeners = new Set<(err: Error) => void>();
-  const lost = (err: Error) => lostListeners.forEach((listener) => listener(err));
+  const lost = (err: Error) => {
+    for (const listener of lostListeners) listener(err);
+  };
   const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   let statements = 0;
   // Counted on every pooled connection, so /metrics and the benchmarks see what each piece of work costs.
@@ -127,7 +129,10 @@ async function allApplied(db: PrismaClient): Promise<boolean> {
 async function applyMigrations(adapterFactory: unknown): Promise<string[]> {
   // The runner is plain ESM shared with the `db:migrate` CLI; it drives Prisma's WASM schema engine.
   const runner = (await import(path.join(PROJECT_ROOT, "scripts/prisma-migrate.mjs"))) as {
-    openSchemaEngine(factory: unknown, options: { configFile: string; root: string }): Promise<{ deploy(): Promise<string[]>; close(): void }>;
+    openSchemaEngine(
+      factory: unknown,
+      options: { configFile: string; root: string },
+    ): Promise<{ deploy(): Promise<string[]>; close(): void }>;
   };
   const engine = await runner.openSchemaEngine(adapterFactory, {
     configFile: path.join(PROJECT_ROOT, "prisma.config.ts"),

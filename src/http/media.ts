@@ -65,7 +65,14 @@ export function parseRange(header: string | undefined, size: number): { start: n
 }
 
 /** GET/HEAD /media/<key>?expires=&sig=: streams from storage with Range, ETag and caching headers. */
-export async function serveMedia(req: IncomingMessage, res: ServerResponse, url: URL, storage: MediaStorage, signer: MediaSigner, proxy?: MediaProxy) {
+export async function serveMedia(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  storage: MediaStorage,
+  signer: MediaSigner,
+  proxy?: MediaProxy,
+) {
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.writeHead(405, { allow: "GET, HEAD" }).end();
     return;
@@ -127,9 +134,15 @@ export async function serveMedia(req: IncomingMessage, res: ServerResponse, url:
 }
 
 /** Streams the provider's copy; returns the storage key instead when the media has been mirrored since. */
-async function serveFromProvider(req: IncomingMessage, res: ServerResponse, key: string, proxy: MediaProxy | undefined): Promise<string | null> {
+async function serveFromProvider(
+  req: IncomingMessage,
+  res: ServerResponse,
+  key: string,
+  proxy: MediaProxy | undefined,
+): Promise<string | null> {
   const [taskId, variant] = key.slice(PROXY_PREFIX.length).split("/");
-  const answer = proxy && (variant === "video" || variant === "thumbnail") ? await proxy(taskId, variant, explicitRange(req.headers.range)) : null;
+  const answer =
+    proxy && (variant === "video" || variant === "thumbnail") ? await proxy(taskId, variant, explicitRange(req.headers.range)) : null;
   if (!answer) {
     res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
     return null;

@@ -3,9 +3,9 @@
  * the user sent it in, and returns the exact bytes to forward to the provider.
  */
 import { createHash } from "node:crypto";
-import { ErrorCode, ReelayError, badInput } from "../errors.js";
-import { extensionFor, sniffImageType, type ImageMimeType } from "./image-sniff.js";
-import { safeFetchBytes, type SafeFetchOptions } from "./safe-fetch.js";
+import { badInput, ErrorCode, ReelayError } from "../errors.js";
+import { extensionFor, type ImageMimeType, sniffImageType } from "./image-sniff.js";
+import { type SafeFetchOptions, safeFetchBytes } from "./safe-fetch.js";
 
 export interface ReferenceImage {
   bytes: Uint8Array;

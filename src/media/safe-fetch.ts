@@ -13,7 +13,7 @@ import type { IncomingMessage } from "node:http";
 import https from "node:https";
 import net from "node:net";
 import ipaddr from "ipaddr.js";
-import { ErrorCode, ReelayError, badInput } from "../errors.js";
+import { badInput, ErrorCode, ReelayError } from "../errors.js";
 
 export interface SafeFetchOptions {
   /** Largest accepted body; enforced while streaming. */
@@ -45,9 +45,7 @@ type AddressClass = "public" | "private" | "forbidden";
 
 // Cloud metadata endpoints (AWS, ECS, Alibaba, Oracle, AWS IPv6): refused even in test mode.
 const METADATA_ADDRESSES = new Set(
-  ["169.254.169.254", "169.254.170.2", "100.100.100.200", "192.0.0.192", "fd00:ec2::254"].map((a) =>
-    ipaddr.parse(a).toNormalizedString(),
-  ),
+  ["169.254.169.254", "169.254.170.2", "100.100.100.200", "192.0.0.192", "fd00:ec2::254"].map((a) => ipaddr.parse(a).toNormalizedString()),
 );
 const GLOBAL_UNICAST_V6 = ipaddr.IPv6.parseCIDR("2000::/3");
 
@@ -136,8 +134,7 @@ function parseFetchUrl(raw: string | URL, base?: URL): URL {
   return url;
 }
 
-const refused = (host: string) =>
-  badInput(`Refusing to fetch from ${host}: it is not a public internet address`);
+const refused = (host: string) => badInput(`Refusing to fetch from ${host}: it is not a public internet address`);
 
 /**
  * The check applied to every hop: https only, no credentials, and every
@@ -146,10 +143,7 @@ const refused = (host: string) =>
  * `allowPrivateAddresses` (tests only) loopback/private/unique-local targets
  * pass, but metadata, link-local, unspecified and other special ranges never do.
  */
-export async function validateFetchTarget(
-  url: string | URL,
-  options: { allowPrivateAddresses?: boolean } = {},
-): Promise<FetchTarget> {
+export async function validateFetchTarget(url: string | URL, options: { allowPrivateAddresses?: boolean } = {}): Promise<FetchTarget> {
   const parsed = typeof url === "string" ? parseFetchUrl(url) : parseFetchUrl(url.href);
   const host = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
   const allowed = (ip: string) => {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { fromNetworkError, retryAfterMs, UpstreamError } from "./errors.js";
-import { downloadResultUrl, joinUrl, upstreamFetch, type UpstreamResponse } from "./http.js";
+import { downloadResultUrl, joinUrl, type UpstreamResponse, upstreamFetch } from "./http.js";
 import type { ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 /** A generation holds the connection for minutes; give up only after this long without any byte. */
@@ -39,7 +39,10 @@ function bodyOf(request: SubmitRequest) {
   const content: unknown = request.reference
     ? [
         { type: "text", text: request.prompt },
-        { type: "image_url", image_url: { url: `data:${request.reference.mimeType};base64,${Buffer.from(request.reference.bytes).toString("base64")}` } },
+        {
+          type: "image_url",
+          image_url: { url: `data:${request.reference.mimeType};base64,${Buffer.from(request.reference.bytes).toString("base64")}` },
+        },
       ]
     : request.prompt;
   // Resellers encode duration and orientation in the model name itself.
@@ -61,11 +64,20 @@ async function errorFrom(res: UpstreamResponse): Promise<UpstreamError> {
   if (status === 429) return new UpstreamError("rate_limited", code, message, options);
   if (status >= 500 || status === 408) return new UpstreamError("transient", code, message, options);
   if (status === 401 || status === 403) return new UpstreamError("unavailable", code, message, options);
-  return new UpstreamError("rejected", /moderation|policy|safety|sentinel/i.test(`${code} ${message}`) ? "CONTENT_POLICY" : code, message, options);
+  return new UpstreamError(
+    "rejected",
+    /moderation|policy|safety|sentinel/i.test(`${code} ${message}`) ? "CONTENT_POLICY" : code,
+    message,
+    options,
+  );
 }
 
 /** Reads one chat-completions SSE response to its end: progress as it comes, then the outcome. */
-async function readStream(res: UpstreamResponse, onProgress: (p: number) => void, signal?: AbortSignal): Promise<{ snapshot: UpstreamSnapshot; sawContent: boolean }> {
+async function readStream(
+  res: UpstreamResponse,
+  onProgress: (p: number) => void,
+  signal?: AbortSignal,
+): Promise<{ snapshot: UpstreamSnapshot; sawContent: boolean }> {
   const decoder = new TextDecoder();
   const body = res.body;
   let carry = "";
@@ -90,7 +102,10 @@ async function readStream(res: UpstreamResponse, onProgress: (p: number) => void
         if (!line.startsWith("data:")) continue;
         const data = line.slice(5).trim();
         if (data === "" || data === "[DONE]") continue;
-        let frame: { error?: { message?: string; code?: string }; choices?: { delta?: { content?: string; reasoning_content?: string } }[] };
+        let frame: {
+          error?: { message?: string; code?: string };
+          choices?: { delta?: { content?: string; reasoning_content?: string } }[];
+        };
         try {
           frame = JSON.parse(data);
         } catch {
@@ -98,7 +113,19 @@ async function readStream(res: UpstreamResponse, onProgress: (p: number) => void
         }
         if (frame.error) {
           const message = frame.error.message || "the provider reported an error in the stream";
-          return { snapshot: { status: "FAILED", error: { code: FAILURE_WORDS.test(message) && /policy|violat|sentinel|moderation/i.test(message) ? "CONTENT_POLICY" : frame.error.code || "UPSTREAM_FAILED", message } }, sawContent: true };
+          return {
+            snapshot: {
+              status: "FAILED",
+              error: {
+                code:
+                  FAILURE_WORDS.test(message) && /policy|violat|sentinel|moderation/i.test(message)
+                    ? "CONTENT_POLICY"
+                    : frame.error.code || "UPSTREAM_FAILED",
+                message,
+              },
+            },
+            sawContent: true,
+          };
         }
         const delta = frame.choices?.[0]?.delta;
         text += `${delta?.content ?? ""}${delta?.reasoning_content ?? ""}`;
@@ -112,7 +139,13 @@ async function readStream(res: UpstreamResponse, onProgress: (p: number) => void
   } catch (err) {
     if (signal?.aborted) throw err;
     // The connection dropped mid-generation: the job cannot be resumed.
-    return { snapshot: { status: "FAILED", error: { code: "STREAM_DROPPED", message: `the stream broke off before the video was ready: ${fromNetworkError(err).message}` } }, sawContent: text !== "" };
+    return {
+      snapshot: {
+        status: "FAILED",
+        error: { code: "STREAM_DROPPED", message: `the stream broke off before the video was ready: ${fromNetworkError(err).message}` },
+      },
+      sawContent: text !== "",
+    };
   } finally {
     clearTimeout(idle);
     signal?.removeEventListener("abort", onAbort);
@@ -121,7 +154,13 @@ async function readStream(res: UpstreamResponse, onProgress: (p: number) => void
   if (url) return { snapshot: { status: "COMPLETED", progress: 100, result: { url } }, sawContent: true };
   const tail = text.replace(ECHO_BLOCK, "").trim().slice(-300);
   return {
-    snapshot: { status: "FAILED", error: { code: /policy|violat|sentinel|moderation/i.test(tail) ? "CONTENT_POLICY" : "STREAM_ENDED", message: tail ? `the stream ended without a video: ${tail}` : "the stream ended without a video" } },
+    snapshot: {
+      status: "FAILED",
+      error: {
+        code: /policy|violat|sentinel|moderation/i.test(tail) ? "CONTENT_POLICY" : "STREAM_ENDED",
+        message: tail ? `the stream ended without a video: ${tail}` : "the stream ended without a video",
+      },
+    },
     sawContent: text !== "",
   };
 }
@@ -172,4 +211,3 @@ export const chatSseAdaptor: ProviderAdaptor = {
     return downloadResultUrl(this, options);
   },
 };
-

@@ -1,5 +1,5 @@
 import { retryAfterMs, UpstreamError } from "./errors.js";
-import { downloadResultUrl, estimatedProgress, joinUrl, readJson, upstreamFetch, type UpstreamResponse } from "./http.js";
+import { downloadResultUrl, estimatedProgress, joinUrl, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 interface DashScopeAnswer {
@@ -50,14 +50,26 @@ function snapshotOf(answer: DashScopeAnswer, state: DashScopeState | null): Upst
     case "PENDING":
       return { status: "QUEUED", progress: 0 };
     case "SUCCEEDED": {
-      if (!output.video_url) return { status: "FAILED", error: { code: "UPSTREAM_FAILED", message: "the provider finished without a video" } };
+      if (!output.video_url)
+        return { status: "FAILED", error: { code: "UPSTREAM_FAILED", message: "the provider finished without a video" } };
       // Older models report video_duration, newer ones duration.
       const seconds = Number(answer.usage?.video_duration ?? answer.usage?.duration);
-      return { status: "COMPLETED", progress: 100, result: { url: output.video_url }, usage: Number.isFinite(seconds) && seconds > 0 ? { seconds } : undefined };
+      return {
+        status: "COMPLETED",
+        progress: 100,
+        result: { url: output.video_url },
+        usage: Number.isFinite(seconds) && seconds > 0 ? { seconds } : undefined,
+      };
     }
     case "FAILED": {
       const code = output.code || "UPSTREAM_FAILED";
-      return { status: "FAILED", error: { code: CONTENT_CODES.test(code) ? "CONTENT_POLICY" : code, message: output.message || "the provider reported the task as failed" } };
+      return {
+        status: "FAILED",
+        error: {
+          code: CONTENT_CODES.test(code) ? "CONTENT_POLICY" : code,
+          message: output.message || "the provider reported the task as failed",
+        },
+      };
     }
     case "CANCELED":
       return { status: "CANCELLED" };
@@ -106,7 +118,10 @@ export const dashscopeAdaptor: ProviderAdaptor = {
   },
 
   async poll({ channel, task, signal }) {
-    const res = await upstreamFetch(joinUrl(channel.baseUrl, `/api/v1/tasks/${encodeURIComponent(task.upstreamId)}`), { headers: auth(channel), signal });
+    const res = await upstreamFetch(joinUrl(channel.baseUrl, `/api/v1/tasks/${encodeURIComponent(task.upstreamId)}`), {
+      headers: auth(channel),
+      signal,
+    });
     return snapshotOf(await answerOf(res), (task.state as DashScopeState | null) ?? null);
   },
 

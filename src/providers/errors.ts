@@ -38,7 +38,12 @@ export function fromNetworkError(err: unknown): UpstreamError {
   if (err instanceof UpstreamError) return err;
   const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string } };
   // undici names its own timers' errors by code; fetch-style errors carry the socket's code in `cause`
-  if (e?.name === "TimeoutError" || e?.name === "AbortError" || e?.code === "UND_ERR_HEADERS_TIMEOUT" || e?.code === "UND_ERR_BODY_TIMEOUT") {
+  if (
+    e?.name === "TimeoutError" ||
+    e?.name === "AbortError" ||
+    e?.code === "UND_ERR_HEADERS_TIMEOUT" ||
+    e?.code === "UND_ERR_BODY_TIMEOUT"
+  ) {
     return new UpstreamError("transient", "TIMEOUT", "the provider did not answer in time");
   }
   const code = e?.cause?.code ?? e?.code;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { retryAfterMs, UpstreamError } from "./errors.js";
-import { estimatedProgress, joinUrl, rangeHeader, readJson, toDownload, upstreamFetch, type UpstreamResponse } from "./http.js";
+import { estimatedProgress, joinUrl, rangeHeader, readJson, toDownload, type UpstreamResponse, upstreamFetch } from "./http.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 /** A long-running operation of the Gemini API, as `predictLongRunning` and its polls return it. */
@@ -54,7 +54,8 @@ async function errorFrom(res: UpstreamResponse): Promise<UpstreamError> {
   if (status === 429) {
     return new UpstreamError("rate_limited", code, message, { status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")) });
   }
-  if (status >= 500 || status === 408) return new UpstreamError("transient", code, message, { status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")) });
+  if (status >= 500 || status === 408)
+    return new UpstreamError("transient", code, message, { status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")) });
   if (status === 401 || status === 403) return new UpstreamError("unavailable", code, message, { status });
   if (status === 404) return new UpstreamError("not_found", code, message, { status });
   const content = /safety|policy|blocked|prohibited/i.test(message) ? "CONTENT_POLICY" : code;
@@ -78,7 +79,13 @@ function snapshotOf(op: Operation, state: GeminiState | null, now = Date.now()):
   if (op.error) {
     const error = typeof op.error === "string" ? { message: op.error } : op.error;
     const message = error.message || "the provider reported the operation as failed";
-    return { status: "FAILED", error: { code: /safety|policy|blocked/i.test(message) ? "CONTENT_POLICY" : (error as { status?: string }).status || "UPSTREAM_FAILED", message } };
+    return {
+      status: "FAILED",
+      error: {
+        code: /safety|policy|blocked/i.test(message) ? "CONTENT_POLICY" : (error as { status?: string }).status || "UPSTREAM_FAILED",
+        message,
+      },
+    };
   }
   const uris = samplesOf(op);
   if (uris.length === 0) {
@@ -120,7 +127,13 @@ interface ImageState {
 }
 
 const isImageModel = (model: string) => model.startsWith("imagen-") || /^gemini-.*-image/.test(model);
-const IMAGE_RATIOS: Record<string, string> = { "1024x1024": "1:1", "1344x768": "16:9", "768x1344": "9:16", "1184x864": "4:3", "864x1184": "3:4" };
+const IMAGE_RATIOS: Record<string, string> = {
+  "1024x1024": "1:1",
+  "1344x768": "16:9",
+  "768x1344": "9:16",
+  "1184x864": "4:3",
+  "864x1184": "3:4",
+};
 
 interface ImageAnswer {
   candidates?: { finishReason?: string; content?: { parts?: { text?: string; inlineData?: { mimeType?: string; data?: string } }[] } }[];
@@ -135,16 +148,28 @@ async function generateImage(channel: ChannelConfig, request: SubmitRequest, sig
   const body = imagen
     ? { instances: [{ prompt: request.prompt }], parameters: { sampleCount: 1, aspectRatio } }
     : {
-        contents: [{ parts: [{ text: request.prompt }, ...(request.reference ? [{ inlineData: { mimeType: request.reference.mimeType, data: Buffer.from(request.reference.bytes).toString("base64") } }] : [])] }],
+        contents: [
+          {
+            parts: [
+              { text: request.prompt },
+              ...(request.reference
+                ? [{ inlineData: { mimeType: request.reference.mimeType, data: Buffer.from(request.reference.bytes).toString("base64") } }]
+                : []),
+            ],
+          },
+        ],
         generationConfig: { responseModalities: ["IMAGE"], imageConfig: { aspectRatio } },
       };
-  const res = await upstreamFetch(joinUrl(channel.baseUrl, `/v1beta/models/${encodeURIComponent(request.model)}:${imagen ? "predict" : "generateContent"}`), {
-    method: "POST",
-    headers: headers(channel, { "content-type": "application/json" }),
-    body: JSON.stringify(body),
-    signal,
-    timeoutMs: 120_000,
-  });
+  const res = await upstreamFetch(
+    joinUrl(channel.baseUrl, `/v1beta/models/${encodeURIComponent(request.model)}:${imagen ? "predict" : "generateContent"}`),
+    {
+      method: "POST",
+      headers: headers(channel, { "content-type": "application/json" }),
+      body: JSON.stringify(body),
+      signal,
+      timeoutMs: 120_000,
+    },
+  );
   if (!res.ok) throw await errorFrom(res);
   const answer = await readJson<ImageAnswer>(res);
   const inline = imagen
@@ -152,9 +177,17 @@ async function generateImage(channel: ChannelConfig, request: SubmitRequest, sig
     : answer.candidates?.[0]?.content?.parts?.find((p) => p.inlineData?.data)?.inlineData;
   const data = inline && ("bytesBase64Encoded" in inline ? inline.bytesBase64Encoded : (inline as { data?: string }).data);
   if (!inline || !data) {
-    const reason = answer.promptFeedback?.blockReason ?? answer.candidates?.[0]?.finishReason ?? answer.predictions?.[0]?.raiFilteredReason ?? "no image in the answer";
+    const reason =
+      answer.promptFeedback?.blockReason ??
+      answer.candidates?.[0]?.finishReason ??
+      answer.predictions?.[0]?.raiFilteredReason ??
+      "no image in the answer";
     const refused = /SAFETY|PROHIBITED|BLOCK|RAI|filtered/i.test(reason);
-    throw new UpstreamError(refused ? "rejected" : "transient", refused ? "CONTENT_POLICY" : "NO_IMAGE", `the provider made no image: ${reason}`);
+    throw new UpstreamError(
+      refused ? "rejected" : "transient",
+      refused ? "CONTENT_POLICY" : "NO_IMAGE",
+      `the provider made no image: ${reason}`,
+    );
   }
   return { mimeType: inline.mimeType ?? "image/png", data };
 }
@@ -201,7 +234,12 @@ export const geminiAdaptor: ProviderAdaptor = {
     if (image) {
       const bytes = Buffer.from(image.data, "base64");
       const part = range ? bytes.subarray(range.start, Math.min(range.end, bytes.length - 1) + 1) : bytes;
-      return { body: Readable.from([part]), contentType: image.mimeType, contentLength: part.length, ...(range ? { range: { start: range.start, end: range.start + part.length - 1, total: bytes.length } } : {}) };
+      return {
+        body: Readable.from([part]),
+        contentType: image.mimeType,
+        contentLength: part.length,
+        ...(range ? { range: { start: range.start, end: range.start + part.length - 1, total: bytes.length } } : {}),
+      };
     }
     let uris = (snapshot.result as { uris?: string[] } | undefined)?.uris;
     if (!uris?.length) {
@@ -222,7 +260,12 @@ const MAX_REDIRECTS = 5;
  * Downloads follow redirects by hand: the key goes only to the API's own origin, never
  * to the storage host a redirect points at (fetch would carry custom headers along).
  */
-async function fetchFollowingRedirects(url: URL, channel: ChannelConfig, range: { start: number; end: number } | undefined, signal?: AbortSignal) {
+async function fetchFollowingRedirects(
+  url: URL,
+  channel: ChannelConfig,
+  range: { start: number; end: number } | undefined,
+  signal?: AbortSignal,
+) {
   const apiOrigin = new URL(channel.baseUrl).origin;
   for (let hop = 0; ; hop++) {
     const res = await upstreamFetch(url.toString(), {

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { Agent, interceptors, request, type Dispatcher } from "undici";
+import { Agent, type Dispatcher, interceptors, request } from "undici";
 import { fromNetworkError, UpstreamError } from "./errors.js";
 import type { Download, ProviderAdaptor } from "./types.js";
 
@@ -148,7 +148,10 @@ export function estimatedProgress(submittedAt: number | undefined, typicalMs: nu
  * For providers whose finished task names a plain (CDN or signed) URL: download it with no
  * credentials. A snapshot without the URL (e.g. a task mirrored again later) polls for it.
  */
-export async function downloadResultUrl(adaptor: ProviderAdaptor, options: Parameters<ProviderAdaptor["download"]>[0]): Promise<Download | null> {
+export async function downloadResultUrl(
+  adaptor: ProviderAdaptor,
+  options: Parameters<ProviderAdaptor["download"]>[0],
+): Promise<Download | null> {
   const { channel, task, snapshot, variant, range, signal } = options;
   if (variant === "thumbnail") return null; // these providers make none
   const urlOf = (s: { result?: unknown }) => (s.result as { url?: string } | undefined)?.url;

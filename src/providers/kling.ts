@@ -1,6 +1,6 @@
 import { SignJWT } from "jose";
 import { retryAfterMs, UpstreamError } from "./errors.js";
-import { downloadResultUrl, estimatedProgress, joinUrl, readJson, upstreamFetch, type UpstreamResponse } from "./http.js";
+import { downloadResultUrl, estimatedProgress, joinUrl, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot, UpstreamTask } from "./types.js";
 
 /** Kling's answer envelope: HTTP 200 is not enough, `code` must be 0. */
@@ -43,7 +43,8 @@ const KLING_SIZES: Record<string, { mode: "std" | "pro"; aspectRatio: string }> 
 /** The channel key is "ACCESS_KEY:SECRET_KEY" ("|" is accepted too, as new-api stores it). */
 function credentials(channel: ChannelConfig) {
   const [accessKey, secretKey] = channel.apiKey.split(/[:|]/, 2);
-  if (!accessKey || !secretKey) throw new UpstreamError("unavailable", "BAD_CHANNEL_KEY", "a kling channel key must be ACCESS_KEY:SECRET_KEY");
+  if (!accessKey || !secretKey)
+    throw new UpstreamError("unavailable", "BAD_CHANNEL_KEY", "a kling channel key must be ACCESS_KEY:SECRET_KEY");
   return { accessKey, secretKey };
 }
 
@@ -94,11 +95,19 @@ function snapshotOf(task: KlingTask, state: KlingState | null): UpstreamSnapshot
       const video = task.task_result?.videos?.[0];
       if (!video?.url) return { status: "FAILED", error: { code: "UPSTREAM_FAILED", message: "the provider finished without a video" } };
       const seconds = Number(video.duration);
-      return { status: "COMPLETED", progress: 100, result: { url: video.url }, usage: Number.isFinite(seconds) && seconds > 0 ? { seconds } : undefined };
+      return {
+        status: "COMPLETED",
+        progress: 100,
+        result: { url: video.url },
+        usage: Number.isFinite(seconds) && seconds > 0 ? { seconds } : undefined,
+      };
     }
     case "failed": {
       const message = task.task_status_msg || "the provider reported the task as failed";
-      return { status: "FAILED", error: { code: /risk|policy|sensitive|violat|safety/i.test(message) ? "CONTENT_POLICY" : "UPSTREAM_FAILED", message } };
+      return {
+        status: "FAILED",
+        error: { code: /risk|policy|sensitive|violat|safety/i.test(message) ? "CONTENT_POLICY" : "UPSTREAM_FAILED", message },
+      };
     }
     default: // processing, and words Kling may add later: still running
       return { status: "PROCESSING", progress: estimatedProgress(state?.submittedAt, TYPICAL_GENERATION_MS) };
@@ -122,7 +131,10 @@ function bodyOf(request: SubmitRequest) {
 }
 
 const taskUrl = (channel: ChannelConfig, task: UpstreamTask) =>
-  joinUrl(channel.baseUrl, `/v1/videos/${(task.state as KlingState | null)?.family ?? "text2video"}/${encodeURIComponent(task.upstreamId)}`);
+  joinUrl(
+    channel.baseUrl,
+    `/v1/videos/${(task.state as KlingState | null)?.family ?? "text2video"}/${encodeURIComponent(task.upstreamId)}`,
+  );
 
 /** Kling AI's official API: text2video and image2video tasks with a per-request JWT. */
 export const klingAdaptor: ProviderAdaptor = {

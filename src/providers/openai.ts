@@ -1,5 +1,5 @@
 import { retryAfterMs, UpstreamError } from "./errors.js";
-import { joinUrl, rangeHeader, readJson, toDownload, upstreamFetch, type UpstreamResponse } from "./http.js";
+import { joinUrl, rangeHeader, readJson, toDownload, type UpstreamResponse, upstreamFetch } from "./http.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitResult, UpstreamSnapshot, UpstreamStatus } from "./types.js";
 
 /** The OpenAI Videos wire format, as gateways (new-api, one-api forks, resellers) still serve it. */
@@ -165,7 +165,11 @@ export const openaiAdaptor: ProviderAdaptor = {
   async download({ channel, task, variant, range, signal }) {
     const url = joinUrl(channel.baseUrl, `/v1/videos/${encodeURIComponent(task.upstreamId)}/content?variant=${variant}`);
     // Downloads can be large: no overall timeout, the caller's signal bounds them.
-    const res = await upstreamFetch(url, { headers: headers(channel, { accept: "application/binary", ...rangeHeader(range) }), signal, timeoutMs: 30 * 60_000 });
+    const res = await upstreamFetch(url, {
+      headers: headers(channel, { accept: "application/binary", ...rangeHeader(range) }),
+      signal,
+      timeoutMs: 30 * 60_000,
+    });
     if (res.ok) return toDownload(res);
     if (variant === "thumbnail" && (res.status === 404 || res.status === 400)) {
       await res.discard();

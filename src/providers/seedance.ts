@@ -1,5 +1,5 @@
 import { retryAfterMs, UpstreamError } from "./errors.js";
-import { downloadResultUrl, estimatedProgress, joinUrl, readJson, upstreamFetch, type UpstreamResponse } from "./http.js";
+import { downloadResultUrl, estimatedProgress, joinUrl, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 /** A content-generation task of Volcengine Ark / BytePlus ModelArk. */
@@ -46,7 +46,9 @@ async function errorFrom(res: UpstreamResponse): Promise<UpstreamError> {
   const options = { status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")) };
   if (status === 429) {
     // Ark answers 429 for spent quota too; only rate limits are worth retrying.
-    return /Quota|Balance|Overdue/i.test(code) ? new UpstreamError("unavailable", code, message, options) : new UpstreamError("rate_limited", code, message, options);
+    return /Quota|Balance|Overdue/i.test(code)
+      ? new UpstreamError("unavailable", code, message, options)
+      : new UpstreamError("rate_limited", code, message, options);
   }
   if (status >= 500) return new UpstreamError("transient", code, message, options);
   if (status === 401 || status === 403) return new UpstreamError("unavailable", code, message, options);
@@ -64,13 +66,25 @@ function snapshotOf(task: ArkTask, state: SeedanceState | null): UpstreamSnapsho
     case "queued":
       return { status: "QUEUED", progress: 0 };
     case "succeeded": {
-      if (!task.content?.video_url) return { status: "FAILED", error: { code: "UPSTREAM_FAILED", message: "the provider finished without a video" } };
+      if (!task.content?.video_url)
+        return { status: "FAILED", error: { code: "UPSTREAM_FAILED", message: "the provider finished without a video" } };
       const tokens = Number(task.usage?.total_tokens ?? task.usage?.completion_tokens);
-      return { status: "COMPLETED", progress: 100, result: { url: task.content.video_url }, usage: Number.isFinite(tokens) && tokens > 0 ? { tokens } : undefined };
+      return {
+        status: "COMPLETED",
+        progress: 100,
+        result: { url: task.content.video_url },
+        usage: Number.isFinite(tokens) && tokens > 0 ? { tokens } : undefined,
+      };
     }
     case "failed": {
       const code = task.error?.code || "UPSTREAM_FAILED";
-      return { status: "FAILED", error: { code: CONTENT_CODES.test(code) ? "CONTENT_POLICY" : code, message: task.error?.message || "the provider reported the task as failed" } };
+      return {
+        status: "FAILED",
+        error: {
+          code: CONTENT_CODES.test(code) ? "CONTENT_POLICY" : code,
+          message: task.error?.message || "the provider reported the task as failed",
+        },
+      };
     }
     case "cancelled":
       return { status: "CANCELLED" };
@@ -122,7 +136,11 @@ export const seedanceAdaptor: ProviderAdaptor = {
 
   /** Only a queued task can be cancelled; a running one finishes (and is then not charged by Reelay). */
   async cancel({ channel, task, signal }) {
-    const res = await upstreamFetch(joinUrl(channel.baseUrl, taskPath(task.upstreamId)), { method: "DELETE", headers: auth(channel), signal });
+    const res = await upstreamFetch(joinUrl(channel.baseUrl, taskPath(task.upstreamId)), {
+      method: "DELETE",
+      headers: auth(channel),
+      signal,
+    });
     if (res.ok || res.status === 404) {
       await res.discard();
       return;

@@ -1,6 +1,6 @@
 import { builder } from "../builder.js";
 import { badInput, notFound } from "../errors.js";
-import { knownProviders, adaptorFor } from "../providers/index.js";
+import { adaptorFor, knownProviders } from "../providers/index.js";
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const MAX_WEIGHT = 1000;
@@ -19,11 +19,19 @@ const CircuitState = builder.enumType("CircuitState", {
 });
 
 const ChannelHealth = builder
-  .objectRef<{ state: "CLOSED" | "OPEN" | "HALF_OPEN"; consecutiveFailures: number; openUntil: Date | null; lastError: string | null; lastErrorAt: Date | null }>("ChannelHealth")
+  .objectRef<{
+    state: "CLOSED" | "OPEN" | "HALF_OPEN";
+    consecutiveFailures: number;
+    openUntil: Date | null;
+    lastError: string | null;
+    lastErrorAt: Date | null;
+  }>("ChannelHealth")
   .implement({
     fields: (t) => ({
       state: t.field({ type: CircuitState, resolve: (h) => h.state }),
-      consecutiveFailures: t.exposeInt("consecutiveFailures", { description: "submissions that failed in a row for the channel's own reasons" }),
+      consecutiveFailures: t.exposeInt("consecutiveFailures", {
+        description: "submissions that failed in a row for the channel's own reasons",
+      }),
       openUntil: t.expose("openUntil", { type: "DateTime", nullable: true }),
       lastError: t.exposeString("lastError", { nullable: true }),
       lastErrorAt: t.expose("lastErrorAt", { type: "DateTime", nullable: true }),
@@ -42,10 +50,14 @@ builder.prismaNode("Channel", {
     enabled: t.exposeBoolean("enabled"),
     priority: t.exposeInt("priority"),
     weight: t.exposeInt("weight", { description: "share of new tasks among enabled channels of the same priority" }),
-    maxConcurrency: t.exposeInt("maxConcurrency", { nullable: true, description: "running tasks this channel takes at most; null = no limit" }),
+    maxConcurrency: t.exposeInt("maxConcurrency", {
+      nullable: true,
+      description: "running tasks this channel takes at most; null = no limit",
+    }),
     runningTasks: t.int({
       description: "tasks QUEUED or PROCESSING on this channel now",
-      resolve: (channel, _args, ctx) => ctx.services.db.task.count({ where: { channelId: channel.id, status: { in: ["QUEUED", "PROCESSING"] } } }),
+      resolve: (channel, _args, ctx) =>
+        ctx.services.db.task.count({ where: { channelId: channel.id, status: { in: ["QUEUED", "PROCESSING"] } } }),
     }),
     health: t.field({
       type: ChannelHealth,
@@ -90,8 +102,7 @@ builder.queryField("channels", (t) =>
     type: ["Channel"],
     description: "ADMIN only",
     authScopes: { admin: true },
-    resolve: (query, _root, _args, ctx) =>
-      ctx.services.db.channel.findMany({ ...query, orderBy: [{ priority: "desc" }, { name: "asc" }] }),
+    resolve: (query, _root, _args, ctx) => ctx.services.db.channel.findMany({ ...query, orderBy: [{ priority: "desc" }, { name: "asc" }] }),
   }),
 );
 
@@ -126,8 +137,10 @@ builder.mutationField("upsertChannel", (t) =>
         weight: input.weight ?? 1,
         maxConcurrency: input.maxConcurrency ?? null,
       };
-      if (!Number.isInteger(data.weight) || data.weight < 1 || data.weight > MAX_WEIGHT) throw badInput(`weight must be 1 to ${MAX_WEIGHT}`, { field: "weight" });
-      if (data.maxConcurrency !== null && data.maxConcurrency < 1) throw badInput("maxConcurrency must be at least 1, or null for no limit", { field: "maxConcurrency" });
+      if (!Number.isInteger(data.weight) || data.weight < 1 || data.weight > MAX_WEIGHT)
+        throw badInput(`weight must be 1 to ${MAX_WEIGHT}`, { field: "weight" });
+      if (data.maxConcurrency !== null && data.maxConcurrency < 1)
+        throw badInput("maxConcurrency must be at least 1, or null for no limit", { field: "maxConcurrency" });
       return ctx.services.db.channel.upsert({ ...query, where: { name: input.name }, create: { name: input.name, ...data }, update: data });
     },
   }),
@@ -142,7 +155,11 @@ builder.mutationField("resetChannelHealth", (t) =>
     resolve: async (query, _root, args, ctx) => {
       const found = await ctx.services.db.channel.findUnique({ where: { name: args.name }, select: { id: true } });
       if (!found) throw notFound(`No channel named "${args.name}"`);
-      return ctx.services.db.channel.update({ ...query, where: { id: found.id }, data: { consecutiveFailures: 0, circuitOpenUntil: null } });
+      return ctx.services.db.channel.update({
+        ...query,
+        where: { id: found.id },
+        data: { consecutiveFailures: 0, circuitOpenUntil: null },
+      });
     },
   }),
 );

@@ -1,5 +1,5 @@
 import { builder } from "../builder.js";
-import { ErrorCode, ReelayError, notFound } from "../errors.js";
+import { ErrorCode, notFound, ReelayError } from "../errors.js";
 import { parseTaskId } from "./tasks.js";
 
 const BACKLOG_LIMIT = 200;
@@ -8,7 +8,8 @@ const ADMIN_RETRY_WINDOW_MS = 3600_000;
 builder.queryField("mediaBacklog", (t) =>
   t.prismaField({
     type: ["Task"],
-    description: "ADMIN only: completed tasks of any user whose media is not in storage (PROXIED, still retried; LOST, given up), oldest first",
+    description:
+      "ADMIN only: completed tasks of any user whose media is not in storage (PROXIED, still retried; LOST, given up), oldest first",
     authScopes: { admin: true },
     args: { first: t.arg.int({ defaultValue: 50 }) },
     resolve: (query, _root, args, ctx) =>
@@ -32,8 +33,10 @@ builder.mutationField("retryMirror", (t) =>
       const id = parseTaskId(String(args.id));
       const task = id ? await ctx.services.db.task.findUnique({ where: { id }, select: { status: true, mediaStatus: true } }) : null;
       if (!id || !task) throw notFound("No such task");
-      if (task.status !== "COMPLETED") throw new ReelayError(ErrorCode.CONFLICT, `Only a COMPLETED task has media to mirror; this one is ${task.status}`);
-      if (task.mediaStatus === "EXPIRED") throw new ReelayError(ErrorCode.CONFLICT, "This task's media was deleted after the retention period");
+      if (task.status !== "COMPLETED")
+        throw new ReelayError(ErrorCode.CONFLICT, `Only a COMPLETED task has media to mirror; this one is ${task.status}`);
+      if (task.mediaStatus === "EXPIRED")
+        throw new ReelayError(ErrorCode.CONFLICT, "This task's media was deleted after the retention period");
       if (task.mediaStatus === "PROXIED" || task.mediaStatus === "LOST") {
         const data = { mediaStatus: "PROXIED" as const, nextMirrorAt: new Date(), mirrorAttempts: 0 };
         // A LOST task's provider copy was thought gone; give it one more window to prove otherwise.

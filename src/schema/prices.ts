@@ -1,5 +1,5 @@
+import { ANY_SIZE, listPrices, type Price, priceFor } from "../billing/prices.js";
 import { builder } from "../builder.js";
-import { ANY_SIZE, listPrices, priceFor, type Price } from "../billing/prices.js";
 import { findModel } from "../catalogue.js";
 import { badInput } from "../errors.js";
 

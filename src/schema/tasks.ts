@@ -2,11 +2,11 @@ import { decodeGlobalID } from "@pothos/plugin-relay";
 import { builder } from "../builder.js";
 import type { Context } from "../context.js";
 import { notFound } from "../errors.js";
+import { proxyKey } from "../http/media.js";
 import type { TaskEvent } from "../pubsub.js";
 import { cancelTask } from "../tasks/cancel.js";
 import { createVideo, remixVideo } from "../tasks/create.js";
-import { isTerminal } from "../tasks/lifecycle.js";
-import { proxyKey } from "../http/media.js";
+import { isTerminal } from "../tasks/status.js";
 import { watchTask, watchUserTasks } from "../tasks/watch.js";
 
 const TASK_TYPENAME = "VideoTask";
@@ -120,7 +120,12 @@ builder.prismaNode("Task", {
       select: { mediaStatus: true, mirrorAttempts: true, mirrorError: true, nextMirrorAt: true, upstreamMediaExpiresAt: true },
       resolve: (task) =>
         task.mediaStatus === "PROXIED" || task.mediaStatus === "LOST"
-          ? { attempts: task.mirrorAttempts, lastError: task.mirrorError, nextAttemptAt: task.nextMirrorAt, providerCopyExpiresAt: task.upstreamMediaExpiresAt }
+          ? {
+              attempts: task.mirrorAttempts,
+              lastError: task.mirrorError,
+              nextAttemptAt: task.nextMirrorAt,
+              providerCopyExpiresAt: task.upstreamMediaExpiresAt,
+            }
           : null,
     }),
     remixedFrom: t.relation("remixedFrom", { nullable: true }),
@@ -142,19 +147,17 @@ builder.prismaNode("Task", {
   }),
 });
 
-const TaskStats = builder
-  .objectRef<{ counts: Record<string, number>; spent: bigint }>("TaskStats")
-  .implement({
-    fields: (t) => ({
-      total: t.int({ resolve: (s) => Object.values(s.counts).reduce((a, b) => a + b, 0) }),
-      queued: t.int({ resolve: (s) => s.counts.QUEUED ?? 0 }),
-      processing: t.int({ resolve: (s) => s.counts.PROCESSING ?? 0 }),
-      completed: t.int({ resolve: (s) => s.counts.COMPLETED ?? 0 }),
-      failed: t.int({ resolve: (s) => s.counts.FAILED ?? 0 }),
-      cancelled: t.int({ resolve: (s) => s.counts.CANCELLED ?? 0 }),
-      spent: t.field({ type: "Money", description: "sum of settled charges", resolve: (s) => s.spent }),
-    }),
-  });
+const TaskStats = builder.objectRef<{ counts: Record<string, number>; spent: bigint }>("TaskStats").implement({
+  fields: (t) => ({
+    total: t.int({ resolve: (s) => Object.values(s.counts).reduce((a, b) => a + b, 0) }),
+    queued: t.int({ resolve: (s) => s.counts.QUEUED ?? 0 }),
+    processing: t.int({ resolve: (s) => s.counts.PROCESSING ?? 0 }),
+    completed: t.int({ resolve: (s) => s.counts.COMPLETED ?? 0 }),
+    failed: t.int({ resolve: (s) => s.counts.FAILED ?? 0 }),
+    cancelled: t.int({ resolve: (s) => s.counts.CANCELLED ?? 0 }),
+    spent: t.field({ type: "Money", description: "sum of settled charges", resolve: (s) => s.spent }),
+  }),
+});
 
 builder.queryFields((t) => ({
   videoTask: t.prismaField({
@@ -232,7 +235,9 @@ const CreateVideoInput = builder.inputType("CreateVideoInput", {
     inputReference: t.field({ type: "Upload", description: "an image file sent with the GraphQL multipart request spec" }),
     inputReferenceUrl: t.string({ description: "alternative to inputReference: an https URL, a data: URL, or bare base64 image bytes" }),
     channel: t.string({ description: "pick a channel by name; otherwise routed by model" }),
-    idempotencyKey: t.string({ description: "same key from the same user returns the same task instead of creating (and charging) another" }),
+    idempotencyKey: t.string({
+      description: "same key from the same user returns the same task instead of creating (and charging) another",
+    }),
   }),
 });
 
@@ -260,7 +265,11 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: RemixVideoInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const originalId = requireTaskId(String(input.videoId));
-      const id = await remixVideo(ctx.services, currentUser(ctx), { originalId, prompt: input.prompt, idempotencyKey: input.idempotencyKey });
+      const id = await remixVideo(ctx.services, currentUser(ctx), {
+        originalId,
+        prompt: input.prompt,
+        idempotencyKey: input.idempotencyKey,
+      });
       return ctx.services.db.task.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
@@ -306,7 +315,10 @@ const sharedReads = new WeakMap<object, Map<string, { row: Promise<unknown>; unt
  */
 function sharedRead<T>(ctx: Context, event: TaskEvent, query: unknown, read: () => Promise<T>): Promise<T> {
   let reads = sharedReads.get(ctx.services);
-  if (!reads) sharedReads.set(ctx.services, (reads = new Map()));
+  if (!reads) {
+    reads = new Map();
+    sharedReads.set(ctx.services, reads);
+  }
   const now = Date.now();
   const key = `${event.taskId}:${event.status}:${event.progress}:${JSON.stringify(query)}`;
   const hit = reads.get(key);

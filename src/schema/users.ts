@@ -1,5 +1,5 @@
-import { builder } from "../builder.js";
 import { grant } from "../billing/ledger.js";
+import { builder } from "../builder.js";
 import { badInput } from "../errors.js";
 
 const SUBJECT_LIMIT = 256; // characters

@@ -1,6 +1,6 @@
+import type { Readable } from "node:stream";
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import type { Readable } from "node:stream";
 import type { MediaStorage, StoredObject } from "./types.js";
 
 export interface S3StorageOptions {
@@ -94,7 +94,7 @@ export function createS3Storage(options: S3StorageOptions, configure?: (client: 
         const object: StoredObject = {
           key,
           contentType: out.ContentType ?? "application/octet-stream",
-          size: range ? totalFromContentRange(out.ContentRange) ?? range.end + 1 : (out.ContentLength ?? 0),
+          size: range ? (totalFromContentRange(out.ContentRange) ?? range.end + 1) : (out.ContentLength ?? 0),
           etag: out.ETag ?? `"${key}"`,
           lastModified: out.LastModified ?? new Date(0),
         };

@@ -2,7 +2,8 @@ import type { CurrentUser, Services } from "../context.js";
 import { notFound } from "../errors.js";
 import { adaptorFor } from "../providers/index.js";
 import { channelConfig } from "./create.js";
-import { endTask, isTerminal } from "./lifecycle.js";
+import { endTask } from "./lifecycle.js";
+import { isTerminal } from "./status.js";
 
 /**
  * Cancels a running task of the caller and releases its hold; a terminal task is left
@@ -18,7 +19,10 @@ export async function cancelTask(services: Services, user: CurrentUser, taskId: 
   const adaptor = adaptorFor(task.provider);
   if (!ended || !task.upstreamId || !adaptor?.cancel) return;
   try {
-    await adaptor.cancel({ channel: channelConfig(task.channel), task: { upstreamId: task.upstreamId, state: task.upstreamState, model: task.model } });
+    await adaptor.cancel({
+      channel: channelConfig(task.channel),
+      task: { upstreamId: task.upstreamId, state: task.upstreamState, model: task.model },
+    });
   } catch (err) {
     logger.warn({ err, taskId }, "the provider did not confirm the cancellation");
   }

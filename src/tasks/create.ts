@@ -3,17 +3,17 @@ import { hold } from "../billing/ledger.js";
 import { costOf, priceFor } from "../billing/prices.js";
 import { findModel, holdUnits } from "../catalogue.js";
 import type { CurrentUser, Services } from "../context.js";
-import { ErrorCode, ReelayError, badInput, notFound } from "../errors.js";
+import { badInput, ErrorCode, notFound, ReelayError } from "../errors.js";
 import type { Channel, Task } from "../generated/prisma/client.js";
 import { readReferenceImage } from "../media/reference-image.js";
 import { UpstreamError } from "../providers/errors.js";
 import { adaptorFor } from "../providers/index.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitRequest, SubmitResult } from "../providers/types.js";
-import { endTask, publishTask, recordProgress, type TaskFailure } from "./lifecycle.js";
-import { withLease } from "./lease.js";
-import { recordChannelFailure, recordChannelSuccess, routeChannels } from "./routing.js";
 import { streamState } from "../worker/stream.js";
-import { validateVideoParams, type VideoParams } from "./validate.js";
+import { withLease } from "./lease.js";
+import { endTask, publishTask, recordProgress, type TaskFailure } from "./lifecycle.js";
+import { recordChannelFailure, recordChannelSuccess, routeChannels } from "./routing.js";
+import { type VideoParams, validateVideoParams } from "./validate.js";
 
 export interface CreateVideoInput {
   model: string;
@@ -74,12 +74,25 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
   });
   if (typeof taskId !== "string") return taskId.existing;
 
-  const request = { model: input.model, prompt: params.prompt, seconds: params.seconds, size: params.size, aspectRatio: params.aspectRatio, reference };
+  const request = {
+    model: input.model,
+    prompt: params.prompt,
+    seconds: params.seconds,
+    size: params.size,
+    aspectRatio: params.aspectRatio,
+    reference,
+  };
   if (adaptor.stream) {
     // A streamed generation lives as long as its connection: a worker opens it, not this request.
     await db.task.update({
       where: { id: taskId },
-      data: { upstreamId: `stream:${taskId}`, upstreamState: streamState(request) as never, nextPollAt: new Date(), leaseOwner: null, leaseUntil: null },
+      data: {
+        upstreamId: `stream:${taskId}`,
+        upstreamState: streamState(request) as never,
+        nextPollAt: new Date(),
+        leaseOwner: null,
+        leaseUntil: null,
+      },
     });
     return taskId;
   }
@@ -88,7 +101,11 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
 }
 
 /** remixVideo: a new task from a COMPLETED one of the same user, on that task's channel and key. */
-export async function remixVideo(services: Services, user: CurrentUser, input: { originalId: string; prompt: string; idempotencyKey?: string | null }) {
+export async function remixVideo(
+  services: Services,
+  user: CurrentUser,
+  input: { originalId: string; prompt: string; idempotencyKey?: string | null },
+) {
   const { db, config } = services;
   const replay = await findIdempotent(services, user, input.idempotencyKey);
   if (replay) return replay;
@@ -99,7 +116,8 @@ export async function remixVideo(services: Services, user: CurrentUser, input: {
   }
   const { channel } = original;
   const adaptor = adaptorFor(channel.provider);
-  if (!channel.enabled || !adaptor) throw new ReelayError(ErrorCode.NO_CHANNEL, `The channel "${channel.name}" that made this video is not available`);
+  if (!channel.enabled || !adaptor)
+    throw new ReelayError(ErrorCode.NO_CHANNEL, `The channel "${channel.name}" that made this video is not available`);
   if (!adaptor.remix) throw badInput(`${channel.provider} channels cannot remix videos`);
   const params = validateVideoParams(original.model, findModel(original.model), {
     prompt: input.prompt,
@@ -131,7 +149,10 @@ async function findIdempotent(services: Services, user: CurrentUser, key: string
   if (key === null || key === undefined) return null;
   if (key === "" || key.length > IDEMPOTENCY_KEY_LIMIT) throw badInput(`idempotencyKey must be 1 to ${IDEMPOTENCY_KEY_LIMIT} characters`);
   if (key.includes("\u0000")) throw badInput("idempotencyKey must not contain NUL characters", { field: "idempotencyKey" });
-  const existing = await services.db.task.findUnique({ where: { userId_idempotencyKey: { userId: user.id, idempotencyKey: key } }, select: { id: true } });
+  const existing = await services.db.task.findUnique({
+    where: { userId_idempotencyKey: { userId: user.id, idempotencyKey: key } },
+    select: { id: true },
+  });
   return existing?.id ?? null;
 }
 
@@ -141,21 +162,38 @@ async function findIdempotent(services: Services, user: CurrentUser, key: string
  * can see; if the submitter dies, its lease lapses and a worker fails the task with the
  * hold released (README, "The create window").
  */
-const submissionLease = (services: Services, taskId: string) => ({ taskId, owner: `submit:${services.instanceId}`, ms: services.config.leaseMs });
+const submissionLease = (services: Services, taskId: string) => ({
+  taskId,
+  owner: `submit:${services.instanceId}`,
+  ms: services.config.leaseMs,
+});
 
 /** The task row and its hold, in one transaction: there is never a hold without a task or a task without a hold. */
 async function insertWithHold(
   services: Services,
   user: CurrentUser,
-  task: { model: string; channel: Channel; params: VideoParams; mediaType: "VIDEO" | "IMAGE"; idempotencyKey: string | null; remixedFromId: string | null },
+  task: {
+    model: string;
+    channel: Channel;
+    params: VideoParams;
+    mediaType: "VIDEO" | "IMAGE";
+    idempotencyKey: string | null;
+    remixedFromId: string | null;
+  },
 ): Promise<string | { existing: string }> {
   const { db, config } = services;
   const price = await priceFor(db, task.model, task.params.size);
-  if (!price) throw badInput(`There is no price for ${task.model}${task.params.size ? ` at ${task.params.size}` : ""}; an admin can set one with setModelPrice`);
+  if (!price)
+    throw badInput(
+      `There is no price for ${task.model}${task.params.size ? ` at ${task.params.size}` : ""}; an admin can set one with setModelPrice`,
+    );
   // Token-priced video holds the most its seconds and size can produce; settlement charges what was reported.
   const units = holdUnits(price.unit, findModel(task.model), task.params);
   if (units === null) {
-    throw badInput(`${task.model} is priced per ${price.unit.toLowerCase()}: seconds${price.unit === "TOKEN" ? " and size are" : " is"} required`, { field: "seconds" });
+    throw badInput(
+      `${task.model} is priced per ${price.unit.toLowerCase()}: seconds${price.unit === "TOKEN" ? " and size are" : " is"} required`,
+      { field: "seconds" },
+    );
   }
   const amount = costOf(price.price, units);
   try {
@@ -204,11 +242,16 @@ async function attempt(services: Services, channel: Channel, attempts: number, c
     await recordChannelSuccess(services.db, channel.id);
     return { ok: true, result };
   } catch (error) {
-    services.metrics.upstreamErrors.inc({ channel: channel.name, operation: "submit", code: error instanceof UpstreamError ? error.code : "UNEXPECTED" });
+    services.metrics.upstreamErrors.inc({
+      channel: channel.name,
+      operation: "submit",
+      code: error instanceof UpstreamError ? error.code : "UNEXPECTED",
+    });
     // Timeouts, 5xx, 429s and refused keys are the channel's trouble; a refused request is not.
     if (!(error instanceof UpstreamError) || error.kind !== "rejected") {
       const opened = await recordChannelFailure(services.db, services.config, channel.id, error as Error);
-      if (opened) services.logger.warn({ channel: channel.name, err: String(error) }, "channel taken out of rotation after repeated failures");
+      if (opened)
+        services.logger.warn({ channel: channel.name, err: String(error) }, "channel taken out of rotation after repeated failures");
     }
     return { ok: false, error };
   }
@@ -237,8 +280,11 @@ async function submitWithFailover(services: Services, taskId: string, channels: 
     }
     channel = candidate;
     const last = index === channels.length - 1;
-    outcome = await attempt(services, candidate, last ? config.submitAttempts : 1, () => adaptor.submit({ channel: channelConfig(candidate), request }));
-    if (outcome.ok || (outcome.error instanceof UpstreamError && (outcome.error.kind === "rejected" || outcome.error.kind === "not_found"))) break;
+    outcome = await attempt(services, candidate, last ? config.submitAttempts : 1, () =>
+      adaptor.submit({ channel: channelConfig(candidate), request }),
+    );
+    if (outcome.ok || (outcome.error instanceof UpstreamError && (outcome.error.kind === "rejected" || outcome.error.kind === "not_found")))
+      break;
   }
   await recordSubmission(services, taskId, channel, adaptorFor(channel.provider)!, outcome);
 }
@@ -274,7 +320,9 @@ async function recordSubmission(services: Services, taskId: string, channel: Cha
     // Cancelled while the provider was answering: stop the job we just started.
     if (adaptor.cancel) {
       const task = { upstreamId: result.upstreamId, state: result.state, model: "" };
-      await adaptor.cancel({ channel: channelConfig(channel), task }).catch((err) => logger.warn({ err, taskId }, "could not cancel upstream"));
+      await adaptor
+        .cancel({ channel: channelConfig(channel), task })
+        .catch((err) => logger.warn({ err, taskId }, "could not cancel upstream"));
     }
     return;
   }

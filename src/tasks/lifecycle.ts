@@ -1,10 +1,8 @@
+import { release, settle } from "../billing/ledger.js";
 import type { Services } from "../context.js";
 import type { Prisma, Task } from "../generated/prisma/client.js";
-import { release, settle } from "../billing/ledger.js";
 
-export const RUNNING = ["QUEUED", "PROCESSING"] as const;
-export const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
-export const isTerminal = (status: string) => TERMINAL.has(status);
+import { isTerminal, RUNNING_STATUSES } from "./status.js";
 
 export interface TaskFailure {
   code: string;
@@ -49,7 +47,18 @@ export async function recordProgress(
 
 /** Where a completed task's media is: stored, or still at the provider with a mirror to retry. */
 export type CompletedMedia = Partial<
-  Pick<Task, "videoKey" | "videoType" | "thumbnailKey" | "thumbnailType" | "mediaStatus" | "nextMirrorAt" | "mirrorError" | "upstreamMediaExpiresAt" | "mediaExpiresAt">
+  Pick<
+    Task,
+    | "videoKey"
+    | "videoType"
+    | "thumbnailKey"
+    | "thumbnailType"
+    | "mediaStatus"
+    | "nextMirrorAt"
+    | "mirrorError"
+    | "upstreamMediaExpiresAt"
+    | "mediaExpiresAt"
+  >
 > & { upstreamResult?: Prisma.InputJsonValue };
 
 /**
@@ -64,7 +73,7 @@ export async function completeTask(
 ) {
   const task = await services.db.$transaction(async (tx) => {
     const claimed = await tx.task.updateMany({
-      where: { id: taskId, status: { in: [...RUNNING] } },
+      where: { id: taskId, status: { in: [...RUNNING_STATUSES] } },
       data: {
         status: "COMPLETED",
         progress: 100,
@@ -88,7 +97,7 @@ export async function completeTask(
 export async function endTask(services: Services, taskId: string, status: "FAILED" | "CANCELLED", failure: TaskFailure | null) {
   const task = await services.db.$transaction(async (tx) => {
     const claimed = await tx.task.updateMany({
-      where: { id: taskId, status: { in: [...RUNNING] } },
+      where: { id: taskId, status: { in: [...RUNNING_STATUSES] } },
       data: {
         status,
         completedAt: new Date(),

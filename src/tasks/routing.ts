@@ -2,8 +2,8 @@ import type { Config } from "../config.js";
 import type { Db } from "../db/index.js";
 import { ErrorCode, ReelayError } from "../errors.js";
 import type { Channel } from "../generated/prisma/client.js";
-import { adaptorFor } from "../providers/index.js";
 import type { UpstreamError } from "../providers/errors.js";
+import { adaptorFor } from "../providers/index.js";
 
 const ERROR_TEXT_LIMIT = 500;
 
@@ -14,13 +14,20 @@ const ERROR_TEXT_LIMIT = 500;
  * concurrency limit and channels whose circuit is open are left out; a channel whose
  * cool-down has passed is let through for a single trial.
  */
-export async function routeChannels(db: Db, config: Config, model: string, pinned: string | null | undefined, random = Math.random): Promise<Channel[]> {
+export async function routeChannels(
+  db: Db,
+  config: Config,
+  model: string,
+  pinned: string | null | undefined,
+  random = Math.random,
+): Promise<Channel[]> {
   if (pinned) {
     const channel = await db.channel.findUnique({ where: { name: pinned } });
-    if (!channel || !channel.enabled || !channel.models.includes(model) || !adaptorFor(channel.provider)) {
+    if (!channel?.enabled || !channel.models.includes(model) || !adaptorFor(channel.provider)) {
       throw new ReelayError(ErrorCode.NO_CHANNEL, `No enabled channel named "${pinned}" serves ${model}`);
     }
-    if (await atCapacity(db, channel)) throw new ReelayError(ErrorCode.RATE_LIMITED, `The channel "${pinned}" is at its limit of ${channel.maxConcurrency} running tasks`);
+    if (await atCapacity(db, channel))
+      throw new ReelayError(ErrorCode.RATE_LIMITED, `The channel "${pinned}" is at its limit of ${channel.maxConcurrency} running tasks`);
     return [channel];
   }
   const serving = (await db.channel.findMany({ where: { enabled: true, models: { has: model } } })).filter((c) => adaptorFor(c.provider));
@@ -39,7 +46,8 @@ export async function routeChannels(db: Db, config: Config, model: string, pinne
     candidates.push(channel);
   }
   if (candidates.length === 0) {
-    if (full > 0) throw new ReelayError(ErrorCode.RATE_LIMITED, `Every channel for ${model} is at its limit of running tasks; try again shortly`);
+    if (full > 0)
+      throw new ReelayError(ErrorCode.RATE_LIMITED, `Every channel for ${model} is at its limit of running tasks; try again shortly`);
     throw new ReelayError(ErrorCode.UPSTREAM_ERROR, `Every channel for ${model} is failing and out of rotation for now; try again shortly`);
   }
   return order(candidates, random);

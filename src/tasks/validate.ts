@@ -37,9 +37,14 @@ export function validateVideoParams(
   }
 
   let seconds = input.seconds ?? null;
-  if (spec && !spec.seconds && seconds !== null) throw badInput(`${model} makes ${spec.mediaType === "IMAGE" ? "images" : "media of a fixed length"}: seconds does not apply`, { field: "seconds" });
+  if (spec && !spec.seconds && seconds !== null)
+    throw badInput(`${model} makes ${spec.mediaType === "IMAGE" ? "images" : "media of a fixed length"}: seconds does not apply`, {
+      field: "seconds",
+    });
   if (seconds !== null && (!Number.isInteger(seconds) || seconds <= 0 || seconds > MAX_SECONDS)) {
-    throw badInput(`seconds must be a positive whole number${spec?.seconds ? `: one of ${list(spec.seconds.allowed)}` : ""}`, { field: "seconds" });
+    throw badInput(`seconds must be a positive whole number${spec?.seconds ? `: one of ${list(spec.seconds.allowed)}` : ""}`, {
+      field: "seconds",
+    });
   }
   if (spec?.seconds) {
     if (seconds === null) seconds = spec.seconds.default;
@@ -63,7 +68,8 @@ export function validateVideoParams(
     const implied = spec.aspectRatios[aspectRatio];
     const ratios = Object.keys(spec.aspectRatios);
     if (!implied) {
-      if (ratios.length === 0) throw badInput(`${model} takes no aspect ratio: its shape is part of the model`, { field: "aspectRatio", allowed: ratios });
+      if (ratios.length === 0)
+        throw badInput(`${model} takes no aspect ratio: its shape is part of the model`, { field: "aspectRatio", allowed: ratios });
       throw badInput(`${model} takes aspect ratios ${list(ratios)}, not ${aspectRatio}`, { field: "aspectRatio", allowed: ratios });
     }
     if (size !== null && !sameShape(size, implied)) {

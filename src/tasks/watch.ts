@@ -1,7 +1,7 @@
 import type { CurrentUser, Services } from "../context.js";
 import { notFound } from "../errors.js";
-import { isResync, taskTopic, userTopic, type BusEvent, type TaskEvent } from "../pubsub.js";
-import { RUNNING, isTerminal } from "./lifecycle.js";
+import { type BusEvent, isResync, type TaskEvent, taskTopic, userTopic } from "../pubsub.js";
+import { isTerminal, RUNNING_STATUSES } from "./status.js";
 
 /** running tasks sent at once to a subscriber of all their tasks */
 const INITIAL_RUNNING_LIMIT = 100;
@@ -53,7 +53,7 @@ export async function* watchUserTasks(services: Services, user: CurrentUser): As
   const last = new Map<string, string>();
   const readRunning = (alsoIds: string[] = []) =>
     services.db.task.findMany({
-      where: { userId: user.id, OR: [{ status: { in: [...RUNNING] } }, { id: { in: alsoIds } }] },
+      where: { userId: user.id, OR: [{ status: { in: [...RUNNING_STATUSES] } }, { id: { in: alsoIds } }] },
       select: STATE,
       orderBy: { createdAt: "asc" },
       take: INITIAL_RUNNING_LIMIT + alsoIds.length,

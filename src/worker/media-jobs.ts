@@ -1,11 +1,11 @@
 import type { Services } from "../context.js";
-import { Prisma, type Channel, type Task } from "../generated/prisma/client.js";
+import { type Channel, Prisma, type Task } from "../generated/prisma/client.js";
 import { UpstreamError } from "../providers/errors.js";
 import { adaptorFor } from "../providers/index.js";
 import type { ProviderAdaptor, UpstreamSnapshot } from "../providers/types.js";
 import { channelConfig } from "../tasks/create.js";
 import type { CompletedMedia } from "../tasks/lifecycle.js";
-import { mirrorMedia, StorageWriteError, type MirroredMedia } from "./mirror.js";
+import { type MirroredMedia, mirrorMedia, StorageWriteError } from "./mirror.js";
 
 /** when a provider says nothing about how long it keeps results */
 const DEFAULT_RESULT_RETENTION_MS = 24 * 3600_000;
@@ -31,7 +31,13 @@ export function storedMedia(services: Services, media: Omit<MirroredMedia, "byte
 }
 
 /** The columns of a completed task whose media could not be stored yet: served from the provider, mirrored later. */
-export function proxiedMedia(services: Services, adaptor: ProviderAdaptor, snapshot: UpstreamSnapshot, err: StorageWriteError, attempts = 0): CompletedMedia {
+export function proxiedMedia(
+  services: Services,
+  adaptor: ProviderAdaptor,
+  snapshot: UpstreamSnapshot,
+  err: StorageWriteError,
+  attempts = 0,
+): CompletedMedia {
   return {
     mediaStatus: "PROXIED",
     mirrorError: err.message.slice(0, 500),
@@ -105,8 +111,15 @@ export function createMediaJobs(services: Services, workerId: string, leaseMs: n
       services.metrics.mirrorFailures.inc({ side: err instanceof StorageWriteError ? "storage" : "provider" });
       const attempts = task.mirrorAttempts + 1;
       const wait = mirrorBackoff(services, attempts);
-      logger.warn({ taskId, attempts, retryInMs: wait, err: String(err), side: err instanceof StorageWriteError ? "storage" : "provider" }, "mirroring failed again");
-      await release(taskId, { mirrorAttempts: attempts, mirrorError: String((err as Error).message ?? err).slice(0, 500), nextMirrorAt: new Date(Date.now() + wait) });
+      logger.warn(
+        { taskId, attempts, retryInMs: wait, err: String(err), side: err instanceof StorageWriteError ? "storage" : "provider" },
+        "mirroring failed again",
+      );
+      await release(taskId, {
+        mirrorAttempts: attempts,
+        mirrorError: String((err as Error).message ?? err).slice(0, 500),
+        nextMirrorAt: new Date(Date.now() + wait),
+      });
     }
   }
 

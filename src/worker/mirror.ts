@@ -1,7 +1,7 @@
 import { PassThrough, type Readable } from "node:stream";
 import { extensionFor, sniffMediaType } from "../media/image-sniff.js";
 import type { ChannelConfig, ProviderAdaptor, UpstreamSnapshot, UpstreamTask } from "../providers/types.js";
-import { mediaKey, type MediaStorage } from "../storage/types.js";
+import { type MediaStorage, mediaKey, type StoredObject } from "../storage/types.js";
 
 export interface MirroredMedia {
   videoKey: string;
@@ -57,14 +57,20 @@ export async function mirrorMedia(options: {
   };
 }
 
-async function store(storage: MediaStorage, taskId: string, variant: "video" | "image" | "thumbnail", body: Readable, declared: string | null) {
+async function store(
+  storage: MediaStorage,
+  taskId: string,
+  variant: "video" | "image" | "thumbnail",
+  body: Readable,
+  declared: string | null,
+) {
   // Providers often say application/octet-stream; the first bytes say what it really is.
   const { head, stream, sourceFailed } = await peek(body, SNIFF_BYTES);
   const sniffed = sniffMediaType(head);
   const type = sniffed ?? usable(declared) ?? FALLBACK_TYPE[variant];
   const extension = sniffed ? extensionFor(sniffed) : type.split("/")[1].replace(/[^a-z0-9]/g, "") || "bin";
   const key = mediaKey(taskId, variant, extension);
-  let stored;
+  let stored: StoredObject;
   try {
     stored = await storage.put(key, stream, { contentType: type });
   } catch (err) {

@@ -8,7 +8,7 @@ import type { ChannelConfig, UpstreamSnapshot } from "../providers/types.js";
 import { withLease } from "../tasks/lease.js";
 import { completeTask, endTask, recordProgress } from "../tasks/lifecycle.js";
 import { createMediaJobs, proxiedMedia, storedMedia, upstreamExpiry } from "./media-jobs.js";
-import { mirrorMedia, StorageWriteError } from "./mirror.js";
+import { type MirroredMedia, mirrorMedia, StorageWriteError } from "./mirror.js";
 import { isStreamState, runStream } from "./stream.js";
 
 /** longest wait between looks for due work: new tasks are noticed at least this often */
@@ -191,7 +191,11 @@ export function createPoller(services: Services, options: { workerId?: string } 
       timer();
     } catch (err) {
       timer();
-      services.metrics.upstreamErrors.inc({ channel: channel.name, operation: "poll", code: err instanceof UpstreamError ? err.code : "UNEXPECTED" });
+      services.metrics.upstreamErrors.inc({
+        channel: channel.name,
+        operation: "poll",
+        code: err instanceof UpstreamError ? err.code : "UNEXPECTED",
+      });
       if (err instanceof UpstreamError && err.kind === "not_found") {
         await endTask(services, task.id, "FAILED", { code: "UPSTREAM_ERROR", message: "The provider no longer knows this task" });
         return;
@@ -210,7 +214,12 @@ export function createPoller(services: Services, options: { workerId?: string } 
         rescheduleOnRhythm(task);
         return;
       case "FAILED":
-        await endTask(services, task.id, "FAILED", snapshot.error ?? { code: "UPSTREAM_ERROR", message: "The provider reported a failure" });
+        await endTask(
+          services,
+          task.id,
+          "FAILED",
+          snapshot.error ?? { code: "UPSTREAM_ERROR", message: "The provider reported a failure" },
+        );
         return;
       case "CANCELLED":
         await endTask(services, task.id, "CANCELLED", { code: "UPSTREAM_CANCELLED", message: "The provider cancelled the task" });
@@ -223,7 +232,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
 
   async function finish(task: ClaimedTask, snapshot: UpstreamSnapshot) {
     const adaptor = adaptorFor(task.provider)!;
-    let media;
+    let media: MirroredMedia;
     try {
       media = await mirrorMedia({
         adaptor,
@@ -256,7 +265,12 @@ export function createPoller(services: Services, options: { workerId?: string } 
     await completeTask(services, task.id, {
       charge: chargeFor(task, snapshot),
       media: {
-        ...storedMedia(services, { videoKey: media.videoKey, videoType: media.videoType, thumbnailKey: media.thumbnailKey, thumbnailType: media.thumbnailType }),
+        ...storedMedia(services, {
+          videoKey: media.videoKey,
+          videoType: media.videoType,
+          thumbnailKey: media.thumbnailKey,
+          thumbnailType: media.thumbnailType,
+        }),
         upstreamResult: (snapshot.result ?? null) as Prisma.InputJsonValue,
         upstreamMediaExpiresAt: upstreamExpiry(adaptor, snapshot),
       },
@@ -295,7 +309,8 @@ export function createPoller(services: Services, options: { workerId?: string } 
   /** Frees a slot; a busy claim loop waiting for slots goes on once enough are free. */
   function release(key: string) {
     inFlight.delete(key);
-    if (wakeLoop && config.workerConcurrency - inFlight.size >= Math.max(1, Math.floor(config.workerConcurrency * CLAIM_BATCH_SHARE))) wakeLoop();
+    if (wakeLoop && config.workerConcurrency - inFlight.size >= Math.max(1, Math.floor(config.workerConcurrency * CLAIM_BATCH_SHARE)))
+      wakeLoop();
   }
 
   /** Waits up to `ms`, less when the worker stops or (busy) when slots free up. */
@@ -370,21 +385,25 @@ function reportedSeconds(task: Pick<Task, "seconds">, snapshot: UpstreamSnapshot
 /** Collects items for `ms` and hands them to `flush` together; each add settles with its batch. */
 function batched<T>(ms: number, flush: (batch: T[]) => Promise<void>) {
   let pending: { item: T; resolve(): void; reject(err: unknown): void }[] = [];
-  let timer: NodeJS.Timeout | null = null;
+  let _timer: NodeJS.Timeout | null = null;
   const run = () => {
     const batch = pending;
     pending = [];
-    timer = null;
+    _timer = null;
     flush(batch.map((p) => p.item)).then(
-      () => batch.forEach((p) => p.resolve()),
-      (err) => batch.forEach((p) => p.reject(err)),
+      () => {
+        for (const p of batch) p.resolve();
+      },
+      (err) => {
+        for (const p of batch) p.reject(err);
+      },
     );
   };
   return {
     add(item: T) {
       return new Promise<void>((resolve, reject) => {
         pending.push({ item, resolve, reject });
-        timer ??= setTimeout(run, ms);
+        _timer ??= setTimeout(run, ms);
       });
     },
   };

@@ -4,7 +4,8 @@ import type { ReferenceImage } from "../media/reference-image.js";
 import { UpstreamError } from "../providers/errors.js";
 import type { ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "../providers/types.js";
 import { channelConfig } from "../tasks/create.js";
-import { endTask, isTerminal, recordProgress } from "../tasks/lifecycle.js";
+import { endTask, recordProgress } from "../tasks/lifecycle.js";
+import { isTerminal } from "../tasks/status.js";
 
 /** What a streamed task carries from creation to the worker that runs it. */
 export interface StreamState {
@@ -22,7 +23,17 @@ export function streamState(request: SubmitRequest): StreamState {
   return {
     stream: true,
     started: false,
-    request: { ...rest, reference: reference ? { mimeType: reference.mimeType, filename: reference.filename, sha256: reference.sha256, base64: Buffer.from(reference.bytes).toString("base64") } : null },
+    request: {
+      ...rest,
+      reference: reference
+        ? {
+            mimeType: reference.mimeType,
+            filename: reference.filename,
+            sha256: reference.sha256,
+            base64: Buffer.from(reference.bytes).toString("base64"),
+          }
+        : null,
+    },
   };
 }
 
@@ -44,7 +55,10 @@ export async function runStream(
   const { db, config, logger } = services;
   const state = task.upstreamState as unknown as StreamState;
   if (state.started) {
-    await endTask(services, task.id, "FAILED", { code: "UPSTREAM_ERROR", message: "The stream was interrupted before the video was ready" });
+    await endTask(services, task.id, "FAILED", {
+      code: "UPSTREAM_ERROR",
+      message: "The stream was interrupted before the video was ready",
+    });
     return;
   }
   const { count } = await db.task.updateMany({
@@ -82,13 +96,29 @@ export async function runStream(
     });
     await progressWrites;
     if (snapshot.status === "COMPLETED") await options.finish(snapshot);
-    else await endTask(services, task.id, snapshot.status === "CANCELLED" ? "CANCELLED" : "FAILED", snapshot.error ?? { code: "UPSTREAM_ERROR", message: "The provider reported a failure" });
+    else
+      await endTask(
+        services,
+        task.id,
+        snapshot.status === "CANCELLED" ? "CANCELLED" : "FAILED",
+        snapshot.error ?? { code: "UPSTREAM_ERROR", message: "The provider reported a failure" },
+      );
   } catch (err) {
     await progressWrites.catch(() => {});
     if (abort.signal.aborted && !options.signal.aborted) return; // cancelled by the user: already ended
     const failure =
       err instanceof UpstreamError
-        ? { code: err.kind === "rate_limited" ? "RATE_LIMITED" : err.kind === "rejected" ? (err.code === "CONTENT_POLICY" ? "CONTENT_POLICY" : "UPSTREAM_REJECTED") : "UPSTREAM_ERROR", message: err.message }
+        ? {
+            code:
+              err.kind === "rate_limited"
+                ? "RATE_LIMITED"
+                : err.kind === "rejected"
+                  ? err.code === "CONTENT_POLICY"
+                    ? "CONTENT_POLICY"
+                    : "UPSTREAM_REJECTED"
+                  : "UPSTREAM_ERROR",
+            message: err.message,
+          }
         : { code: "UPSTREAM_ERROR", message: "The stream failed" };
     if (!(err instanceof UpstreamError)) logger.error({ err, taskId: task.id }, "streaming a task failed unexpectedly");
     await endTask(services, task.id, "FAILED", failure);

@@ -10,14 +10,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startMockOpenAIVideos, type MockJob, type MockOpenAIVideos, type RecordedRequest } from "../mocks/openai-videos.js";
 import { uniqueRedisPrefix } from "../helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { CREATE_VIDEO, grantCredit, upsertChannel } from "../helpers/fixtures.js";
 import { checkMoney } from "../helpers/invariants.js";
-import { startRedisServer, startReelay, type RedisServer, type ReelayProcess } from "../helpers/processes.js";
+import { type RedisServer, type ReelayProcess, startRedisServer, startReelay } from "../helpers/processes.js";
 import { tokenFor } from "../helpers/tokens.js";
 import { until } from "../helpers/wait.js";
+import { type MockJob, type MockOpenAIVideos, type RecordedRequest, startMockOpenAIVideos } from "../mocks/openai-videos.js";
 
 const BACKGROUND_TASKS = 12;
 const PER_ROUND = 3;
@@ -41,7 +41,14 @@ beforeAll(async () => {
   mock.scriptFor("[download]", { queuedPolls: 0, progressSteps: [50], videoBytes: 512 * 1024 });
   mock.scriptFor("[settle]", { queuedPolls: 0, progressSteps: [] });
   mock.scriptFor("[poll]", { queuedPolls: 0, progressSteps: [50] });
-  env = { DATABASE_URL: database.url, REDIS_URL: redis.url, REDIS_PREFIX: uniqueRedisPrefix(), MEDIA_DIR: mediaDir, POLL_INTERVAL_MS: "200", LEASE_MS: "1500" };
+  env = {
+    DATABASE_URL: database.url,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: uniqueRedisPrefix(),
+    MEDIA_DIR: mediaDir,
+    POLL_INTERVAL_MS: "200",
+    LEASE_MS: "1500",
+  };
   api = await start("api");
   await upsertChannel(api, { name: "gateway", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["sora-2"] });
   db = new pg.Client({ connectionString: database.url });
@@ -64,12 +71,15 @@ async function start(role: "api" | "worker") {
 
 const forRound = (round: string) => (_request: RecordedRequest, job: MockJob | undefined) => Boolean(job?.video.prompt.includes(round));
 const isPoll = (r: RecordedRequest) => r.method === "GET" && !r.path.endsWith("/content");
-const isVideoDownload = (r: RecordedRequest) => r.method === "GET" && r.path.endsWith("/content") && (r.query.variant ?? "video") === "video";
+const isVideoDownload = (r: RecordedRequest) =>
+  r.method === "GET" && r.path.endsWith("/content") && (r.query.variant ?? "video") === "video";
 
 const globalId = (rowId: string) => Buffer.from(`VideoTask:${rowId}`).toString("base64");
 
 async function rowsLike(prompt: string) {
-  return (await db.query(`SELECT id, status, "upstreamId", "errorCode", charged FROM tasks WHERE prompt LIKE $1 ORDER BY prompt`, [`%${prompt}%`])).rows;
+  return (
+    await db.query(`SELECT id, status, "upstreamId", "errorCode", charged FROM tasks WHERE prompt LIKE $1 ORDER BY prompt`, [`%${prompt}%`])
+  ).rows;
 }
 
 it("loses no task and charges no one wrongly when processes are killed at any point", { timeout: 150_000 }, async () => {
@@ -77,7 +87,11 @@ it("loses no task and charges no one wrongly when processes are killed at any po
   const tokens = await Promise.all(subjects.map((s) => tokenFor(s)));
   await Promise.all(subjects.map((s) => grantCredit(api, s, "10")));
   const create = (n: number, prompt: string, target = api, idempotencyKey?: string) =>
-    target.gql(CREATE_VIDEO, { input: { model: "sora-2", prompt, seconds: 4, size: "1280x720", idempotencyKey } }, { token: tokens[n % 2] });
+    target.gql(
+      CREATE_VIDEO,
+      { input: { model: "sora-2", prompt, seconds: 4, size: "1280x720", idempotencyKey } },
+      { token: tokens[n % 2] },
+    );
   const createAll = async (prompt: string) => {
     const results = await Promise.all(Array.from({ length: PER_ROUND }, (_, i) => create(i, `${prompt} ${i}`)));
     for (const res of results) expect(res.errors).toBeUndefined();
@@ -89,7 +103,9 @@ it("loses no task and charges no one wrongly when processes are killed at any po
   // 1. The create window: the provider has accepted the jobs, the instance dies before recording them.
   const creates = mock.hold((r, job) => r.method === "POST" && forRound("[create]")(r, job), { count: PER_ROUND });
   const submitter = await start("api");
-  const inFlight = Array.from({ length: PER_ROUND }, (_, i) => create(0, `[create] ${i}`, submitter, `create-window-${i}`).catch((err: Error) => err));
+  const inFlight = Array.from({ length: PER_ROUND }, (_, i) =>
+    create(0, `[create] ${i}`, submitter, `create-window-${i}`).catch((err: Error) => err),
+  );
   await creates.until(PER_ROUND);
   await submitter.kill();
   creates.release();
@@ -114,7 +130,10 @@ it("loses no task and charges no one wrongly when processes are killed at any po
   worker = await start("worker");
 
   // 3. Mid-download: the worker dies with part of each video received.
-  const downloads = mock.hold((r, job) => isVideoDownload(r) && forRound("[download]")(r, job), { count: PER_ROUND, afterBytes: 64 * 1024 });
+  const downloads = mock.hold((r, job) => isVideoDownload(r) && forRound("[download]")(r, job), {
+    count: PER_ROUND,
+    afterBytes: 64 * 1024,
+  });
   await createAll("[download]");
   await downloads.until(PER_ROUND);
   await worker.kill();
@@ -136,10 +155,20 @@ it("loses no task and charges no one wrongly when processes are killed at any po
       await db.query("BEGIN");
       const free = (await db.query(`SELECT id FROM tasks WHERE id = ANY($1::uuid[]) FOR UPDATE SKIP LOCKED`, [settleIds])).rowCount;
       await db.query("ROLLBACK");
-      const waiting = (await db.query(`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO%ledger%'`)).rows[0].count;
+      const waiting = (
+        await db.query(`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO%ledger%'`)
+      ).rows[0].count;
       return free === 0 && Number(waiting) > 0;
     };
-    await until("the settlements to be under way", async () => (await underWay()) && (await new Promise((r) => setTimeout(r, 200)), await underWay()), 30_000);
+    await until(
+      "the settlements to be under way",
+      async () => {
+        if (!(await underWay())) return false;
+        await new Promise((r) => setTimeout(r, 200));
+        return underWay();
+      },
+      30_000,
+    );
     await worker.kill();
   } finally {
     await lock.query("COMMIT");
@@ -148,11 +177,24 @@ it("loses no task and charges no one wrongly when processes are killed at any po
   // Once their connections are gone, the killed transactions have rolled back: not completed, not charged.
   await until(
     "the killed worker's connections to close",
-    async () => Number((await db.query(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND (state = 'idle in transaction' OR wait_event_type = 'Lock')`)).rows[0].count) === 0,
+    async () =>
+      Number(
+        (
+          await db.query(
+            `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND (state = 'idle in transaction' OR wait_event_type = 'Lock')`,
+          )
+        ).rows[0].count,
+      ) === 0,
     10_000,
   );
   expect((await rowsLike("[settle]")).map((r) => r.status)).toEqual(Array(PER_ROUND).fill("QUEUED"));
-  expect((await db.query(`SELECT count(*) FROM ledger l JOIN tasks t ON t.id = l."taskId" WHERE t.prompt LIKE '[settle]%' AND l.kind = 'SETTLE'`)).rows[0].count).toBe("0");
+  expect(
+    (
+      await db.query(
+        `SELECT count(*) FROM ledger l JOIN tasks t ON t.id = l."taskId" WHERE t.prompt LIKE '[settle]%' AND l.kind = 'SETTLE'`,
+      )
+    ).rows[0].count,
+  ).toBe("0");
 
   // A worker takes everything over once the dead one's leases lapse.
   worker = await start("worker");

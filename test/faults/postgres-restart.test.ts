@@ -7,12 +7,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startMockOpenAIVideos, type MockOpenAIVideos } from "../mocks/openai-videos.js";
-import { CREATE_VIDEO, ME, grantCredit, upsertChannel, waitForTask } from "../helpers/fixtures.js";
+import { CREATE_VIDEO, grantCredit, ME, upsertChannel, waitForTask } from "../helpers/fixtures.js";
 import { checkMoney } from "../helpers/invariants.js";
-import { startPostgresCluster, startReelay, type PostgresCluster, type ReelayProcess } from "../helpers/processes.js";
+import { type PostgresCluster, type ReelayProcess, startPostgresCluster, startReelay } from "../helpers/processes.js";
 import { tokenFor } from "../helpers/tokens.js";
 import { until } from "../helpers/wait.js";
+import { type MockOpenAIVideos, startMockOpenAIVideos } from "../mocks/openai-videos.js";
 
 let cluster: PostgresCluster;
 let databaseUrl: string;
@@ -21,7 +21,11 @@ let reelay: ReelayProcess;
 let mediaDir: string;
 
 beforeAll(async () => {
-  [cluster, mock, mediaDir] = await Promise.all([startPostgresCluster(), startMockOpenAIVideos(), mkdtemp(path.join(tmpdir(), "reelay-pg-media-"))]);
+  [cluster, mock, mediaDir] = await Promise.all([
+    startPostgresCluster(),
+    startMockOpenAIVideos(),
+    mkdtemp(path.join(tmpdir(), "reelay-pg-media-")),
+  ]);
   databaseUrl = await cluster.createDatabase("reelay");
   reelay = await startReelay({ DATABASE_URL: databaseUrl, MEDIA_DIR: mediaDir, LEASE_MS: "2000" });
   await upsertChannel(reelay, { name: "gateway", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["sora-2"] });
@@ -42,7 +46,11 @@ it("stays up while PostgreSQL restarts, reports it on /ready, and resumes the wo
   const token = await tokenFor(subject);
   await grantCredit(reelay, subject, "5");
   mock.scriptFor("[held]", { queuedPolls: 1_000_000 });
-  const created = await reelay.gql(CREATE_VIDEO, { input: { model: "sora-2", prompt: "[held] through a restart", seconds: 4, size: "1280x720" } }, { token });
+  const created = await reelay.gql(
+    CREATE_VIDEO,
+    { input: { model: "sora-2", prompt: "[held] through a restart", seconds: 4, size: "1280x720" } },
+    { token },
+  );
   expect(created.errors).toBeUndefined();
   const id = created.data!.createVideo.id as string;
   await until("the first poll", () => [...mock.jobs.values()].some((j) => j.polls > 0));
@@ -66,7 +74,11 @@ it("stays up while PostgreSQL restarts, reports it on /ready, and resumes the wo
   const done = await waitForTask(reelay, token, id, (t) => t.status === "COMPLETED", 20_000);
   expect(done).toMatchObject({ status: "COMPLETED", cost: "0.4" });
   // New work goes through as before.
-  const after = await reelay.gql(CREATE_VIDEO, { input: { model: "sora-2", prompt: "after the restart", seconds: 4, size: "1280x720" } }, { token });
+  const after = await reelay.gql(
+    CREATE_VIDEO,
+    { input: { model: "sora-2", prompt: "after the restart", seconds: 4, size: "1280x720" } },
+    { token },
+  );
   expect(after.errors).toBeUndefined();
   await waitForTask(reelay, token, after.data!.createVideo.id, (t) => t.status === "COMPLETED", 20_000);
   expect((await reelay.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "4.2", held: "0" });

@@ -5,15 +5,15 @@
  */
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startMockOpenAIVideos, type MockOpenAIVideos } from "../mocks/openai-videos.js";
 import { createRedisPubSub } from "../../src/pubsub.js";
-import { startTestApp, uniqueRedisPrefix, type TestApp } from "../helpers/app.js";
+import { startTestApp, type TestApp, uniqueRedisPrefix } from "../helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { CREATE_VIDEO, ME, grantCredit, ledgerOf, upsertChannel, waitForTask } from "../helpers/fixtures.js";
-import { startRedisServer, type RedisServer } from "../helpers/processes.js";
+import { CREATE_VIDEO, grantCredit, ledgerOf, ME, upsertChannel, waitForTask } from "../helpers/fixtures.js";
+import { type RedisServer, startRedisServer } from "../helpers/processes.js";
 import { Collector, wsClient } from "../helpers/subscriptions.js";
 import { tokenFor } from "../helpers/tokens.js";
 import { until } from "../helpers/wait.js";
+import { type MockOpenAIVideos, startMockOpenAIVideos } from "../mocks/openai-videos.js";
 
 const VIEW = "id status progress";
 const BY_ID = /* GraphQL */ `subscription($id: ID!) { taskProgress(id: $id) { ${VIEW} } }`;
@@ -45,7 +45,9 @@ const readiness = async (t: TestApp) => {
   return { status: res.status, body: (await res.json()) as { redis?: boolean; database: boolean } };
 };
 
-it("keeps serving through a Redis outage, says so on /ready, and resynchronises subscribers when Redis is back", { timeout: 60_000 }, async () => {
+it("keeps serving through a Redis outage, says so on /ready, and resynchronises subscribers when Redis is back", {
+  timeout: 60_000,
+}, async () => {
   const subject = "outage@redis";
   const token = await tokenFor(subject);
   await grantCredit(api, subject, "10");
@@ -55,7 +57,8 @@ it("keeps serving through a Redis outage, says so on /ready, and resynchronises 
     expect(res.errors).toBeUndefined();
     return res.data!.createVideo.id as string;
   };
-  const jobOf = async (prompt: string) => mock.jobs.get((await api.app.services.db.task.findFirstOrThrow({ where: { prompt } })).upstreamId!)!;
+  const jobOf = async (prompt: string) =>
+    mock.jobs.get((await api.app.services.db.task.findFirstOrThrow({ where: { prompt } })).upstreamId!)!;
 
   const first = await create("[long] first, watched by id");
   const client = wsClient(api.wsUrl, token);
@@ -122,7 +125,10 @@ it("drops a change it cannot publish while Redis is down instead of making the c
     // ioredis gives up retrying ("max retries per request"): it is refused at once, for the
     // caller to log. (The publisher may notice a moment after the subscriber does.)
     const refusal = await until("a publish to be refused as unavailable", async () => {
-      const error = await bus.publish({ taskId: "t", userId: "u", status: "PROCESSING", progress: 10 }).then(() => null, (e: Error) => e);
+      const error = await bus.publish({ taskId: "t", userId: "u", status: "PROCESSING", progress: 10 }).then(
+        () => null,
+        (e: Error) => e,
+      );
       return error && /Redis is not available/.test(error.message) ? error : null;
     });
     expect(refusal.message).toMatch(/the change is not published/);

@@ -9,15 +9,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startMockOpenAIVideos, type MockOpenAIVideos } from "../mocks/openai-videos.js";
 import { uniqueRedisPrefix } from "../helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { CREATE_VIDEO, grantCredit, upsertChannel } from "../helpers/fixtures.js";
 import { checkMoney } from "../helpers/invariants.js";
-import { startRedisServer, startReelay, type RedisServer, type ReelayProcess } from "../helpers/processes.js";
+import { type RedisServer, type ReelayProcess, startRedisServer, startReelay } from "../helpers/processes.js";
 import { Collector, wsClient } from "../helpers/subscriptions.js";
 import { tokenFor } from "../helpers/tokens.js";
 import { until } from "../helpers/wait.js";
+import { type MockOpenAIVideos, startMockOpenAIVideos } from "../mocks/openai-videos.js";
 
 const USERS = 6;
 const TASKS_PER_USER = 10;
@@ -39,7 +39,15 @@ beforeAll(async () => {
   ]);
   // Every answer takes a while, so two workers on one task would be seen overlapping.
   mock.setLatency(25);
-  const env = { DATABASE_URL: database.url, REDIS_URL: redis.url, REDIS_PREFIX: uniqueRedisPrefix(), MEDIA_DIR: mediaDir, POLL_INTERVAL_MS: "100", LEASE_MS: "3000", WORKER_CONCURRENCY: "8" };
+  const env = {
+    DATABASE_URL: database.url,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: uniqueRedisPrefix(),
+    MEDIA_DIR: mediaDir,
+    POLL_INTERVAL_MS: "100",
+    LEASE_MS: "3000",
+    WORKER_CONCURRENCY: "8",
+  };
   api = await startReelay({ ...env, ROLE: "api" });
   workers = await Promise.all(Array.from({ length: WORKERS }, () => startReelay({ ...env, ROLE: "worker" })));
   await upsertChannel(api, { name: "gateway", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["sora-2"] });
@@ -56,7 +64,9 @@ const pollsBy = async (worker: ReelayProcess) => {
   return Number(/^reelay_poll_duration_seconds_count\{provider="openai"\} (\d+)/m.exec(text)?.[1] ?? 0);
 };
 
-it(`shares ${USERS * TASKS_PER_USER} tasks among ${WORKERS} workers without ever working on one task twice at once`, { timeout: 120_000 }, async () => {
+it(`shares ${USERS * TASKS_PER_USER} tasks among ${WORKERS} workers without ever working on one task twice at once`, {
+  timeout: 120_000,
+}, async () => {
   const tokens = await Promise.all(Array.from({ length: USERS }, (_, i) => tokenFor(`user${i}@workers`)));
   await Promise.all(tokens.map((_, i) => grantCredit(api, `user${i}@workers`, "5")));
   const client = wsClient(api.url.replace(/^http/, "ws"), tokens[0]);
@@ -66,7 +76,11 @@ it(`shares ${USERS * TASKS_PER_USER} tasks among ${WORKERS} workers without ever
   const ids = await Promise.all(
     tokens.flatMap((token, u) =>
       Array.from({ length: TASKS_PER_USER }, async (_, n) => {
-        const res = await api.gql(CREATE_VIDEO, { input: { model: "sora-2", prompt: `user ${u} video ${n}`, seconds: 4, size: "1280x720" } }, { token });
+        const res = await api.gql(
+          CREATE_VIDEO,
+          { input: { model: "sora-2", prompt: `user ${u} video ${n}`, seconds: 4, size: "1280x720" } },
+          { token },
+        );
         expect(res.errors).toBeUndefined();
         return res.data!.createVideo.id as string;
       }),
@@ -89,7 +103,9 @@ it(`shares ${USERS * TASKS_PER_USER} tasks among ${WORKERS} workers without ever
 
   // No job was polled or downloaded by two workers at the same moment, and each video was fetched once.
   expect(mock.overlaps).toEqual([]);
-  const downloads = mock.requests.filter((r) => r.method === "GET" && r.path.endsWith("/content") && (r.query.variant ?? "video") === "video");
+  const downloads = mock.requests.filter(
+    (r) => r.method === "GET" && r.path.endsWith("/content") && (r.query.variant ?? "video") === "video",
+  );
   expect(downloads.length).toBe(ids.length);
   expect(new Set(downloads.map((r) => r.path)).size).toBe(ids.length);
   // The work was spread: every worker polled.
@@ -110,11 +126,17 @@ it(`shares ${USERS * TASKS_PER_USER} tasks among ${WORKERS} workers without ever
   await client.dispose();
 });
 
-it("on SIGTERM a worker finishes the poll it is making, records it, hands the task back and exits 0; another worker carries on", { timeout: 60_000 }, async () => {
+it("on SIGTERM a worker finishes the poll it is making, records it, hands the task back and exits 0; another worker carries on", {
+  timeout: 60_000,
+}, async () => {
   const token = await tokenFor("user0@workers");
   mock.scriptFor("[drain]", { queuedPolls: 1_000_000 });
   const poll = mock.hold((r, job) => r.method === "GET" && !r.path.endsWith("/content") && Boolean(job?.video.prompt.includes("[drain]")));
-  const res = await api.gql(CREATE_VIDEO, { input: { model: "sora-2", prompt: "[drain] stopping worker", seconds: 4, size: "1280x720" } }, { token });
+  const res = await api.gql(
+    CREATE_VIDEO,
+    { input: { model: "sora-2", prompt: "[drain] stopping worker", seconds: 4, size: "1280x720" } },
+    { token },
+  );
   expect(res.errors).toBeUndefined();
   await poll.until(1);
 
@@ -122,7 +144,9 @@ it("on SIGTERM a worker finishes the poll it is making, records it, hands the ta
   db.on("error", () => {}); // dropped with the database at the end even if the test fails
   await db.connect();
   try {
-    const row = async () => (await db.query(`SELECT id, status, progress, "leaseOwner", "upstreamId" FROM tasks WHERE prompt = '[drain] stopping worker'`)).rows[0];
+    const row = async () =>
+      (await db.query(`SELECT id, status, progress, "leaseOwner", "upstreamId" FROM tasks WHERE prompt = '[drain] stopping worker'`))
+        .rows[0];
     const { leaseOwner, upstreamId } = await row();
     const polling = workers.find((w) => leaseOwner?.includes(`:${w.child.process.pid}:`))!;
     expect(polling).toBeDefined();

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Config } from "../../src/config.js";
-import { buildApp, CSRF_HEADER, type App, type AppOptions } from "../../src/server.js";
+import { type App, type AppOptions, buildApp, CSRF_HEADER } from "../../src/server.js";
 import { TEST_JWT_SECRET, tokenFor } from "./tokens.js";
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -23,7 +23,11 @@ export interface TestApp {
   /** ws://…/graphql */
   wsUrl: string;
   adminToken: string;
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, options?: { token?: string | null; headers?: Record<string, string> }): Promise<GraphQLResponse<T>>;
+  gql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: { token?: string | null; headers?: Record<string, string> },
+  ): Promise<GraphQLResponse<T>>;
   /** GraphQL multipart request spec: one file at variables path `filePath` (e.g. "input.inputReference") */
   upload<T = Record<string, any>>(
     query: string,
@@ -41,7 +45,11 @@ export const uniqueRedisPrefix = () => `reelay-test:${randomBytes(5).toString("h
  * Starts a real Reelay instance on a free port: migrated database, the real HTTP,
  * WebSocket and SSE stack, and (unless role is "api") the worker.
  */
-export async function startTestApp(options: { databaseUrl: string; config?: Partial<Config>; referenceFetch?: AppOptions["referenceFetch"] }): Promise<TestApp> {
+export async function startTestApp(options: {
+  databaseUrl: string;
+  config?: Partial<Config>;
+  referenceFetch?: AppOptions["referenceFetch"];
+}): Promise<TestApp> {
   const mediaDir = options.config?.mediaDir ?? (await mkdtemp(path.join(tmpdir(), "reelay-media-")));
   const app = await buildApp({
     config: {

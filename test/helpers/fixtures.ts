@@ -31,7 +31,11 @@ export async function upsertChannel(
 }
 
 export async function grantCredit(t: GraphQLTarget, subject: string, amount: string) {
-  const res = await t.gql(`mutation($s: String!, $a: Money!) { grantCredit(subject: $s, amount: $a) { id balance held } }`, { s: subject, a: amount }, { token: t.adminToken });
+  const res = await t.gql(
+    `mutation($s: String!, $a: Money!) { grantCredit(subject: $s, amount: $a) { id balance held } }`,
+    { s: subject, a: amount },
+    { token: t.adminToken },
+  );
   if (res.errors) throw new Error(`grantCredit failed: ${JSON.stringify(res.errors)}`);
   return res.data!.grantCredit;
 }

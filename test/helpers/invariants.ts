@@ -19,7 +19,8 @@ export async function checkMoney(databaseUrl: string): Promise<{ violations: str
     const violations: string[] = [];
     const statuses: Record<string, number> = {};
     const byTask = new Map<string, { kind: string; amount: bigint }[]>();
-    for (const e of ledger) if (e.taskId) byTask.set(e.taskId, [...(byTask.get(e.taskId) ?? []), { kind: e.kind, amount: BigInt(e.amount) }]);
+    for (const e of ledger)
+      if (e.taskId) byTask.set(e.taskId, [...(byTask.get(e.taskId) ?? []), { kind: e.kind, amount: BigInt(e.amount) }]);
     for (const t of tasks) {
       statuses[t.status] = (statuses[t.status] ?? 0) + 1;
       const entries = byTask.get(t.id) ?? [];
@@ -30,7 +31,8 @@ export async function checkMoney(databaseUrl: string): Promise<{ violations: str
       if (count("SETTLE") > 1) violations.push(`task ${t.id}: settled ${count("SETTLE")} times`);
       if (t.status === "COMPLETED") {
         if (count("SETTLE") !== 1) violations.push(`task ${t.id}: COMPLETED but settled ${count("SETTLE")} times`);
-        else if (sum("SETTLE") !== BigInt(t.charged) || sum("SETTLE") + sum("RELEASE") !== hold) violations.push(`task ${t.id}: settlement does not add up`);
+        else if (sum("SETTLE") !== BigInt(t.charged) || sum("SETTLE") + sum("RELEASE") !== hold)
+          violations.push(`task ${t.id}: settlement does not add up`);
       } else if (RUNNING.has(t.status)) {
         if (count("SETTLE") + count("RELEASE") > 0) violations.push(`task ${t.id}: ${t.status} but its hold was already ended`);
       } else if (count("SETTLE") !== 0 || sum("RELEASE") !== hold) {
@@ -43,7 +45,8 @@ export async function checkMoney(databaseUrl: string): Promise<{ violations: str
       const held = tasks.filter((t) => t.userId === u.id && RUNNING.has(t.status)).reduce<bigint>((a, t) => a + BigInt(t.holdAmount), 0n);
       if (BigInt(u.held) !== held) violations.push(`user ${u.subject}: held ${u.held}, running tasks hold ${held}`);
       const expected = total("CREDIT") - total("DEBIT") - total("SETTLE") - BigInt(u.held);
-      if (BigInt(u.balance) !== expected) violations.push(`user ${u.subject}: balance ${u.balance}, credits − settled − held = ${expected}`);
+      if (BigInt(u.balance) !== expected)
+        violations.push(`user ${u.subject}: balance ${u.balance}, credits − settled − held = ${expected}`);
     }
     return { violations, statuses };
   } finally {

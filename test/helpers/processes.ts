@@ -3,7 +3,7 @@
  * redis-server and a PostgreSQL cluster, each on a free port of 127.0.0.1, so that
  * killing them never touches the shared services other test files use.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { chown, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -62,7 +62,10 @@ export interface ReelayProcess extends GraphQLTarget {
  * `npm start` as a child process (or another entry point, e.g. a build), waited on until
  * /ready answers 200.
  */
-export async function startReelay(env: Record<string, string>, entry: string[] = ["--import", "tsx", "src/main.ts"]): Promise<ReelayProcess> {
+export async function startReelay(
+  env: Record<string, string>,
+  entry: string[] = ["--import", "tsx", "src/main.ts"],
+): Promise<ReelayProcess> {
   const port = await freePort();
   const child = new Child(
     spawn(process.execPath, entry, {
@@ -87,7 +90,10 @@ export async function startReelay(env: Record<string, string>, entry: string[] =
       `reelay (${env.ROLE ?? "all"}) on port ${port} to be ready`,
       async () => {
         if (!child.alive) throw new Error(`reelay exited early:\n${child.output}`);
-        return fetch(`${origin}/ready`).then((r) => r.status === 200, () => false);
+        return fetch(`${origin}/ready`).then(
+          (r) => r.status === 200,
+          () => false,
+        );
       },
       30_000,
     );
@@ -99,10 +105,18 @@ export async function startReelay(env: Record<string, string>, entry: string[] =
   return {
     role: env.ROLE ?? "all",
     adminToken: await tokenFor("admin@test", { role: "admin" }),
-    async gql<T>(query: string, variables: Record<string, unknown> = {}, options: { token?: string | null; headers?: Record<string, string> } = {}) {
+    async gql<T>(
+      query: string,
+      variables: Record<string, unknown> = {},
+      options: { token?: string | null; headers?: Record<string, string> } = {},
+    ) {
       const res = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json", ...options.headers, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+        headers: {
+          "content-type": "application/json",
+          ...options.headers,
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        },
         body: JSON.stringify({ query, variables }),
       });
       return { ...((await res.json()) as GraphQLResponse<T>), status: res.status };
@@ -137,8 +151,15 @@ export async function startRedisServer(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     port,
     async start() {
-      child = new Child(spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "pipe"] }));
-      await until(`redis-server on ${port}`, () => /Ready to accept connections/.test(child!.output) || (!child!.alive && Promise.reject(new Error(child!.output))));
+      child = new Child(
+        spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no"], {
+          stdio: ["ignore", "pipe", "pipe"],
+        }),
+      );
+      await until(
+        `redis-server on ${port}`,
+        () => /Ready to accept connections/.test(child!.output) || (!child!.alive && Promise.reject(new Error(child!.output))),
+      );
     },
     kill: async () => child?.kill("SIGKILL"),
     stop: async () => child?.kill("SIGTERM"),

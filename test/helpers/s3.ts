@@ -25,7 +25,14 @@ export async function startTestS3(bucket = "reelay-media"): Promise<TestS3> {
   let instance: { run(): Promise<AddressInfo>; close(): Promise<void>; httpServer?: Server } | null = null;
 
   async function start() {
-    const s3 = new S3rver({ address: "127.0.0.1", port, silent: true, directory, configureBuckets: [{ name: bucket }], allowMismatchedSignatures: true });
+    const s3 = new S3rver({
+      address: "127.0.0.1",
+      port,
+      silent: true,
+      directory,
+      configureBuckets: [{ name: bucket }],
+      allowMismatchedSignatures: true,
+    });
     const address = await s3.run();
     port = address.port;
     instance = s3;

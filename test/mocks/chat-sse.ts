@@ -26,8 +26,15 @@ export interface MockChatSse {
 
 export const chatError = (message: string, type: string, code: string) => ({ error: { message, type, code } });
 export const chatSseFailures = {
-  rateLimit: (retryAfter = 1) => ({ status: 429, headers: { "retry-after": String(retryAfter) }, body: chatError("当前分组上游负载已饱和，请稍后再试", "upstream_error", "rate_limit_exceeded") }),
-  overloaded: () => ({ status: 503, body: chatError("No available channel for model under group default", "new_api_error", "model_not_found") }),
+  rateLimit: (retryAfter = 1) => ({
+    status: 429,
+    headers: { "retry-after": String(retryAfter) },
+    body: chatError("当前分组上游负载已饱和，请稍后再试", "upstream_error", "rate_limit_exceeded"),
+  }),
+  overloaded: () => ({
+    status: 503,
+    body: chatError("No available channel for model under group default", "new_api_error", "model_not_found"),
+  }),
   serverError: () => ({ status: 500, body: chatError("upstream error: do request failed", "upstream_error", "do_request_failed") }),
 };
 
@@ -51,20 +58,30 @@ export async function startMockChatSse(): Promise<MockChatSse> {
       res.writeHead(200, { "content-type": "video/mp4", "content-length": video.length }).end(video);
       return;
     }
-    if (url.pathname !== "/v1/chat/completions" || req.method !== "POST") return sendJson(res, 404, chatError("Invalid URL", "invalid_request_error", "not_found"));
+    if (url.pathname !== "/v1/chat/completions" || req.method !== "POST")
+      return sendJson(res, 404, chatError("Invalid URL", "invalid_request_error", "not_found"));
     const body = await readJsonBody(req);
     requests.push({ body, at: Date.now() });
     if (failures.answer(req, url.pathname, res)) return;
-    if (req.headers.authorization !== `Bearer ${apiKey}`) return sendJson(res, 401, chatError("无效的令牌", "new_api_error", "invalid_api_key"));
-    if (body?.stream !== true) return sendJson(res, 400, chatError("this model only supports stream mode", "invalid_request_error", "stream_required"));
+    if (req.headers.authorization !== `Bearer ${apiKey}`)
+      return sendJson(res, 401, chatError("无效的令牌", "new_api_error", "invalid_api_key"));
+    if (body?.stream !== true)
+      return sendJson(res, 400, chatError("this model only supports stream mode", "invalid_request_error", "stream_required"));
     const content = body.messages?.[0]?.content;
     const prompt = typeof content === "string" ? content : (content?.find((c: any) => c.type === "text")?.text ?? "");
-    if (prompt.includes("[blocked]")) return sendJson(res, 400, chatError("Your prompt was blocked by our moderation system.", "invalid_request_error", "moderation_blocked"));
+    if (prompt.includes("[blocked]"))
+      return sendJson(
+        res,
+        400,
+        chatError("Your prompt was blocked by our moderation system.", "invalid_request_error", "moderation_blocked"),
+      );
 
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
     const id = `task_${randomBytes(6).toString("hex")}`;
     const say = async (text: string) => {
-      res.write(`data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", model: body.model, choices: [{ index: 0, delta: { content: text }, finish_reason: null }] })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", model: body.model, choices: [{ index: 0, delta: { content: text }, finish_reason: null }] })}\n\n`,
+      );
       await new Promise((resolve) => setTimeout(resolve, FRAME_GAP_MS));
     };
     await say(`\`\`\`json\n{"prompt": ${JSON.stringify(prompt)}, "orientation": "portrait", "duration": 100%}\n\`\`\`\n`);
@@ -73,7 +90,9 @@ export async function startMockChatSse(): Promise<MockChatSse> {
     for (const p of ["12.0", "36.0", "76.5"]) await say(`🏃 进度：${p}%\n`);
     if (prompt.includes("[drop]")) return res.destroy();
     if (prompt.includes("[fail]")) {
-      res.write(`data: ${JSON.stringify(chatError("生成失败: the content violates our policy (sentinel_block)", "upstream_error", "content_policy_violation"))}\n\n`);
+      res.write(
+        `data: ${JSON.stringify(chatError("生成失败: the content violates our policy (sentinel_block)", "upstream_error", "content_policy_violation"))}\n\n`,
+      );
       res.end("data: [DONE]\n\n");
       return;
     }
@@ -86,8 +105,14 @@ export async function startMockChatSse(): Promise<MockChatSse> {
     videos.set(id, video);
     finished.push(id);
     const link = `${baseUrl}/files/${id}.mp4?sign=abc&expires=1`;
-    await say(prompt.includes("[html]") ? `<video src="${link.replace(/&/g, "&amp;")}" controls></video>` : `✅ 视频生成成功，[点击这里](${link}) 查看视频`);
-    res.write(`data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`);
+    await say(
+      prompt.includes("[html]")
+        ? `<video src="${link.replace(/&/g, "&amp;")}" controls></video>`
+        : `✅ 视频生成成功，[点击这里](${link}) 查看视频`,
+    );
+    res.write(
+      `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`,
+    );
     res.end("data: [DONE]\n\n");
   }
 
@@ -102,5 +127,3 @@ export async function startMockChatSse(): Promise<MockChatSse> {
     close: () => closeNow(server),
   };
 }
-
-

@@ -17,14 +17,25 @@ export interface MockDashScope {
   apiKey: string;
   requests: { method: string; path: string; headers: Record<string, string>; body?: any }[];
   tasks: Map<string, { id: string; body: any; polls: number; video: Buffer; downloads: { authorization?: string }[] }>;
-  failNext(n: number, match: { method?: string; path?: string }, response: { status: number; body: unknown; headers?: Record<string, string> }): void;
+  failNext(
+    n: number,
+    match: { method?: string; path?: string },
+    response: { status: number; body: unknown; headers?: Record<string, string> },
+  ): void;
   contentOf(taskId: string): Buffer;
   close(): Promise<void>;
 }
 
 export const dashscopeFailures = {
-  rateLimit: (retryAfter = 1) => ({ status: 429, headers: { "retry-after": String(retryAfter) }, body: { request_id: "r", code: "Throttling.RateQuota", message: "Requests rate limit exceeded, please try again later." } }),
-  serverError: () => ({ status: 500, body: { request_id: "r", code: "InternalError", message: "An internal error has occured, please try again later." } }),
+  rateLimit: (retryAfter = 1) => ({
+    status: 429,
+    headers: { "retry-after": String(retryAfter) },
+    body: { request_id: "r", code: "Throttling.RateQuota", message: "Requests rate limit exceeded, please try again later." },
+  }),
+  serverError: () => ({
+    status: 500,
+    body: { request_id: "r", code: "InternalError", message: "An internal error has occured, please try again later." },
+  }),
 };
 
 const T2V: Record<string, { sizes: string[]; durations: number[] }> = {
@@ -41,7 +52,9 @@ export async function startMockDashScope(): Promise<MockDashScope> {
   const requests: MockDashScope["requests"] = [];
   const tasks: MockDashScope["tasks"] = new Map();
   const failures = failureQueue();
-  const server = createServer((req, res) => void handle(req, res).catch((err) => sendJson(res, 500, { code: "InternalError", message: String(err) })));
+  const server = createServer(
+    (req, res) => void handle(req, res).catch((err) => sendJson(res, 500, { code: "InternalError", message: String(err) })),
+  );
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://dashscope");
@@ -54,12 +67,23 @@ export async function startMockDashScope(): Promise<MockDashScope> {
       return;
     }
     const body = req.method === "POST" ? await readJsonBody(req) : undefined;
-    requests.push({ method: req.method ?? "GET", path: url.pathname, headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])), body });
+    requests.push({
+      method: req.method ?? "GET",
+      path: url.pathname,
+      headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
+      body,
+    });
     if (failures.answer(req, url.pathname, res)) return;
-    if (req.headers.authorization !== `Bearer ${apiKey}`) return sendJson(res, 401, { request_id: "r", code: "InvalidApiKey", message: "Invalid API-key provided." });
+    if (req.headers.authorization !== `Bearer ${apiKey}`)
+      return sendJson(res, 401, { request_id: "r", code: "InvalidApiKey", message: "Invalid API-key provided." });
 
     if (url.pathname === "/api/v1/services/aigc/video-generation/video-synthesis" && req.method === "POST") {
-      if (req.headers["x-dashscope-async"] !== "enable") return sendJson(res, 403, { request_id: "r", code: "AccessDenied", message: "current user api does not support synchronous calls" });
+      if (req.headers["x-dashscope-async"] !== "enable")
+        return sendJson(res, 403, {
+          request_id: "r",
+          code: "AccessDenied",
+          message: "current user api does not support synchronous calls",
+        });
       return submit(res, body);
     }
     const poll = /^\/api\/v1\/tasks\/([^/]+)$/.exec(url.pathname);
@@ -83,13 +107,27 @@ export async function startMockDashScope(): Promise<MockDashScope> {
       if (params.size !== undefined && !t2v.sizes.includes(params.size)) return invalid(`size ${params.size} is not supported`);
     }
     if (i2v) {
-      if (typeof body.input?.img_url !== "string" || !/^(https?:|data:image\/)/.test(body.input.img_url)) return invalid("input.img_url is required");
-      if (params.resolution !== undefined && !i2v.resolutions.includes(params.resolution)) return invalid(`resolution ${params.resolution} is not supported`);
+      if (typeof body.input?.img_url !== "string" || !/^(https?:|data:image\/)/.test(body.input.img_url))
+        return invalid("input.img_url is required");
+      if (params.resolution !== undefined && !i2v.resolutions.includes(params.resolution))
+        return invalid(`resolution ${params.resolution} is not supported`);
     }
-    if (params.duration !== undefined && !(t2v ?? i2v).durations.includes(params.duration)) return invalid(`duration ${params.duration} is not supported`);
-    if (String(body.input?.prompt ?? "").includes("[blocked]")) return sendJson(res, 400, { request_id: "r", code: "DataInspectionFailed", message: "Input data may contain inappropriate content." });
+    if (params.duration !== undefined && !(t2v ?? i2v).durations.includes(params.duration))
+      return invalid(`duration ${params.duration} is not supported`);
+    if (String(body.input?.prompt ?? "").includes("[blocked]"))
+      return sendJson(res, 400, {
+        request_id: "r",
+        code: "DataInspectionFailed",
+        message: "Input data may contain inappropriate content.",
+      });
     const id = `${randomBytes(4).toString("hex")}-${randomBytes(2).toString("hex")}-task`;
-    tasks.set(id, { id, body, polls: 0, video: Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from("ftypisom"), Buffer.alloc(12), randomBytes(30_000)]), downloads: [] });
+    tasks.set(id, {
+      id,
+      body,
+      polls: 0,
+      video: Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from("ftypisom"), Buffer.alloc(12), randomBytes(30_000)]),
+      downloads: [],
+    });
     sendJson(res, 200, { request_id: "r", output: { task_id: id, task_status: "PENDING" } });
   }
 
@@ -97,12 +135,20 @@ export async function startMockDashScope(): Promise<MockDashScope> {
     const base = { task_id: task.id, submit_time: "2026-11-24 10:00:00.000" };
     if (task.polls < 2) return { request_id: "r", output: { ...base, task_status: task.polls === 0 ? "PENDING" : "RUNNING" } };
     if (String(task.body.input?.prompt ?? "").includes("[fail]")) {
-      return { request_id: "r", output: { ...base, task_status: "FAILED", code: "DataInspectionFailed", message: "Output data may contain inappropriate content." } };
+      return {
+        request_id: "r",
+        output: { ...base, task_status: "FAILED", code: "DataInspectionFailed", message: "Output data may contain inappropriate content." },
+      };
     }
     const duration = task.body.parameters?.duration ?? 5;
     return {
       request_id: "r",
-      output: { ...base, task_status: "SUCCEEDED", end_time: "2026-11-24 10:02:00.000", video_url: `${baseUrl}/oss/${task.id}.mp4?Expires=9999999999&OSSAccessKeyId=x&Signature=sig-${task.id}` },
+      output: {
+        ...base,
+        task_status: "SUCCEEDED",
+        end_time: "2026-11-24 10:02:00.000",
+        video_url: `${baseUrl}/oss/${task.id}.mp4?Expires=9999999999&OSSAccessKeyId=x&Signature=sig-${task.id}`,
+      },
       usage: { video_duration: duration, video_count: 1, video_ratio: task.body.parameters?.size ?? "1280*720" },
     };
   }
@@ -118,5 +164,3 @@ export async function startMockDashScope(): Promise<MockDashScope> {
     close: () => closeNow(server),
   };
 }
-
-

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { tinyPng } from "../helpers/images.js";
 import { closeNow, failureQueue, listenLocally, readJsonBody, sendJson } from "./http.js";
 
@@ -29,7 +29,11 @@ export interface MockGemini {
   /** polls an operation answers with done:false before it finishes */
   setPollsUntilDone(n: number): void;
   /** the next n requests matching method + path prefix get this answer (before auth) */
-  failNext(n: number, match: { method?: string; path?: string }, response: { status: number; body?: unknown; headers?: Record<string, string> }): void;
+  failNext(
+    n: number,
+    match: { method?: string; path?: string },
+    response: { status: number; body?: unknown; headers?: Record<string, string> },
+  ): void;
   contentOf(operationName: string): Buffer;
   close(): Promise<void>;
 }
@@ -46,7 +50,11 @@ export interface MockOperation {
 
 export const geminiError = (code: number, status: string, message: string) => ({ error: { code, message, status } });
 export const geminiFailures = {
-  rateLimit: (retryAfter = 1) => ({ status: 429, headers: { "retry-after": String(retryAfter) }, body: geminiError(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).") }),
+  rateLimit: (retryAfter = 1) => ({
+    status: 429,
+    headers: { "retry-after": String(retryAfter) },
+    body: geminiError(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota)."),
+  }),
   serverError: () => ({ status: 500, body: geminiError(500, "INTERNAL", "An internal error has occurred.") }),
   unavailable: () => ({ status: 503, body: geminiError(503, "UNAVAILABLE", "The model is overloaded. Please try again later.") }),
 };
@@ -111,20 +119,26 @@ export async function startMockGemini(options: { apiKey?: string; videoBytes?: n
   }
 
   function submit(res: ServerResponse, model: string, body: any) {
-    if (!MODELS.includes(model)) return sendJson(res, 404, geminiError(404, "NOT_FOUND", `models/${model} is not found for API version v1beta`));
+    if (!MODELS.includes(model))
+      return sendJson(res, 404, geminiError(404, "NOT_FOUND", `models/${model} is not found for API version v1beta`));
     const instance = body?.instances?.[0];
     const parameters = (body?.parameters ?? {}) as Record<string, unknown>;
     const invalid = (message: string) => sendJson(res, 400, geminiError(400, "INVALID_ARGUMENT", message));
     if (typeof instance?.prompt !== "string" || instance.prompt === "") return invalid("A prompt is required.");
-    if (parameters.durationSeconds !== undefined && !DURATIONS.includes(parameters.durationSeconds as number)) return invalid("durationSeconds must be 4, 6 or 8.");
-    if (parameters.aspectRatio !== undefined && !ASPECT_RATIOS.includes(parameters.aspectRatio as string)) return invalid("aspectRatio must be 16:9 or 9:16.");
-    if (parameters.resolution !== undefined && !RESOLUTIONS.includes(parameters.resolution as string)) return invalid("resolution must be 720p, 1080p or 4k.");
+    if (parameters.durationSeconds !== undefined && !DURATIONS.includes(parameters.durationSeconds as number))
+      return invalid("durationSeconds must be 4, 6 or 8.");
+    if (parameters.aspectRatio !== undefined && !ASPECT_RATIOS.includes(parameters.aspectRatio as string))
+      return invalid("aspectRatio must be 16:9 or 9:16.");
+    if (parameters.resolution !== undefined && !RESOLUTIONS.includes(parameters.resolution as string))
+      return invalid("resolution must be 720p, 1080p or 4k.");
     if (parameters.resolution === "4k" && !model.startsWith("veo-3.1")) return invalid("4k is not supported by this model.");
     if ((parameters.resolution === "1080p" || parameters.resolution === "4k") && (parameters.durationSeconds ?? 8) !== 8) {
       return invalid("1080p and 4k videos must be 8 seconds long.");
     }
-    for (const key of ["seed", "generateAudio", "fps"]) if (key in parameters) return invalid(`${key} parameter is not supported in Gemini API.`);
-    if (instance.prompt.includes("[blocked]")) return invalid("The prompt could not be submitted. This prompt contains words that violate the usage guidelines (safety).");
+    for (const key of ["seed", "generateAudio", "fps"])
+      if (key in parameters) return invalid(`${key} parameter is not supported in Gemini API.`);
+    if (instance.prompt.includes("[blocked]"))
+      return invalid("The prompt could not be submitted. This prompt contains words that violate the usage guidelines (safety).");
     let image: MockOperation["image"];
     if (instance.image) {
       const bytes = Buffer.from(String(instance.image.bytesBase64Encoded ?? ""), "base64");
@@ -132,7 +146,12 @@ export async function startMockGemini(options: { apiKey?: string; videoBytes?: n
       image = { mimeType: instance.image.mimeType, sha256: createHash("sha256").update(bytes).digest("hex") };
     }
     const name = `models/${model}/operations/${randomBytes(8).toString("hex")}`;
-    const video = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from("ftypmp42"), Buffer.alloc(12), randomBytes(Math.max(0, videoBytes - 24))]);
+    const video = Buffer.concat([
+      Buffer.from([0, 0, 0, 24]),
+      Buffer.from("ftypmp42"),
+      Buffer.alloc(12),
+      randomBytes(Math.max(0, videoBytes - 24)),
+    ]);
     operations.set(name, { name, model, prompt: instance.prompt, parameters, image, polls: 0, video });
     sendJson(res, 200, { name });
   }
@@ -140,20 +159,48 @@ export async function startMockGemini(options: { apiKey?: string; videoBytes?: n
   function generateImage(res: ServerResponse, model: string, method: string, body: any) {
     const invalid = (message: string) => sendJson(res, 400, geminiError(400, "INVALID_ARGUMENT", message));
     const imagen = method === "predict";
-    if (imagen ? !IMAGEN_MODELS.includes(model) : model !== "gemini-2.5-flash-image") return sendJson(res, 404, geminiError(404, "NOT_FOUND", `models/${model} is not found or does not support ${method}`));
-    const prompt: string = imagen ? body?.instances?.[0]?.prompt : body?.contents?.[0]?.parts?.find((p: any) => typeof p.text === "string")?.text;
+    if (imagen ? !IMAGEN_MODELS.includes(model) : model !== "gemini-2.5-flash-image")
+      return sendJson(res, 404, geminiError(404, "NOT_FOUND", `models/${model} is not found or does not support ${method}`));
+    const prompt: string = imagen
+      ? body?.instances?.[0]?.prompt
+      : body?.contents?.[0]?.parts?.find((p: any) => typeof p.text === "string")?.text;
     if (typeof prompt !== "string" || prompt === "") return invalid("A prompt is required.");
     const ratio = imagen ? body.parameters?.aspectRatio : body.generationConfig?.imageConfig?.aspectRatio;
-    if (ratio !== undefined && !["1:1", "16:9", "9:16", "4:3", "3:4"].includes(ratio)) return invalid(`aspectRatio ${ratio} is not supported.`);
+    if (ratio !== undefined && !["1:1", "16:9", "9:16", "4:3", "3:4"].includes(ratio))
+      return invalid(`aspectRatio ${ratio} is not supported.`);
     const reference = imagen ? undefined : body.contents[0].parts.find((p: any) => p.inlineData)?.inlineData;
-    imageRequests.push({ model, prompt, aspectRatio: ratio, referenceSha256: reference ? createHash("sha256").update(Buffer.from(reference.data, "base64")).digest("hex") : undefined });
+    imageRequests.push({
+      model,
+      prompt,
+      aspectRatio: ratio,
+      referenceSha256: reference ? createHash("sha256").update(Buffer.from(reference.data, "base64")).digest("hex") : undefined,
+    });
     if (prompt.includes("[unsafe]")) {
-      return sendJson(res, 200, imagen ? { predictions: [{ raiFilteredReason: "Your current safety filter threshold filtered out the generated image." }] } : { candidates: [{ finishReason: "PROHIBITED_CONTENT", content: { parts: [] } }] });
+      return sendJson(
+        res,
+        200,
+        imagen
+          ? { predictions: [{ raiFilteredReason: "Your current safety filter threshold filtered out the generated image." }] }
+          : { candidates: [{ finishReason: "PROHIBITED_CONTENT", content: { parts: [] } }] },
+      );
     }
     const image = Buffer.concat([tinyPng(), randomBytes(64)]);
     images.push(image);
     const data = image.toString("base64");
-    sendJson(res, 200, imagen ? { predictions: [{ bytesBase64Encoded: data, mimeType: "image/png" }] } : { candidates: [{ finishReason: "STOP", content: { role: "model", parts: [{ text: "Here is your image." }, { inlineData: { mimeType: "image/png", data } }] } }] });
+    sendJson(
+      res,
+      200,
+      imagen
+        ? { predictions: [{ bytesBase64Encoded: data, mimeType: "image/png" }] }
+        : {
+            candidates: [
+              {
+                finishReason: "STOP",
+                content: { role: "model", parts: [{ text: "Here is your image." }, { inlineData: { mimeType: "image/png", data } }] },
+              },
+            ],
+          },
+    );
   }
 
   function poll(res: ServerResponse, name: string) {
@@ -161,12 +208,16 @@ export async function startMockGemini(options: { apiKey?: string; videoBytes?: n
     if (!op) return sendJson(res, 404, geminiError(404, "NOT_FOUND", `Operation ${name} not found.`));
     op.polls++;
     if (op.polls < pollsUntilDone) return sendJson(res, 200, { name, metadata: {} });
-    if (op.prompt.includes("[fail]")) return sendJson(res, 200, { name, done: true, error: { code: 13, message: "Video generation failed due to an internal error." } });
+    if (op.prompt.includes("[fail]"))
+      return sendJson(res, 200, { name, done: true, error: { code: 13, message: "Video generation failed due to an internal error." } });
     if (op.prompt.includes("[rai]")) {
       return sendJson(res, 200, {
         name,
         done: true,
-        response: { "@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse", generateVideoResponse: { raiMediaFilteredCount: 1, raiMediaFilteredReasons: ["The video was filtered by our safety system."] } },
+        response: {
+          "@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse",
+          generateVideoResponse: { raiMediaFilteredCount: 1, raiMediaFilteredReasons: ["The video was filtered by our safety system."] },
+        },
       });
     }
     const fileId = createHash("sha256").update(name).digest("hex").slice(0, 16);
@@ -209,14 +260,17 @@ function serveBytes(req: IncomingMessage, res: ServerResponse, bytes: Buffer) {
   if (range) {
     const start = Number(range[1]);
     const end = range[2] ? Math.min(Number(range[2]), bytes.length - 1) : bytes.length - 1;
-    res.writeHead(206, { "content-type": "video/mp4", "content-length": end - start + 1, "content-range": `bytes ${start}-${end}/${bytes.length}`, "accept-ranges": "bytes" });
+    res.writeHead(206, {
+      "content-type": "video/mp4",
+      "content-length": end - start + 1,
+      "content-range": `bytes ${start}-${end}/${bytes.length}`,
+      "accept-ranges": "bytes",
+    });
     res.end(bytes.subarray(start, end + 1));
     return;
   }
   res.writeHead(200, { "content-type": "video/mp4", "content-length": bytes.length, "accept-ranges": "bytes" }).end(bytes);
 }
 
-
-const lower = (headers: IncomingMessage["headers"]) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
-
-
+const lower = (headers: IncomingMessage["headers"]) =>
+  Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), String(v)]));

@@ -33,7 +33,9 @@ export function failureQueue() {
     },
     /** answers the request with a queued failure and returns true, or returns false */
     answer(req: IncomingMessage, pathname: string, res: ServerResponse) {
-      const failure = queued.find((f) => f.remaining > 0 && (!f.method || f.method === req.method) && (!f.path || pathname.startsWith(f.path)));
+      const failure = queued.find(
+        (f) => f.remaining > 0 && (!f.method || f.method === req.method) && (!f.path || pathname.startsWith(f.path)),
+      );
       if (!failure) return false;
       failure.remaining--;
       sendJson(res, failure.response.status, failure.response.body, failure.response.headers);

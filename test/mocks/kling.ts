@@ -20,7 +20,11 @@ export interface MockKling {
   apiKey: string;
   requests: { method: string; path: string; headers: Record<string, string>; body?: any; issuer?: string }[];
   tasks: Map<string, MockKlingTask>;
-  failNext(n: number, match: { method?: string; path?: string }, response: { status: number; body: unknown; headers?: Record<string, string> }): void;
+  failNext(
+    n: number,
+    match: { method?: string; path?: string },
+    response: { status: number; body: unknown; headers?: Record<string, string> },
+  ): void;
   contentOf(taskId: string): Buffer;
   close(): Promise<void>;
 }
@@ -34,7 +38,11 @@ export interface MockKlingTask {
 }
 
 export const klingFailures = {
-  rateLimit: (retryAfter = 1) => ({ status: 429, headers: { "retry-after": String(retryAfter) }, body: { code: 1302, message: "The API request is too fast, please slow down.", request_id: "r" } }),
+  rateLimit: (retryAfter = 1) => ({
+    status: 429,
+    headers: { "retry-after": String(retryAfter) },
+    body: { code: 1302, message: "The API request is too fast, please slow down.", request_id: "r" },
+  }),
   serverError: () => ({ status: 500, body: { code: 5000, message: "Server internal error", request_id: "r" } }),
   arrears: () => ({ status: 429, body: { code: 1101, message: "Account in arrears", request_id: "r" } }),
 };
@@ -61,7 +69,12 @@ export async function startMockKling(options: { videoBytes?: number } = {}): Pro
       return;
     }
     const body = req.method === "POST" ? await readJsonBody(req) : undefined;
-    const entry: MockKling["requests"][number] = { method: req.method ?? "GET", path: url.pathname, headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])), body };
+    const entry: MockKling["requests"][number] = {
+      method: req.method ?? "GET",
+      path: url.pathname,
+      headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
+      body,
+    };
     requests.push(entry);
     if (failures.answer(req, url.pathname, res)) return;
     const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
@@ -70,7 +83,13 @@ export async function startMockKling(options: { videoBytes?: number } = {}): Pro
       const { payload } = await jwtVerify(token, key, { algorithms: ["HS256"], issuer: accessKey, requiredClaims: ["exp", "nbf"] });
       entry.issuer = payload.iss;
     } catch (err) {
-      return sendJson(res, 401, err instanceof errors.JWTExpired ? { code: 1004, message: "Authorization is expired" } : { code: 1002, message: "Authorization is invalid" });
+      return sendJson(
+        res,
+        401,
+        err instanceof errors.JWTExpired
+          ? { code: 1004, message: "Authorization is expired" }
+          : { code: 1002, message: "Authorization is invalid" },
+      );
     }
 
     const create = /^\/v1\/videos\/(text2video|image2video)$/.exec(url.pathname);
@@ -90,28 +109,46 @@ export async function startMockKling(options: { videoBytes?: number } = {}): Pro
     if (!MODELS.includes(body?.model_name)) return invalid(`model_name ${body?.model_name} is not supported`);
     if (family === "text2video" && (typeof body.prompt !== "string" || body.prompt === "")) return invalid("prompt is required");
     if (typeof body.prompt === "string" && body.prompt.length > 2500) return invalid("prompt is too long");
-    if (!["5", "10"].includes(body.duration ?? "5")) return invalid("duration must be \"5\" or \"10\"");
+    if (!["5", "10"].includes(body.duration ?? "5")) return invalid('duration must be "5" or "10"');
     if (!["std", "pro"].includes(body.mode ?? "std")) return invalid("mode must be std or pro");
-    if (family === "text2video" && !["16:9", "9:16", "1:1"].includes(body.aspect_ratio ?? "16:9")) return invalid("aspect_ratio is invalid");
+    if (family === "text2video" && !["16:9", "9:16", "1:1"].includes(body.aspect_ratio ?? "16:9"))
+      return invalid("aspect_ratio is invalid");
     if (family === "image2video") {
       if (typeof body.image !== "string" || body.image === "") return invalid("image is required");
       if (body.image.startsWith("data:")) return invalid("image must be a URL or raw base64 without a data: prefix");
     }
-    if (String(body.prompt ?? "").includes("[blocked]")) return sendJson(res, 400, { code: 1301, message: "Failure to pass the risk control system", request_id: "r" });
+    if (String(body.prompt ?? "").includes("[blocked]"))
+      return sendJson(res, 400, { code: 1301, message: "Failure to pass the risk control system", request_id: "r" });
     const id = randomBytes(9).toString("hex");
-    const video = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from("ftypisom"), Buffer.alloc(12), randomBytes((options.videoBytes ?? 40 * 1024) - 24)]);
+    const video = Buffer.concat([
+      Buffer.from([0, 0, 0, 24]),
+      Buffer.from("ftypisom"),
+      Buffer.alloc(12),
+      randomBytes((options.videoBytes ?? 40 * 1024) - 24),
+    ]);
     const task: MockKlingTask = { id, family, body, polls: 0, video };
     tasks.set(id, task);
-    sendJson(res, 200, { code: 0, message: "SUCCEED", request_id: "r", data: { task_id: id, task_status: "submitted", task_info: {}, created_at: Date.now(), updated_at: Date.now() } });
+    sendJson(res, 200, {
+      code: 0,
+      message: "SUCCEED",
+      request_id: "r",
+      data: { task_id: id, task_status: "submitted", task_info: {}, created_at: Date.now(), updated_at: Date.now() },
+    });
   }
 
   function view(task: MockKlingTask) {
     const base = { task_id: task.id, task_info: {}, created_at: Date.now(), updated_at: Date.now() };
     if (task.polls < 2) return { ...base, task_status: task.polls === 0 ? "submitted" : "processing", task_status_msg: "" };
-    if (String(task.body.prompt ?? "").includes("[fail]")) return { ...base, task_status: "failed", task_status_msg: "Failure to pass the risk control system" };
+    if (String(task.body.prompt ?? "").includes("[fail]"))
+      return { ...base, task_status: "failed", task_status_msg: "Failure to pass the risk control system" };
     task.polls = Math.max(task.polls, 3);
     const duration = `${task.body.duration ?? "5"}.1`; // Kling reports a little more than asked
-    return { ...base, task_status: "succeed", task_status_msg: "", task_result: { videos: [{ id: `v-${task.id}`, url: `${baseUrl}/cdn/${task.id}.mp4`, duration }] } };
+    return {
+      ...base,
+      task_status: "succeed",
+      task_status_msg: "",
+      task_result: { videos: [{ id: `v-${task.id}`, url: `${baseUrl}/cdn/${task.id}.mp4`, duration }] },
+    };
   }
 
   const baseUrl = await listenLocally(server);
@@ -127,7 +164,5 @@ export async function startMockKling(options: { videoBytes?: number } = {}): Pro
     close: () => closeNow(server),
   };
 }
-
-
 
 export const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");

@@ -1,10 +1,13 @@
 import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { mockFailures, startMockOpenAIVideos, type MockOpenAIVideos, type MockOpenAIVideosOptions, type Video } from "./openai-videos.js";
+import { type MockOpenAIVideos, type MockOpenAIVideosOptions, mockFailures, startMockOpenAIVideos, type Video } from "./openai-videos.js";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 let mock: MockOpenAIVideos | undefined;
-afterEach(async () => { await mock?.close(); mock = undefined; });
+afterEach(async () => {
+  await mock?.close();
+  mock = undefined;
+});
 
 async function start(options?: MockOpenAIVideosOptions) {
   mock = await startMockOpenAIVideos(options);
@@ -13,7 +16,11 @@ async function start(options?: MockOpenAIVideosOptions) {
   const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     fetch(m.baseUrl + path, {
       method,
-      headers: { ...auth, ...(body !== undefined && !(body instanceof FormData) ? { "content-type": "application/json" } : {}), ...headers },
+      headers: {
+        ...auth,
+        ...(body !== undefined && !(body instanceof FormData) ? { "content-type": "application/json" } : {}),
+        ...headers,
+      },
       body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body),
     });
   const json = async (method: string, path: string, body?: unknown) => {
@@ -58,11 +65,29 @@ describe("openai-videos mock", () => {
   it("creates via JSON and follows the default script queued → 25 → 50 → 75 → completed", async () => {
     const { create, pollUntilDone } = await start();
     const v = await create({ seconds: "8", size: "1280x720" });
-    expect(v).toMatchObject({ object: "video", status: "queued", progress: 0, model: "sora-2", prompt: "a cat surfing", seconds: "8", size: "1280x720", completed_at: null, expires_at: null, error: null, remixed_from_video_id: null });
+    expect(v).toMatchObject({
+      object: "video",
+      status: "queued",
+      progress: 0,
+      model: "sora-2",
+      prompt: "a cat surfing",
+      seconds: "8",
+      size: "1280x720",
+      completed_at: null,
+      expires_at: null,
+      error: null,
+      remixed_from_video_id: null,
+    });
     expect(v.id).toMatch(/^video_[0-9a-f]+$/);
     expect(typeof v.created_at).toBe("number");
     const { video, seen } = await pollUntilDone(v.id);
-    expect(seen).toEqual([["queued", 0], ["in_progress", 25], ["in_progress", 50], ["in_progress", 75], ["completed", 100]]);
+    expect(seen).toEqual([
+      ["queued", 0],
+      ["in_progress", 25],
+      ["in_progress", 50],
+      ["in_progress", 75],
+      ["completed", 100],
+    ]);
     expect(video.completed_at).toBeGreaterThanOrEqual(v.created_at);
     expect(video.expires_at).toBe(video.completed_at! + 3600);
   });
@@ -107,14 +132,25 @@ describe("openai-videos mock", () => {
     expect(rec.contentType).toMatch(/^multipart\/form-data; boundary=/);
     expect(rec.fields).toEqual({ prompt: "animate this", model: "sora-2-pro", seconds: "8", size: "1024x1792" });
     expect(rec.file).toEqual({ name: "ref.png", type: "image/png", size: 3000, sha256: sha256(image) });
-    expect(m.jobs.get(v.id)!.inputReference).toEqual({ kind: "file", name: "ref.png", type: "image/png", size: 3000, sha256: sha256(image) });
+    expect(m.jobs.get(v.id)!.inputReference).toEqual({
+      kind: "file",
+      name: "ref.png",
+      type: "image/png",
+      size: 3000,
+      sha256: sha256(image),
+    });
   });
 
   it("accepts JSON input_reference as data: URL or plain URL", async () => {
     const { m, create } = await start();
     const bytes = Buffer.from("fake-jpeg-bytes");
     const a = await create({ input_reference: { image_url: `data:image/jpeg;base64,${bytes.toString("base64")}` } });
-    expect(m.jobs.get(a.id)!.inputReference).toMatchObject({ kind: "data_url", type: "image/jpeg", size: bytes.length, sha256: sha256(bytes) });
+    expect(m.jobs.get(a.id)!.inputReference).toMatchObject({
+      kind: "data_url",
+      type: "image/jpeg",
+      size: bytes.length,
+      sha256: sha256(bytes),
+    });
     expect(m.requests.at(-1)!.fields.input_reference).toEqual({ image_url: expect.stringMatching(/^data:image\/jpeg/) });
     const b = await create({ input_reference: { image_url: "https://example.com/a.png" } });
     expect(m.jobs.get(b.id)!.inputReference).toEqual({ kind: "url", url: "https://example.com/a.png" });
@@ -158,7 +194,13 @@ describe("openai-videos mock", () => {
     m.setJobState(v.id, { status: "completed" });
     const full = m.contentOf(v.id);
     const get = (range: string) => call("GET", `/v1/videos/${v.id}/content`, undefined, { range });
-    for (const [range, start, end] of [["bytes=0-99", 0, 99], ["bytes=1000-70000", 1000, 70000], ["bytes=99990-", 99990, 99999], ["bytes=-10", 99990, 99999], ["bytes=99000-200000", 99000, 99999]] as const) {
+    for (const [range, start, end] of [
+      ["bytes=0-99", 0, 99],
+      ["bytes=1000-70000", 1000, 70000],
+      ["bytes=99990-", 99990, 99999],
+      ["bytes=-10", 99990, 99999],
+      ["bytes=99000-200000", 99000, 99999],
+    ] as const) {
       const res = await get(range);
       expect(res.status, range).toBe(206);
       expect(res.headers.get("content-range")).toBe(`bytes ${start}-${end}/100000`);
@@ -181,8 +223,13 @@ describe("openai-videos mock", () => {
     const big = await call("GET", `/v1/videos/${v.id}/content`);
     expect(big.headers.get("content-length")).toBe(String(16 * 1024 * 1024 + 5));
     const hash = createHash("sha256");
-    let size = 0, chunks = 0;
-    for await (const chunk of big.body! as unknown as AsyncIterable<Uint8Array>) { hash.update(chunk); size += chunk.length; chunks++; }
+    let size = 0,
+      chunks = 0;
+    for await (const chunk of big.body! as unknown as AsyncIterable<Uint8Array>) {
+      hash.update(chunk);
+      size += chunk.length;
+      chunks++;
+    }
     expect(size).toBe(16 * 1024 * 1024 + 5);
     expect(chunks).toBeGreaterThan(1);
     expect(hash.digest("hex")).toBe(m.jobs.get(v.id)!.videoSha256);
@@ -201,7 +248,15 @@ describe("openai-videos mock", () => {
     m.setJobState(src.id, { status: "completed" });
     const remix = await json("POST", `/v1/videos/${src.id}/remix`, { prompt: "now at night" });
     expect(remix.status).toBe(200);
-    expect(remix.body).toMatchObject({ status: "queued", progress: 0, prompt: "now at night", remixed_from_video_id: src.id, model: "sora-2-pro", size: "1792x1024", seconds: "12" });
+    expect(remix.body).toMatchObject({
+      status: "queued",
+      progress: 0,
+      prompt: "now at night",
+      remixed_from_video_id: src.id,
+      model: "sora-2-pro",
+      size: "1792x1024",
+      seconds: "12",
+    });
     expect(remix.body.id).not.toBe(src.id);
     expect(m.jobs.get(remix.body.id)!.video.remixed_from_video_id).toBe(src.id);
   });
@@ -214,7 +269,11 @@ describe("openai-videos mock", () => {
     const del = await json("DELETE", `/v1/videos/${v.id}`);
     expect(del).toMatchObject({ status: 200, body: { id: v.id, object: "video.deleted", deleted: true } });
     expect(m.jobs.get(v.id)!.deleted).toBe(true);
-    for (const [method, path] of [["GET", ""], ["GET", "/content"], ["DELETE", ""]]) {
+    for (const [method, path] of [
+      ["GET", ""],
+      ["GET", "/content"],
+      ["DELETE", ""],
+    ]) {
       const r = await json(method, `/v1/videos/${v.id}${path}`);
       expect(r.status).toBe(404);
       expectEnvelope(r.body, "invalid_request_error", "video_not_found");
@@ -235,7 +294,12 @@ describe("openai-videos mock", () => {
     const asc = (await json("GET", "/v1/videos?order=asc&limit=10")).body;
     expect(asc.data.map((v: Video) => v.id)).toEqual([ids[0], ids[1], ids[3], ids[4]]);
     expect(asc.data[0].object).toBe("video");
-    expect((await json("GET", `/v1/videos?after=${ids[0]}`)).body).toMatchObject({ data: [], has_more: false, first_id: null, last_id: null });
+    expect((await json("GET", `/v1/videos?after=${ids[0]}`)).body).toMatchObject({
+      data: [],
+      has_more: false,
+      first_id: null,
+      last_id: null,
+    });
   });
 
   it("failNext injects n matching failures (before auth), then behaves normally", async () => {
@@ -262,7 +326,10 @@ describe("openai-videos mock", () => {
     const q = await call("GET", "/v1/videos");
     expect(q.status).toBe(429);
     expectEnvelope(await q.json(), "insufficient_quota", "insufficient_quota");
-    expect(mockFailures.moderation()).toMatchObject({ status: 400, body: { error: { type: "invalid_request_error", code: "moderation_blocked" } } });
+    expect(mockFailures.moderation()).toMatchObject({
+      status: 400,
+      body: { error: { type: "invalid_request_error", code: "moderation_blocked" } },
+    });
   });
 
   it("honours [moderation] and [fail] prompt conventions", async () => {
@@ -285,24 +352,41 @@ describe("openai-videos mock", () => {
     m.scriptFor("dog", { outcome: "failed" }); // shadowed by the first rule
     m.scriptFor("broken", { outcome: "failed", failure: { code: "internal_error", message: "boom" }, progressSteps: [] });
     const dog = await pollUntilDone((await create({ prompt: "a dog", seconds: "4" })).id);
-    expect(dog.seen).toEqual([["queued", 0], ["queued", 0], ["in_progress", 10], ["in_progress", 90], ["completed", 100]]);
+    expect(dog.seen).toEqual([
+      ["queued", 0],
+      ["queued", 0],
+      ["in_progress", 10],
+      ["in_progress", 90],
+      ["completed", 100],
+    ]);
     expect(dog.video.seconds).toBe("5");
     expect(m.contentOf(dog.video.id).length).toBe(1234);
     const broken = await pollUntilDone((await create({ prompt: "broken" })).id);
-    expect(broken.seen).toEqual([["queued", 0], ["queued", 0], ["failed", 0]]);
+    expect(broken.seen).toEqual([
+      ["queued", 0],
+      ["queued", 0],
+      ["failed", 0],
+    ]);
     expect(broken.video.error).toEqual({ code: "internal_error", message: "boom" });
     m.setScript({ queuedPolls: 0, progressSteps: [99] });
     const next = await pollUntilDone((await create({ prompt: "cat" })).id);
-    expect(next.seen).toEqual([["in_progress", 99], ["completed", 100]]);
+    expect(next.seen).toEqual([
+      ["in_progress", 99],
+      ["completed", 100],
+    ]);
   });
 
   it("setJobState jumps and pins a job", async () => {
     const { m, json, create } = await start();
     const v = await create();
     m.setJobState(v.id, { status: "in_progress", progress: 42 });
-    for (let i = 0; i < 10; i++) expect((await json("GET", `/v1/videos/${v.id}`)).body).toMatchObject({ status: "in_progress", progress: 42 });
+    for (let i = 0; i < 10; i++)
+      expect((await json("GET", `/v1/videos/${v.id}`)).body).toMatchObject({ status: "in_progress", progress: 42 });
     m.setJobState(v.id, { status: "failed", error: { code: "timeout", message: "took too long" } });
-    expect((await json("GET", `/v1/videos/${v.id}`)).body).toMatchObject({ status: "failed", error: { code: "timeout", message: "took too long" } });
+    expect((await json("GET", `/v1/videos/${v.id}`)).body).toMatchObject({
+      status: "failed",
+      error: { code: "timeout", message: "took too long" },
+    });
     const w = await create();
     m.setJobState(w.id, { status: "completed" });
     expect((await json("GET", `/v1/videos/${w.id}`)).body).toMatchObject({ status: "completed", progress: 100, error: null });
@@ -313,13 +397,20 @@ describe("openai-videos mock", () => {
     const { m, json, create } = await start();
     const v = await create();
     await json("GET", `/v1/videos/${v.id}?x=1`);
-    expect(m.requests.map((r) => [r.method, r.path])).toEqual([["POST", "/v1/videos"], ["GET", `/v1/videos/${v.id}`]]);
+    expect(m.requests.map((r) => [r.method, r.path])).toEqual([
+      ["POST", "/v1/videos"],
+      ["GET", `/v1/videos/${v.id}`],
+    ]);
     expect(m.requests[1].query).toEqual({ x: "1" });
     expect(m.requests[0].headers.authorization).toBe(`Bearer ${m.apiKey}`);
     expect(m.requests[0].fields).toEqual({ prompt: "a cat surfing", model: "sora-2" });
     expect((await json("GET", "/v2/whatever")).status).toBe(404);
     expect((await json("PUT", `/v1/videos/${v.id}`)).status).toBe(405);
-    const bad = await fetch(`${m.baseUrl}/v1/videos`, { method: "POST", headers: { authorization: `Bearer ${m.apiKey}`, "content-type": "application/json" }, body: "{not json" });
+    const bad = await fetch(`${m.baseUrl}/v1/videos`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${m.apiKey}`, "content-type": "application/json" },
+      body: "{not json",
+    });
     expect(bad.status).toBe(400);
     await m.close();
     mock = undefined;
@@ -337,6 +428,10 @@ describe("openai-videos mock", () => {
     await m.close();
     mock = undefined;
     expect(Date.now() - t0).toBeLessThan(1000);
-    await expect((async () => { for (;;) if ((await reader.read()).done) return; })()).rejects.toThrow();
+    await expect(
+      (async () => {
+        for (;;) if ((await reader.read()).done) return;
+      })(),
+    ).rejects.toThrow();
   });
 });

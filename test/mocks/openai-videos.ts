@@ -43,16 +43,31 @@ export type ContentVariant = "video" | "thumbnail" | "spritesheet";
 
 /** The OpenAI Video object, as returned by create / retrieve / list / remix. */
 export interface Video {
-  id: string; object: "video"; status: VideoStatus; progress: number;
-  model: string; prompt: string; seconds: string; size: string;
+  id: string;
+  object: "video";
+  status: VideoStatus;
+  progress: number;
+  model: string;
+  prompt: string;
+  seconds: string;
+  size: string;
   /** unix seconds */
-  created_at: number; completed_at: number | null; expires_at: number | null;
+  created_at: number;
+  completed_at: number | null;
+  expires_at: number | null;
   error: { code: string; message: string } | null;
   remixed_from_video_id: string | null;
 }
 
 /** What the mock received as `input_reference`: multipart file, JSON data: URL (decoded), or JSON plain URL (`url` only). */
-export interface InputReferenceInfo { kind: "file" | "data_url" | "url"; name?: string; type?: string; size?: number; sha256?: string; url?: string }
+export interface InputReferenceInfo {
+  kind: "file" | "data_url" | "url";
+  name?: string;
+  type?: string;
+  size?: number;
+  sha256?: string;
+  url?: string;
+}
 
 /** One request as received by the mock. */
 export interface RecordedRequest {
@@ -85,7 +100,11 @@ export interface MockJob {
 }
 
 /** A canned HTTP response, usable with `failNext`. */
-export interface MockResponse { status: number; body?: unknown; headers?: Record<string, string> }
+export interface MockResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
 
 /** Handle to a running mock server. */
 export interface MockOpenAIVideos {
@@ -136,11 +155,31 @@ export function openAIError(message: string, type: string, code: string | null =
 
 /** Canned failure responses matching what OpenAI / new-api return; pass them to `failNext`. */
 export const mockFailures = {
-  moderation: (): MockResponse => ({ status: 400, body: openAIError("Your request was blocked by our moderation system.", "invalid_request_error", "moderation_blocked") }),
-  rateLimit: (retryAfter = 1): MockResponse => ({ status: 429, headers: { "retry-after": String(retryAfter) }, body: openAIError("Rate limit reached for requests. Please try again later.", "rate_limit_error", "rate_limit_exceeded") }),
-  insufficientQuota: (): MockResponse => ({ status: 429, body: openAIError("You exceeded your current quota, please check your plan and billing details.", "insufficient_quota", "insufficient_quota") }),
-  overloaded: (): MockResponse => ({ status: 503, body: openAIError("The server is overloaded, please try again later.", "service_unavailable_error", "server_is_overloaded") }),
-  serverError: (): MockResponse => ({ status: 500, body: openAIError("The server had an error while processing your request.", "server_error", null) }),
+  moderation: (): MockResponse => ({
+    status: 400,
+    body: openAIError("Your request was blocked by our moderation system.", "invalid_request_error", "moderation_blocked"),
+  }),
+  rateLimit: (retryAfter = 1): MockResponse => ({
+    status: 429,
+    headers: { "retry-after": String(retryAfter) },
+    body: openAIError("Rate limit reached for requests. Please try again later.", "rate_limit_error", "rate_limit_exceeded"),
+  }),
+  insufficientQuota: (): MockResponse => ({
+    status: 429,
+    body: openAIError(
+      "You exceeded your current quota, please check your plan and billing details.",
+      "insufficient_quota",
+      "insufficient_quota",
+    ),
+  }),
+  overloaded: (): MockResponse => ({
+    status: 503,
+    body: openAIError("The server is overloaded, please try again later.", "service_unavailable_error", "server_is_overloaded"),
+  }),
+  serverError: (): MockResponse => ({
+    status: 500,
+    body: openAIError("The server had an error while processing your request.", "server_error", null),
+  }),
 };
 
 const MODELS = ["sora-2", "sora-2-pro"];
@@ -150,18 +189,35 @@ const PRO_SIZES = [...SIZES, "1024x1792", "1792x1024"];
 const IMAGE_BYTES: Record<Exclude<ContentVariant, "video">, number> = { thumbnail: 4096, spritesheet: 16384 };
 const CONTENT_TYPES: Record<ContentVariant, string> = { video: "video/mp4", thumbnail: "image/webp", spritesheet: "image/jpeg" };
 const CHUNK = 64 * 1024;
-const DEFAULT_SCRIPT = { queuedPolls: 1, progressSteps: [25, 50, 75], outcome: "completed" as const, failure: { code: "moderation_blocked", message: "The generated video was blocked by our moderation system." }, videoBytes: 64 * 1024 };
+const DEFAULT_SCRIPT = {
+  queuedPolls: 1,
+  progressSteps: [25, 50, 75],
+  outcome: "completed" as const,
+  failure: { code: "moderation_blocked", message: "The generated video was blocked by our moderation system." },
+  videoBytes: 64 * 1024,
+};
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly body: unknown) { super(`HTTP ${status}`); }
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`HTTP ${status}`);
+  }
 }
-const invalid = (message: string, param: string | null, code: string | null = "invalid_value") => new HttpError(400, openAIError(message, "invalid_request_error", code, param));
-const notFound = (id: string) => new HttpError(404, openAIError(`Video with id '${id}' not found.`, "invalid_request_error", "video_not_found", "id"));
+const invalid = (message: string, param: string | null, code: string | null = "invalid_value") =>
+  new HttpError(400, openAIError(message, "invalid_request_error", code, param));
+const notFound = (id: string) =>
+  new HttpError(404, openAIError(`Video with id '${id}' not found.`, "invalid_request_error", "video_not_found", "id"));
 const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
 const now = () => Math.floor(Date.now() / 1000);
 /** Drops `undefined` values so `{ outcome: undefined }` does not erase a default when spread. */
 const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-const u32 = (n: number, le = false) => { const b = Buffer.alloc(4); le ? b.writeUInt32LE(n >>> 0) : b.writeUInt32BE(n >>> 0); return b; };
+const u32 = (n: number, le = false) => {
+  const b = Buffer.alloc(4);
+  le ? b.writeUInt32LE(n >>> 0) : b.writeUInt32BE(n >>> 0);
+  return b;
+};
 
 /** Magic bytes overlaid at the start/end of the pseudo-random stream so content sniffers accept it. */
 function framing(variant: ContentVariant, total: number): { head: Buffer; tail: Buffer } {
@@ -169,8 +225,15 @@ function framing(variant: ContentVariant, total: number): { head: Buffer; tail: 
     const ftyp = Buffer.concat([u32(28), Buffer.from("ftypmp42"), u32(0), Buffer.from("mp42isomavc1")]);
     return { head: Buffer.concat([ftyp, u32(Math.max(total - 28, 0)), Buffer.from("mdat")]), tail: Buffer.alloc(0) };
   }
-  if (variant === "thumbnail") return { head: Buffer.concat([Buffer.from("RIFF"), u32(total - 8, true), Buffer.from("WEBPVP8 "), u32(total - 20, true)]), tail: Buffer.alloc(0) };
-  return { head: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, ...Buffer.from("JFIF\0"), 1, 1, 0, 0, 1, 0, 1, 0, 0]), tail: Buffer.from([0xff, 0xd9]) };
+  if (variant === "thumbnail")
+    return {
+      head: Buffer.concat([Buffer.from("RIFF"), u32(total - 8, true), Buffer.from("WEBPVP8 "), u32(total - 20, true)]),
+      tail: Buffer.alloc(0),
+    };
+  return {
+    head: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, ...Buffer.from("JFIF\0"), 1, 1, 0, 0, 1, 0, 1, 0, 0]),
+    tail: Buffer.from([0xff, 0xd9]),
+  };
 }
 
 /**
@@ -212,7 +275,12 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
   const requests: RecordedRequest[] = [];
   const jobs = new Map<string, MockJob>();
   const order: string[] = []; // creation order; created_at alone has 1s resolution
-  const holds: { match: (r: RecordedRequest, j: MockJob | undefined) => boolean; remaining: number; afterBytes?: number; held: MockHold & { released: Promise<void>; notify(): void } }[] = [];
+  const holds: {
+    match: (r: RecordedRequest, j: MockJob | undefined) => boolean;
+    remaining: number;
+    afterBytes?: number;
+    held: MockHold & { released: Promise<void>; notify(): void };
+  }[] = [];
   const overlaps: { jobId: string; path: string }[] = [];
   const answering = new Map<string, number>(); // job id → polls/downloads being answered
   let latencyMs = 0;
@@ -241,16 +309,36 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
     return { ...DEFAULT_SCRIPT, ...defined(defaultScript), ...conventions, ...defined(rule?.script ?? {}) };
   }
 
-  function createJob(fields: { prompt: string; model: string; seconds: string; size: string }, remixedFrom: string | null, inputReference?: InputReferenceInfo): MockJob {
+  function createJob(
+    fields: { prompt: string; model: string; seconds: string; size: string },
+    remixedFrom: string | null,
+    inputReference?: InputReferenceInfo,
+  ): MockJob {
     const id = `video_${randomBytes(16).toString("hex")}`;
     let hash: string | undefined;
     const job: MockJob = {
-      video: { id, object: "video", status: "queued", progress: 0, ...fields, created_at: now(), completed_at: null, expires_at: null, error: null, remixed_from_video_id: remixedFrom },
-      script: resolveScript(fields.prompt), polls: 0, deleted: false, pinned: false, inputReference,
+      video: {
+        id,
+        object: "video",
+        status: "queued",
+        progress: 0,
+        ...fields,
+        created_at: now(),
+        completed_at: null,
+        expires_at: null,
+        error: null,
+        remixed_from_video_id: remixedFrom,
+      },
+      script: resolveScript(fields.prompt),
+      polls: 0,
+      deleted: false,
+      pinned: false,
+      inputReference,
       get videoSha256() {
         if (hash === undefined) {
           const h = createHash("sha256");
-          for (let at = 0; at < this.script.videoBytes; at += 1 << 20) h.update(contentSlice(id, "video", this.script.videoBytes, at, Math.min(at + (1 << 20), this.script.videoBytes)));
+          for (let at = 0; at < this.script.videoBytes; at += 1 << 20)
+            h.update(contentSlice(id, "video", this.script.videoBytes, at, Math.min(at + (1 << 20), this.script.videoBytes)));
           hash = h.digest("hex");
         }
         return hash;
@@ -290,16 +378,24 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
 
   function validateCreate(fields: Record<string, unknown>) {
     const prompt = fields.prompt;
-    if (typeof prompt !== "string" || prompt.trim() === "") throw invalid("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter");
+    if (typeof prompt !== "string" || prompt.trim() === "")
+      throw invalid("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter");
     if (prompt.includes("[moderation]")) throw new HttpError(400, mockFailures.moderation().body);
     const model = fields.model ?? "sora-2";
-    if (typeof model !== "string" || !models.includes(model)) throw invalid(`Invalid value: '${model}'. Supported values are: ${models.map((m) => `'${m}'`).join(", ")}.`, "model");
+    if (typeof model !== "string" || !models.includes(model))
+      throw invalid(`Invalid value: '${model}'. Supported values are: ${models.map((m) => `'${m}'`).join(", ")}.`, "model");
     const seconds = fields.seconds ?? "4";
-    if (typeof seconds !== "string") throw invalid(`Invalid type for 'seconds': expected one of '4', '8', or '12', but got ${typeof seconds === "number" ? "an integer" : typeof seconds} instead.`, "seconds", "invalid_type");
+    if (typeof seconds !== "string")
+      throw invalid(
+        `Invalid type for 'seconds': expected one of '4', '8', or '12', but got ${typeof seconds === "number" ? "an integer" : typeof seconds} instead.`,
+        "seconds",
+        "invalid_type",
+      );
     if (!SECONDS.includes(seconds)) throw invalid(`Invalid value: '${seconds}'. Supported values are: '4', '8', and '12'.`, "seconds");
     const size = fields.size ?? "720x1280";
     const sizes = model === "sora-2" ? SIZES : PRO_SIZES;
-    if (typeof size !== "string" || !sizes.includes(size)) throw invalid(`Invalid value: '${size}'. Supported values for ${model} are: ${sizes.map((s) => `'${s}'`).join(", ")}.`, "size");
+    if (typeof size !== "string" || !sizes.includes(size))
+      throw invalid(`Invalid value: '${size}'. Supported values for ${model} are: ${sizes.map((s) => `'${s}'`).join(", ")}.`, "size");
     return { prompt, model, seconds, size };
   }
 
@@ -307,13 +403,17 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks);
-    const ct = rec.contentType ?? "", kind = ct.toLowerCase(); // the multipart boundary is case-sensitive
+    const ct = rec.contentType ?? "",
+      kind = ct.toLowerCase(); // the multipart boundary is case-sensitive
     if (raw.length === 0) return undefined;
     if (kind.startsWith("multipart/form-data")) {
       const form = await new Request("http://mock/", { method: "POST", headers: { "content-type": ct }, body: raw }).formData();
       let ref: InputReferenceInfo | undefined;
       for (const [key, value] of form) {
-        if (typeof value === "string") { rec.fields[key] = value; continue; }
+        if (typeof value === "string") {
+          rec.fields[key] = value;
+          continue;
+        }
         const bytes = Buffer.from(await value.arrayBuffer());
         rec.file = { name: value.name, type: value.type, size: bytes.length, sha256: sha256(bytes) };
         if (key === "input_reference") ref = { kind: "file", ...rec.file };
@@ -322,8 +422,13 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
     }
     if (kind.startsWith("application/json")) {
       let body: unknown;
-      try { body = JSON.parse(raw.toString("utf8")); } catch { throw invalid("We could not parse the JSON body of your request.", null, null); }
-      if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalid("The request body must be a JSON object.", null, null);
+      try {
+        body = JSON.parse(raw.toString("utf8"));
+      } catch {
+        throw invalid("We could not parse the JSON body of your request.", null, null);
+      }
+      if (typeof body !== "object" || body === null || Array.isArray(body))
+        throw invalid("The request body must be a JSON object.", null, null);
       Object.assign(rec.fields, body);
       const url = (rec.fields.input_reference as { image_url?: unknown } | undefined)?.image_url;
       if (typeof url !== "string") return undefined;
@@ -343,15 +448,29 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
 
   async function sendContent(req: IncomingMessage, res: ServerResponse, job: MockJob, variantParam: string | null, rec: RecordedRequest) {
     const variant = (variantParam ?? "video") as ContentVariant;
-    if (!(variant in CONTENT_TYPES)) throw invalid(`Invalid value: '${variant}'. Supported values are: 'video', 'thumbnail', and 'spritesheet'.`, "variant");
-    if (job.video.status !== "completed") throw new HttpError(404, openAIError(`Video '${job.video.id}' is not ready (status: ${job.video.status}).`, "invalid_request_error", "video_not_ready", "id"));
+    if (!(variant in CONTENT_TYPES))
+      throw invalid(`Invalid value: '${variant}'. Supported values are: 'video', 'thumbnail', and 'spritesheet'.`, "variant");
+    if (job.video.status !== "completed")
+      throw new HttpError(
+        404,
+        openAIError(
+          `Video '${job.video.id}' is not ready (status: ${job.video.status}).`,
+          "invalid_request_error",
+          "video_not_ready",
+          "id",
+        ),
+      );
     const total = variant === "video" ? job.script.videoBytes : IMAGE_BYTES[variant];
-    let start = 0, end = total, status = 200; // end is exclusive
+    let start = 0,
+      end = total,
+      status = 200; // end is exclusive
     const headers: Record<string, string | number> = { "content-type": CONTENT_TYPES[variant], "accept-ranges": "bytes" };
     const range = req.headers.range && /^bytes=(\d*)-(\d*)$/.exec(req.headers.range);
     if (range && (range[1] || range[2])) {
-      if (range[1]) { start = Number(range[1]); end = range[2] ? Math.min(Number(range[2]) + 1, total) : total; }
-      else start = Math.max(total - Number(range[2]), 0);
+      if (range[1]) {
+        start = Number(range[1]);
+        end = range[2] ? Math.min(Number(range[2]) + 1, total) : total;
+      } else start = Math.max(total - Number(range[2]), 0);
       if (start >= total || end <= start) {
         res.writeHead(416, { "content-range": `bytes */${total}`, "content-type": "application/json" });
         res.end(JSON.stringify(openAIError("Requested range not satisfiable.", "invalid_request_error", "range_not_satisfiable")));
@@ -387,14 +506,31 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const method = req.method ?? "GET";
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : v ?? ""]));
-    const rec: RecordedRequest = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers, contentType: req.headers["content-type"], fields: {} };
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]));
+    const rec: RecordedRequest = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      contentType: req.headers["content-type"],
+      fields: {},
+    };
     requests.push(rec);
     // Parse (and record) the body first, but let injected failures win over parse errors.
-    const body = method === "POST" ? await readBody(req, rec).then((ref) => ({ ref }), (error: unknown) => ({ error })) : { ref: undefined };
+    const body =
+      method === "POST"
+        ? await readBody(req, rec).then(
+            (ref) => ({ ref }),
+            (error: unknown) => ({ error }),
+          )
+        : { ref: undefined };
 
-    const injected = failures.find((f) => f.remaining > 0 && (!f.method || f.method.toUpperCase() === method)
-      && (f.path === undefined || (typeof f.path === "string" ? url.pathname.startsWith(f.path) : f.path.test(url.pathname))));
+    const injected = failures.find(
+      (f) =>
+        f.remaining > 0 &&
+        (!f.method || f.method.toUpperCase() === method) &&
+        (f.path === undefined || (typeof f.path === "string" ? url.pathname.startsWith(f.path) : f.path.test(url.pathname))),
+    );
     if (injected) {
       injected.remaining--;
       const r = injected.response;
@@ -402,18 +538,26 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
     }
     const auth = req.headers.authorization;
     if (auth !== `Bearer ${apiKey}`) {
-      const message = auth ? "Incorrect API key provided." : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).";
+      const message = auth
+        ? "Incorrect API key provided."
+        : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).";
       throw new HttpError(401, openAIError(message, "invalid_request_error", "invalid_api_key"));
     }
     if ("error" in body) throw body.error;
 
     const parts = url.pathname.split("/").filter(Boolean); // ["v1", "videos", id?, action?]
-    if (parts[0] !== "v1" || parts[1] !== "videos" || parts.length > 4) throw new HttpError(404, openAIError(`Unknown request URL: ${method} ${url.pathname}.`, "invalid_request_error", "unknown_url"));
+    if (parts[0] !== "v1" || parts[1] !== "videos" || parts.length > 4)
+      throw new HttpError(404, openAIError(`Unknown request URL: ${method} ${url.pathname}.`, "invalid_request_error", "unknown_url"));
     const [, , id, action] = parts;
     const route = `${method} ${id ? ":id" : ""}${action ? `/${action}` : ""}`;
     switch (route) {
-      case "POST ": { const job = createJob(validateCreate(rec.fields), null, body.ref); await held(rec, job, false); return sendJson(res, 200, job.video); }
-      case "GET ": return sendJson(res, 200, list(url.searchParams));
+      case "POST ": {
+        const job = createJob(validateCreate(rec.fields), null, body.ref);
+        await held(rec, job, false);
+        return sendJson(res, 200, job.video);
+      }
+      case "GET ":
+        return sendJson(res, 200, list(url.searchParams));
       case "GET :id": {
         const job = liveJob(id);
         answeringFor(res, id, url.pathname);
@@ -422,23 +566,37 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
         advance(job);
         return sendJson(res, 200, job.video);
       }
-      case "HEAD :id/content": return sendContent(req, res, liveJob(id), url.searchParams.get("variant"), rec);
+      case "HEAD :id/content":
+        return sendContent(req, res, liveJob(id), url.searchParams.get("variant"), rec);
       case "GET :id/content": {
         const job = liveJob(id);
         answeringFor(res, id, url.pathname);
         if (latencyMs) await new Promise((resolve) => setTimeout(resolve, latencyMs));
         return sendContent(req, res, job, url.searchParams.get("variant"), rec);
       }
-      case "DELETE :id": { liveJob(id).deleted = true; return sendJson(res, 200, { id, object: "video.deleted", deleted: true }); }
+      case "DELETE :id": {
+        liveJob(id).deleted = true;
+        return sendJson(res, 200, { id, object: "video.deleted", deleted: true });
+      }
       case "POST :id/remix": {
         const prompt = rec.fields.prompt;
-        if (typeof prompt !== "string" || prompt.trim() === "") throw invalid("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter");
+        if (typeof prompt !== "string" || prompt.trim() === "")
+          throw invalid("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter");
         const source = liveJob(id).video;
-        if (source.status !== "completed") throw invalid(`Video '${id}' is not completed (status: ${source.status}); only completed videos can be remixed.`, "id", "video_not_completed");
+        if (source.status !== "completed")
+          throw invalid(
+            `Video '${id}' is not completed (status: ${source.status}); only completed videos can be remixed.`,
+            "id",
+            "video_not_completed",
+          );
         if (prompt.includes("[moderation]")) throw new HttpError(400, mockFailures.moderation().body);
         return sendJson(res, 200, createJob({ prompt, model: source.model, seconds: source.seconds, size: source.size }, id).video);
       }
-      default: throw new HttpError(405, openAIError(`Method ${method} not allowed for ${url.pathname}.`, "invalid_request_error", "method_not_allowed"));
+      default:
+        throw new HttpError(
+          405,
+          openAIError(`Method ${method} not allowed for ${url.pathname}.`, "invalid_request_error", "method_not_allowed"),
+        );
     }
   }
 
@@ -457,11 +615,19 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
     apiKey,
     requests,
     jobs,
-    setScript(script) { defaultScript = { ...script }; },
-    scriptFor(prompt, script) { rules.push({ prompt, script }); },
-    failNext(n, match, response) { failures.push({ remaining: n, ...match, response }); },
+    setScript(script) {
+      defaultScript = { ...script };
+    },
+    scriptFor(prompt, script) {
+      rules.push({ prompt, script });
+    },
+    failNext(n, match, response) {
+      failures.push({ remaining: n, ...match, response });
+    },
     overlaps,
-    setLatency(ms) { latencyMs = ms; },
+    setLatency(ms) {
+      latencyMs = ms;
+    },
     hold(match, options = {}) {
       let release!: () => void;
       const released = new Promise<void>((resolve) => (release = resolve));
@@ -469,13 +635,18 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
       const hold: MockHold & { released: Promise<void>; notify(): void } = {
         arrived: [],
         released,
-        notify: () => waiters.forEach((wake) => wake()),
+        notify: () => {
+          for (const wake of waiters) wake();
+        },
         release,
         async until(n, timeoutMs = 15_000) {
           const deadline = Date.now() + timeoutMs;
           while (hold.arrived.length < n) {
             if (Date.now() > deadline) throw new Error(`mock: ${hold.arrived.length} of ${n} held requests arrived`);
-            await new Promise<void>((resolve) => { waiters.add(resolve); setTimeout(resolve, 50); });
+            await new Promise<void>((resolve) => {
+              waiters.add(resolve);
+              setTimeout(resolve, 50);
+            });
           }
         },
       };

@@ -17,7 +17,11 @@ export interface MockSeedance {
   apiKey: string;
   requests: { method: string; path: string; body?: any }[];
   tasks: Map<string, MockSeedanceTask>;
-  failNext(n: number, match: { method?: string; path?: string }, response: { status: number; body: unknown; headers?: Record<string, string> }): void;
+  failNext(
+    n: number,
+    match: { method?: string; path?: string },
+    response: { status: number; body: unknown; headers?: Record<string, string> },
+  ): void;
   contentOf(taskId: string): Buffer;
   /** tokens a finished task reports */
   tokensOf(taskId: string): number;
@@ -37,7 +41,11 @@ export interface MockSeedanceTask {
 
 const arkError = (code: string, message: string) => ({ error: { code, message, type: "BadRequest" } });
 export const seedanceFailures = {
-  rateLimit: (retryAfter = 1) => ({ status: 429, headers: { "retry-after": String(retryAfter) }, body: arkError("RateLimitExceeded.EndpointRPMExceeded", "Request rate exceeded") }),
+  rateLimit: (retryAfter = 1) => ({
+    status: 429,
+    headers: { "retry-after": String(retryAfter) },
+    body: arkError("RateLimitExceeded.EndpointRPMExceeded", "Request rate exceeded"),
+  }),
   serverError: () => ({ status: 500, body: arkError("InternalServiceError", "The service encountered an unexpected internal error.") }),
 };
 
@@ -54,7 +62,9 @@ export async function startMockSeedance(): Promise<MockSeedance> {
   const requests: MockSeedance["requests"] = [];
   const tasks = new Map<string, MockSeedanceTask>();
   const failures = failureQueue();
-  const server = createServer((req, res) => void handle(req, res).catch((err) => sendJson(res, 500, arkError("InternalServiceError", String(err)))));
+  const server = createServer(
+    (req, res) => void handle(req, res).catch((err) => sendJson(res, 500, arkError("InternalServiceError", String(err)))),
+  );
 
   const tokensOf = (task: MockSeedanceTask) => {
     const [w, h] = DIMENSIONS[task.flags.resolution][task.flags.ratio];
@@ -66,14 +76,15 @@ export async function startMockSeedance(): Promise<MockSeedance> {
     const file = /^\/tos\/([^/]+)\.mp4$/.exec(url.pathname);
     if (file && req.method === "GET") {
       const task = tasks.get(file[1]);
-      if (!task || task.status !== "succeeded" || req.headers.authorization) return sendJson(res, 403, { error: "AccessDenied" });
+      if (task?.status !== "succeeded" || req.headers.authorization) return sendJson(res, 403, { error: "AccessDenied" });
       res.writeHead(200, { "content-type": "video/mp4", "content-length": task.video.length }).end(task.video);
       return;
     }
     const body = req.method === "POST" ? await readJsonBody(req) : undefined;
     requests.push({ method: req.method ?? "GET", path: url.pathname, body });
     if (failures.answer(req, url.pathname, res)) return;
-    if (req.headers.authorization !== `Bearer ${apiKey}`) return sendJson(res, 401, arkError("AuthenticationError", "The API key in the request is missing or invalid."));
+    if (req.headers.authorization !== `Bearer ${apiKey}`)
+      return sendJson(res, 401, arkError("AuthenticationError", "The API key in the request is missing or invalid."));
     if (url.pathname === "/api/v3/contents/generations/tasks" && req.method === "POST") return submit(res, body);
     const one = /^\/api\/v3\/contents\/generations\/tasks\/([^/]+)$/.exec(url.pathname);
     const task = one && tasks.get(one[1]);
@@ -85,7 +96,8 @@ export async function startMockSeedance(): Promise<MockSeedance> {
       return sendJson(res, 200, view(task));
     }
     if (task && req.method === "DELETE") {
-      if (task.status !== "queued") return sendJson(res, 400, arkError("InvalidAction.TaskStatus", `A task in status ${task.status} cannot be cancelled.`));
+      if (task.status !== "queued")
+        return sendJson(res, 400, arkError("InvalidAction.TaskStatus", `A task in status ${task.status} cannot be cancelled.`));
       task.status = "cancelled";
       return sendJson(res, 200, {});
     }
@@ -94,7 +106,8 @@ export async function startMockSeedance(): Promise<MockSeedance> {
 
   function submit(res: ServerResponse, body: any) {
     const invalid = (message: string) => sendJson(res, 400, arkError("InvalidParameter", message));
-    if (!MODELS.includes(body?.model)) return sendJson(res, 404, arkError("InvalidEndpointOrModel.NotFound", `The model ${body?.model} does not exist.`));
+    if (!MODELS.includes(body?.model))
+      return sendJson(res, 404, arkError("InvalidEndpointOrModel.NotFound", `The model ${body?.model} does not exist.`));
     const text = body.content?.find((c: any) => c.type === "text")?.text;
     const image = body.content?.find((c: any) => c.type === "image_url")?.image_url?.url;
     if (typeof text !== "string" || text === "") return invalid("content must include a text item");
@@ -103,7 +116,12 @@ export async function startMockSeedance(): Promise<MockSeedance> {
     const flags = { ratio: flag("ratio") ?? "16:9", duration: Number(flag("duration") ?? 5), resolution: flag("resolution") ?? "1080p" };
     if (!DIMENSIONS[flags.resolution]?.[flags.ratio]) return invalid(`unsupported ratio ${flags.ratio} at ${flags.resolution}`);
     if (![5, 10].includes(flags.duration)) return invalid("duration must be 5 or 10");
-    if (text.includes("[blocked]")) return sendJson(res, 400, arkError("InputTextSensitiveContentDetected", "The request failed because the input text may contain sensitive information."));
+    if (text.includes("[blocked]"))
+      return sendJson(
+        res,
+        400,
+        arkError("InputTextSensitiveContentDetected", "The request failed because the input text may contain sensitive information."),
+      );
     const id = `cgt-${randomBytes(8).toString("hex")}`;
     const video = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from("ftypisom"), Buffer.alloc(12), randomBytes(36_000)]);
     tasks.set(id, { id, model: body.model, text, flags, image, polls: 0, status: "queued", video });
@@ -111,11 +129,29 @@ export async function startMockSeedance(): Promise<MockSeedance> {
   }
 
   function view(task: MockSeedanceTask) {
-    const base = { id: task.id, model: task.model, status: task.status, created_at: 1_764_000_000, updated_at: 1_764_000_100, error: null as unknown };
-    if (task.status === "failed") return { ...base, error: { code: "OutputVideoSensitiveContentDetected", message: "The generated video may contain sensitive content." } };
+    const base = {
+      id: task.id,
+      model: task.model,
+      status: task.status,
+      created_at: 1_764_000_000,
+      updated_at: 1_764_000_100,
+      error: null as unknown,
+    };
+    if (task.status === "failed")
+      return {
+        ...base,
+        error: { code: "OutputVideoSensitiveContentDetected", message: "The generated video may contain sensitive content." },
+      };
     if (task.status !== "succeeded") return base;
     const tokens = tokensOf(task);
-    return { ...base, content: { video_url: `${baseUrl}/tos/${task.id}.mp4?X-Tos-Signature=mock` }, usage: { completion_tokens: tokens, total_tokens: tokens }, duration: task.flags.duration, resolution: task.flags.resolution, ratio: task.flags.ratio };
+    return {
+      ...base,
+      content: { video_url: `${baseUrl}/tos/${task.id}.mp4?X-Tos-Signature=mock` },
+      usage: { completion_tokens: tokens, total_tokens: tokens },
+      duration: task.flags.duration,
+      resolution: task.flags.resolution,
+      ratio: task.flags.ratio,
+    };
   }
 
   const baseUrl = await listenLocally(server);
@@ -130,5 +166,3 @@ export async function startMockSeedance(): Promise<MockSeedance> {
     close: () => closeNow(server),
   };
 }
-
-

@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UpstreamError } from "../../src/providers/errors.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot, UpstreamTask } from "../../src/providers/types.js";
@@ -51,7 +51,11 @@ export function describeAdaptorContract(name: string, start: () => Promise<Adapt
       const request = h.request(prompt);
       if (h.adaptor.stream) {
         const readings: UpstreamSnapshot[] = [];
-        const last = await h.adaptor.stream({ channel: h.channel, request, onProgress: (progress) => readings.push({ status: "PROCESSING", progress }) });
+        const last = await h.adaptor.stream({
+          channel: h.channel,
+          request,
+          onProgress: (progress) => readings.push({ status: "PROCESSING", progress }),
+        });
         readings.push(last);
         return { upstream: task(`stream:${prompt}`, null, request.model), readings, last };
       }

@@ -3,9 +3,9 @@ import { parseTaskId } from "../../src/schema/tasks.js";
 import { createPoller } from "../../src/worker/poller.js";
 import { codeOf, startTestApp, type TestApp } from "../helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { CREATE_VIDEO, ME, grantCredit, ledgerOf, upsertChannel, waitForTask } from "../helpers/fixtures.js";
+import { CREATE_VIDEO, grantCredit, ledgerOf, ME, upsertChannel, waitForTask } from "../helpers/fixtures.js";
 import { tokenFor } from "../helpers/tokens.js";
-import { chatSseFailures, startMockChatSse, type MockChatSse } from "../mocks/chat-sse.js";
+import { chatSseFailures, type MockChatSse, startMockChatSse } from "../mocks/chat-sse.js";
 import { bytesAt, runTask } from "./end-to-end.js";
 
 const MODEL = "sora_video2-landscape";
@@ -18,7 +18,13 @@ beforeAll(async () => {
   database = await createTestDatabase();
   mock = await startMockChatSse();
   t = await startTestApp({ databaseUrl: database.url });
-  await upsertChannel(t, { name: "reseller", provider: "chat-sse", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: [MODEL, "sora_video2-15s"] });
+  await upsertChannel(t, {
+    name: "reseller",
+    provider: "chat-sse",
+    baseUrl: mock.baseUrl,
+    apiKey: mock.apiKey,
+    models: [MODEL, "sora_video2-15s"],
+  });
 });
 
 afterAll(async () => {
@@ -43,7 +49,11 @@ describe("a reseller's streamed task through GraphQL", () => {
     expect(running.length).toBeGreaterThan(0);
     for (const p of running) expect([12, 36, 76]).toContain(p);
     expect(states.at(-1)!.status).toBe("COMPLETED");
-    expect(mock.requests.at(-1)!.body).toMatchObject({ model: MODEL, stream: true, messages: [{ role: "user", content: "a watched stream" }] });
+    expect(mock.requests.at(-1)!.body).toMatchObject({
+      model: MODEL,
+      stream: true,
+      messages: [{ role: "user", content: "a watched stream" }],
+    });
   });
 
   it("fails a dropped stream cleanly and releases the hold", async () => {
@@ -68,7 +78,14 @@ describe("a reseller's streamed task through GraphQL", () => {
       const id = parseTaskId(created.data!.createVideo.id)!;
       // Another worker opened the stream and died: its lease has lapsed.
       const row = await api.app.services.db.task.findUniqueOrThrow({ where: { id } });
-      await api.app.services.db.task.update({ where: { id }, data: { upstreamState: { ...(row.upstreamState as object), started: true }, leaseOwner: "dead-worker", leaseUntil: new Date(Date.now() - 1000) } });
+      await api.app.services.db.task.update({
+        where: { id },
+        data: {
+          upstreamState: { ...(row.upstreamState as object), started: true },
+          leaseOwner: "dead-worker",
+          leaseUntil: new Date(Date.now() - 1000),
+        },
+      });
       const worker = createPoller(api.app.services);
       for (let i = 0; i < 50 && (await api.app.services.db.task.findUniqueOrThrow({ where: { id } })).status === "QUEUED"; i++) {
         await worker.tick();

@@ -1,6 +1,6 @@
-import { describe, expect, it, beforeAll, afterAll } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatSseAdaptor, progressIn, resultUrlIn } from "../../src/providers/chat-sse.js";
-import { chatSseFailures, startMockChatSse, type MockChatSse } from "../mocks/chat-sse.js";
+import { chatSseFailures, type MockChatSse, startMockChatSse } from "../mocks/chat-sse.js";
 import { describeAdaptorContract } from "./adaptor-contract.js";
 
 const MODEL = "sora_video2-landscape";
@@ -47,7 +47,11 @@ describe("chat-sse adaptor against the mock reseller", () => {
 
   it("pushes each progress figure as it streams, before the stream ends", async () => {
     const seen: { progress: number; at: number }[] = [];
-    const snapshot = await chatSseAdaptor.stream!({ channel: channel(), request: request("a tide pool"), onProgress: (progress) => seen.push({ progress, at: Date.now() }) });
+    const snapshot = await chatSseAdaptor.stream!({
+      channel: channel(),
+      request: request("a tide pool"),
+      onProgress: (progress) => seen.push({ progress, at: Date.now() }),
+    });
     const ended = Date.now();
     expect(seen.map((s) => s.progress)).toEqual([12, 36, 76]);
     expect(seen[0].at).toBeLessThan(ended - 20); // arrived while the stream was still open
@@ -57,7 +61,13 @@ describe("chat-sse adaptor against the mock reseller", () => {
   it("retries 503s before any content with backoff, then streams", async () => {
     mock.failNext(2, chatSseFailures.overloaded());
     const before = mock.requests.length;
-    const snapshot = await chatSseAdaptor.stream!({ channel: channel(), request: request("a retried request"), attempts: 4, retryBaseMs: 30, onProgress: () => {} });
+    const snapshot = await chatSseAdaptor.stream!({
+      channel: channel(),
+      request: request("a retried request"),
+      attempts: 4,
+      retryBaseMs: 30,
+      onProgress: () => {},
+    });
     expect(snapshot.status).toBe("COMPLETED");
     const attempts = mock.requests.slice(before);
     expect(attempts).toHaveLength(3);
@@ -65,13 +75,22 @@ describe("chat-sse adaptor against the mock reseller", () => {
   });
 
   it("fails cleanly when the connection drops mid-stream, and when the stream ends without a link", async () => {
-    expect(await chatSseAdaptor.stream!({ channel: channel(), request: request("a broken line [drop]"), onProgress: () => {} })).toMatchObject({ status: "FAILED", error: { code: "STREAM_DROPPED" } });
-    expect(await chatSseAdaptor.stream!({ channel: channel(), request: request("no ending [nourl]"), onProgress: () => {} })).toMatchObject({ status: "FAILED", error: { code: "STREAM_ENDED" } });
+    expect(
+      await chatSseAdaptor.stream!({ channel: channel(), request: request("a broken line [drop]"), onProgress: () => {} }),
+    ).toMatchObject({ status: "FAILED", error: { code: "STREAM_DROPPED" } });
+    expect(await chatSseAdaptor.stream!({ channel: channel(), request: request("no ending [nourl]"), onProgress: () => {} })).toMatchObject(
+      { status: "FAILED", error: { code: "STREAM_ENDED" } },
+    );
   });
 
   it("reads the link from a <video> tag and downloads it without the key", async () => {
     const snapshot = await chatSseAdaptor.stream!({ channel: channel(), request: request("a harbour [html]"), onProgress: () => {} });
-    const download = await chatSseAdaptor.download({ channel: channel(), task: { upstreamId: "stream", state: null, model: MODEL }, snapshot, variant: "video" });
+    const download = await chatSseAdaptor.download({
+      channel: channel(),
+      task: { upstreamId: "stream", state: null, model: MODEL },
+      snapshot,
+      variant: "video",
+    });
     const parts: Buffer[] = [];
     for await (const chunk of download!.body) parts.push(Buffer.from(chunk));
     expect(Buffer.concat(parts).equals(mock.videos.get(mock.finished.at(-1)!)!)).toBe(true);

@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { CREATE_VIDEO, grantCredit, upsertChannel } from "../helpers/fixtures.js";
 import { tinyPng } from "../helpers/images.js";
 import { tokenFor } from "../helpers/tokens.js";
-import { startMockDashScope, type MockDashScope } from "../mocks/dashscope.js";
+import { type MockDashScope, startMockDashScope } from "../mocks/dashscope.js";
 import { bytesAt, runTask } from "./end-to-end.js";
 
 let database: TestDatabase;
@@ -15,7 +15,13 @@ beforeAll(async () => {
   database = await createTestDatabase();
   mock = await startMockDashScope();
   t = await startTestApp({ databaseUrl: database.url });
-  await upsertChannel(t, { name: "wan", provider: "dashscope", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["wan2.5-t2v-preview", "wan2.5-i2v-preview"] });
+  await upsertChannel(t, {
+    name: "wan",
+    provider: "dashscope",
+    baseUrl: mock.baseUrl,
+    apiKey: mock.apiKey,
+    models: ["wan2.5-t2v-preview", "wan2.5-i2v-preview"],
+  });
 });
 
 afterAll(async () => {
@@ -26,7 +32,12 @@ afterAll(async () => {
 
 describe("a Wan task through GraphQL", () => {
   it("runs on DashScope, mirrors the video and settles by the seconds reported in usage", async () => {
-    const { created, last, row, me } = await runTask(t, "wan@dashscope", "3", { model: "wan2.5-t2v-preview", prompt: "a bamboo forest in wind", seconds: 10, aspectRatio: "16:9" });
+    const { created, last, row, me } = await runTask(t, "wan@dashscope", "3", {
+      model: "wan2.5-t2v-preview",
+      prompt: "a bamboo forest in wind",
+      seconds: 10,
+      aspectRatio: "16:9",
+    });
     expect(created).toMatchObject({ provider: "dashscope", channel: "wan", size: "1280x720", cost: "1" });
     expect(mock.tasks.get(row.upstreamId!)!.body.parameters).toMatchObject({ size: "1280*720", duration: 10 });
     expect(last).toMatchObject({ status: "COMPLETED", progress: 100, cost: "1" });

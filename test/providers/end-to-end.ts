@@ -1,7 +1,7 @@
 import { expect } from "vitest";
 import { parseTaskId } from "../../src/schema/tasks.js";
 import type { TestApp } from "../helpers/app.js";
-import { CREATE_VIDEO, ME, grantCredit, ledgerOf } from "../helpers/fixtures.js";
+import { CREATE_VIDEO, grantCredit, ledgerOf, ME } from "../helpers/fixtures.js";
 import { Collector, wsClient } from "../helpers/subscriptions.js";
 import { tokenFor } from "../helpers/tokens.js";
 

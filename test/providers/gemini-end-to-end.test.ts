@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeOf, startTestApp, type TestApp } from "../helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { CREATE_VIDEO, ME, grantCredit, upsertChannel } from "../helpers/fixtures.js";
+import { CREATE_VIDEO, grantCredit, ME, upsertChannel } from "../helpers/fixtures.js";
 import { tokenFor } from "../helpers/tokens.js";
-import { startMockGemini, type MockGemini } from "../mocks/gemini.js";
+import { type MockGemini, startMockGemini } from "../mocks/gemini.js";
 import { bytesAt, runTask } from "./end-to-end.js";
 
 const MODEL = "veo-3.0-fast-generate-001";
@@ -17,7 +17,13 @@ beforeAll(async () => {
   mock = await startMockGemini();
   mock.setPollsUntilDone(3);
   t = await startTestApp({ databaseUrl: database.url });
-  await upsertChannel(t, { name: "veo", provider: "gemini", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: [MODEL, "veo-3.1-generate-preview"] });
+  await upsertChannel(t, {
+    name: "veo",
+    provider: "gemini",
+    baseUrl: mock.baseUrl,
+    apiKey: mock.apiKey,
+    models: [MODEL, "veo-3.1-generate-preview"],
+  });
 });
 
 afterAll(async () => {
@@ -28,7 +34,13 @@ afterAll(async () => {
 
 describe("a Veo task through GraphQL", () => {
   it("is submitted on the pinned gemini channel, streams progress, mirrors the video and settles by the seconds made", async () => {
-    const { created, last, row, me } = await runTask(t, "veo@gemini", "5", { model: MODEL, prompt: "a lighthouse in a storm", seconds: 8, aspectRatio: "9:16", channel: "veo" });
+    const { created, last, row, me } = await runTask(t, "veo@gemini", "5", {
+      model: MODEL,
+      prompt: "a lighthouse in a storm",
+      seconds: 8,
+      aspectRatio: "9:16",
+      channel: "veo",
+    });
     expect(created).toMatchObject({ provider: "gemini", channel: "veo", seconds: 8, size: "720x1280", cost: "1.2" });
     expect(last).toMatchObject({ status: "COMPLETED", progress: 100, cost: "1.2" });
     expect(mock.operations.get(row.upstreamId!)!.parameters).toMatchObject({ aspectRatio: "9:16", resolution: "720p", durationSeconds: 8 });

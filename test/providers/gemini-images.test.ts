@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeOf, startTestApp, type TestApp } from "../helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { CREATE_VIDEO, ME, grantCredit, upsertChannel } from "../helpers/fixtures.js";
+import { CREATE_VIDEO, grantCredit, ME, upsertChannel } from "../helpers/fixtures.js";
 import { tinyPng } from "../helpers/images.js";
 import { tokenFor } from "../helpers/tokens.js";
-import { startMockGemini, type MockGemini } from "../mocks/gemini.js";
+import { type MockGemini, startMockGemini } from "../mocks/gemini.js";
 import { bytesAt, runTask } from "./end-to-end.js";
 
 let database: TestDatabase;
@@ -16,7 +16,13 @@ beforeAll(async () => {
   database = await createTestDatabase();
   mock = await startMockGemini();
   t = await startTestApp({ databaseUrl: database.url });
-  await upsertChannel(t, { name: "gemini-images", provider: "gemini", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["gemini-2.5-flash-image", "imagen-4.0-generate-001"] });
+  await upsertChannel(t, {
+    name: "gemini-images",
+    provider: "gemini",
+    baseUrl: mock.baseUrl,
+    apiKey: mock.apiKey,
+    models: ["gemini-2.5-flash-image", "imagen-4.0-generate-001"],
+  });
 });
 
 afterAll(async () => {
@@ -37,7 +43,11 @@ describe("image tasks", () => {
     expect(created).toMatchObject({ mediaType: "IMAGE", provider: "gemini", size: "1344x768", seconds: null, cost: "0.039" });
     expect(states.at(-1)).toMatchObject({ status: "COMPLETED", progress: 100 });
     expect(last.cost).toBe("0.039");
-    expect(mock.imageRequests.at(-1)).toMatchObject({ model: "gemini-2.5-flash-image", aspectRatio: "16:9", referenceSha256: createHash("sha256").update(png).digest("hex") });
+    expect(mock.imageRequests.at(-1)).toMatchObject({
+      model: "gemini-2.5-flash-image",
+      aspectRatio: "16:9",
+      referenceSha256: createHash("sha256").update(png).digest("hex"),
+    });
     const media = await bytesAt(last.videoUrl!);
     expect(media.type).toBe("image/png");
     expect(media.bytes.equals(mock.images.at(-1)!)).toBe(true);
@@ -64,7 +74,17 @@ describe("image tasks", () => {
     await grantCredit(t, "picky@gemini", "1");
     const seconds = await t.gql(CREATE_VIDEO, { input: { model: "gemini-2.5-flash-image", prompt: "a cat", seconds: 4 } }, { token });
     expect(codeOf(seconds)).toBe("BAD_USER_INPUT");
-    const reference = await t.gql(CREATE_VIDEO, { input: { model: "imagen-4.0-generate-001", prompt: "a cat", inputReferenceUrl: `data:image/png;base64,${tinyPng().toString("base64")}` } }, { token });
+    const reference = await t.gql(
+      CREATE_VIDEO,
+      {
+        input: {
+          model: "imagen-4.0-generate-001",
+          prompt: "a cat",
+          inputReferenceUrl: `data:image/png;base64,${tinyPng().toString("base64")}`,
+        },
+      },
+      { token },
+    );
     expect(codeOf(reference)).toBe("BAD_USER_INPUT");
   });
 });

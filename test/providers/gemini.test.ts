@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { geminiAdaptor } from "../../src/providers/gemini.js";
-import { geminiFailures, startMockGemini, type MockGemini } from "../mocks/gemini.js";
 import { tinyPng } from "../helpers/images.js";
+import { geminiFailures, type MockGemini, startMockGemini } from "../mocks/gemini.js";
 import { collect, describeAdaptorContract } from "./adaptor-contract.js";
 
 const MODEL = "veo-3.0-fast-generate-001";
@@ -14,7 +14,12 @@ describeAdaptorContract("gemini", async () => {
     channel: { id: "c-gemini", name: "veo", provider: "gemini", baseUrl: mock.baseUrl, apiKey: mock.apiKey },
     request: (prompt) => ({ model: MODEL, prompt, seconds: 8, size: "1280x720", aspectRatio: null, reference: null }),
     prompts: { failsDuringGeneration: "a storm [fail]", refusedForContent: "something [blocked]" },
-    failNextSubmit: (kind) => mock.failNext(1, { method: "POST", path: "/v1beta/models/" }, kind === "rate_limit" ? geminiFailures.rateLimit(2) : geminiFailures.serverError()),
+    failNextSubmit: (kind) =>
+      mock.failNext(
+        1,
+        { method: "POST", path: "/v1beta/models/" },
+        kind === "rate_limit" ? geminiFailures.rateLimit(2) : geminiFailures.serverError(),
+      ),
     bytesOf: (name) => mock.contentOf(name),
     unknownTask: () => ({ upstreamId: `models/${MODEL}/operations/unknown123`, state: null, model: MODEL }),
     close: () => mock.close(),
@@ -36,16 +41,32 @@ describe("gemini adaptor, Veo specifics", () => {
     const sha256 = createHash("sha256").update(png).digest("hex");
     const submitted = await geminiAdaptor.submit({
       channel: channel(),
-      request: { model: "veo-3.1-generate-preview", prompt: "a fox", seconds: 8, size: "1080x1920", aspectRatio: null, reference: { bytes: png, mimeType: "image/png", filename: "ref.png", sha256 } },
+      request: {
+        model: "veo-3.1-generate-preview",
+        prompt: "a fox",
+        seconds: 8,
+        size: "1080x1920",
+        aspectRatio: null,
+        reference: { bytes: png, mimeType: "image/png", filename: "ref.png", sha256 },
+      },
     });
     const op = mock.operations.get(submitted.upstreamId)!;
-    expect(op.parameters).toMatchObject({ aspectRatio: "9:16", resolution: "1080p", durationSeconds: 8, sampleCount: 1, personGeneration: "allow_adult" });
+    expect(op.parameters).toMatchObject({
+      aspectRatio: "9:16",
+      resolution: "1080p",
+      durationSeconds: 8,
+      sampleCount: 1,
+      personGeneration: "allow_adult",
+    });
     expect(op.image).toEqual({ mimeType: "image/png", sha256 });
     expect(mock.requests.at(-1)!.headers["x-goog-api-key"]).toBe(mock.apiKey);
   });
 
   it("treats a video removed by the safety filter as FAILED for content policy", async () => {
-    const submitted = await geminiAdaptor.submit({ channel: channel(), request: { model: MODEL, prompt: "a crowd [rai]", seconds: 4, size: null, aspectRatio: "16:9", reference: null } });
+    const submitted = await geminiAdaptor.submit({
+      channel: channel(),
+      request: { model: MODEL, prompt: "a crowd [rai]", seconds: 4, size: null, aspectRatio: "16:9", reference: null },
+    });
     const task = { upstreamId: submitted.upstreamId, state: submitted.state, model: MODEL };
     let snapshot = submitted.snapshot;
     for (let i = 0; i < 10 && snapshot.status === "PROCESSING"; i++) snapshot = await geminiAdaptor.poll({ channel: channel(), task });
@@ -53,7 +74,10 @@ describe("gemini adaptor, Veo specifics", () => {
   });
 
   it("sends the key to the API only: the storage host it redirects the download to never sees it", async () => {
-    const submitted = await geminiAdaptor.submit({ channel: channel(), request: { model: MODEL, prompt: "a harbour", seconds: 4, size: null, aspectRatio: null, reference: null } });
+    const submitted = await geminiAdaptor.submit({
+      channel: channel(),
+      request: { model: MODEL, prompt: "a harbour", seconds: 4, size: null, aspectRatio: null, reference: null },
+    });
     const task = { upstreamId: submitted.upstreamId, state: submitted.state, model: MODEL };
     let snapshot = submitted.snapshot;
     for (let i = 0; i < 10 && snapshot.status !== "COMPLETED"; i++) snapshot = await geminiAdaptor.poll({ channel: channel(), task });
@@ -68,7 +92,10 @@ describe("gemini adaptor, Veo specifics", () => {
   });
 
   it("reports the requested duration for settlement, since Veo makes exactly that", async () => {
-    const submitted = await geminiAdaptor.submit({ channel: channel(), request: { model: MODEL, prompt: "a kite", seconds: 6, size: null, aspectRatio: null, reference: null } });
+    const submitted = await geminiAdaptor.submit({
+      channel: channel(),
+      request: { model: MODEL, prompt: "a kite", seconds: 6, size: null, aspectRatio: null, reference: null },
+    });
     const task = { upstreamId: submitted.upstreamId, state: submitted.state, model: MODEL };
     let snapshot = submitted.snapshot;
     for (let i = 0; i < 10 && snapshot.status !== "COMPLETED"; i++) snapshot = await geminiAdaptor.poll({ channel: channel(), task });

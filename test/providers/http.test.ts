@@ -7,8 +7,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UpstreamError } from "../../src/providers/errors.js";
 import { upstreamFetch } from "../../src/providers/http.js";
-import { closeNow, listenLocally } from "../mocks/http.js";
 import { sleep } from "../helpers/wait.js";
+import { closeNow, listenLocally } from "../mocks/http.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -42,11 +42,17 @@ afterAll(async () => {
   await Promise.all([closeNow(api.server), closeNow(other.server)]);
 });
 
-const rejection = (promise: Promise<unknown>) => promise.then(() => expect.fail("expected a rejection"), (err: unknown) => err);
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.fail("expected a rejection"),
+    (err: unknown) => err,
+  );
 
 describe("upstreamFetch", () => {
   it("reads status, headers and body, and reuses the connection once a body is read or discarded", async () => {
-    api.routes.set("/ok", (_req, res) => res.writeHead(200, { "content-type": "application/json", "x-request-id": "r1" }).end('{"id":"v1"}'));
+    api.routes.set("/ok", (_req, res) =>
+      res.writeHead(200, { "content-type": "application/json", "x-request-id": "r1" }).end('{"id":"v1"}'),
+    );
     api.routes.set("/gone", (_req, res) => res.writeHead(404, { "content-type": "text/plain" }).end("no such job"));
     const first = await upstreamFetch(`${api.origin}/ok`);
     expect({ status: first.status, ok: first.ok, type: first.headers.get("Content-Type"), id: first.headers.get("x-request-id") }).toEqual({

@@ -3,7 +3,7 @@ import { codeOf, startTestApp, type TestApp } from "../helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { CREATE_VIDEO, grantCredit, upsertChannel } from "../helpers/fixtures.js";
 import { tokenFor } from "../helpers/tokens.js";
-import { startMockKling, type MockKling } from "../mocks/kling.js";
+import { type MockKling, startMockKling } from "../mocks/kling.js";
 import { bytesAt, runTask } from "./end-to-end.js";
 
 let database: TestDatabase;
@@ -14,7 +14,13 @@ beforeAll(async () => {
   database = await createTestDatabase();
   mock = await startMockKling();
   t = await startTestApp({ databaseUrl: database.url });
-  await upsertChannel(t, { name: "kling", provider: "kling", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["kling-v2-5-turbo", "kling-v2-1-master"] });
+  await upsertChannel(t, {
+    name: "kling",
+    provider: "kling",
+    baseUrl: mock.baseUrl,
+    apiKey: mock.apiKey,
+    models: ["kling-v2-5-turbo", "kling-v2-1-master"],
+  });
 });
 
 afterAll(async () => {
@@ -25,7 +31,13 @@ afterAll(async () => {
 
 describe("a Kling task through GraphQL", () => {
   it("runs in pro mode for a 1080p size, mirrors the video, and charges what Kling made, never above the hold", async () => {
-    const { created, last, row, me } = await runTask(t, "pro@kling", "5", { model: "kling-v2-5-turbo", prompt: "a paper crane", seconds: 10, size: "1920x1080", channel: "kling" });
+    const { created, last, row, me } = await runTask(t, "pro@kling", "5", {
+      model: "kling-v2-5-turbo",
+      prompt: "a paper crane",
+      seconds: 10,
+      size: "1920x1080",
+      channel: "kling",
+    });
     expect(created).toMatchObject({ provider: "kling", cost: "0.7" });
     expect(mock.tasks.get(row.upstreamId!)!.body).toMatchObject({ mode: "pro", duration: "10", aspect_ratio: "16:9" });
     // Kling reports 10.1 s for a 10 s request: the charge stops at the hold.

@@ -2,7 +2,7 @@ import { decodeJwt, decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { klingAdaptor } from "../../src/providers/kling.js";
 import { tinyPng } from "../helpers/images.js";
-import { klingFailures, startMockKling, type MockKling } from "../mocks/kling.js";
+import { klingFailures, type MockKling, startMockKling } from "../mocks/kling.js";
 import { describeAdaptorContract } from "./adaptor-contract.js";
 
 const MODEL = "kling-v2-5-turbo";
@@ -14,7 +14,12 @@ describeAdaptorContract("kling", async () => {
     channel: { id: "c-kling", name: "kling", provider: "kling", baseUrl: mock.baseUrl, apiKey: mock.apiKey },
     request: (prompt) => ({ model: MODEL, prompt, seconds: 5, size: "1280x720", aspectRatio: null, reference: null }),
     prompts: { failsDuringGeneration: "a storm [fail]", refusedForContent: "something [blocked]" },
-    failNextSubmit: (kind) => mock.failNext(1, { method: "POST", path: "/v1/videos/" }, kind === "rate_limit" ? klingFailures.rateLimit(2) : klingFailures.serverError()),
+    failNextSubmit: (kind) =>
+      mock.failNext(
+        1,
+        { method: "POST", path: "/v1/videos/" },
+        kind === "rate_limit" ? klingFailures.rateLimit(2) : klingFailures.serverError(),
+      ),
     bytesOf: (id) => mock.contentOf(id),
     unknownTask: () => ({ upstreamId: "no-such-task", state: { family: "text2video", submittedAt: Date.now() }, model: MODEL }),
     close: () => mock.close(),
@@ -32,9 +37,15 @@ describe("kling adaptor specifics", () => {
   });
 
   it("signs a fresh short-lived JWT for every request: HS256, iss = access key, nbf in the past", async () => {
-    await klingAdaptor.submit({ channel: channel(), request: { model: MODEL, prompt: "a fox", seconds: 5, size: null, aspectRatio: "9:16", reference: null } });
+    await klingAdaptor.submit({
+      channel: channel(),
+      request: { model: MODEL, prompt: "a fox", seconds: 5, size: null, aspectRatio: "9:16", reference: null },
+    });
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    await klingAdaptor.submit({ channel: channel(), request: { model: MODEL, prompt: "a hare", seconds: 5, size: null, aspectRatio: "9:16", reference: null } });
+    await klingAdaptor.submit({
+      channel: channel(),
+      request: { model: MODEL, prompt: "a hare", seconds: 5, size: null, aspectRatio: "9:16", reference: null },
+    });
     const tokens = mock.requests.slice(-2).map((r) => r.headers.authorization.replace(/^Bearer /, ""));
     expect(tokens[0]).not.toBe(tokens[1]);
     for (const token of tokens) {
@@ -52,7 +63,14 @@ describe("kling adaptor specifics", () => {
     const png = tinyPng();
     const submitted = await klingAdaptor.submit({
       channel: channel(),
-      request: { model: MODEL, prompt: "a lantern", seconds: 10, size: "1920x1080", aspectRatio: null, reference: { bytes: png, mimeType: "image/png", filename: "a.png", sha256: "" } },
+      request: {
+        model: MODEL,
+        prompt: "a lantern",
+        seconds: 10,
+        size: "1920x1080",
+        aspectRatio: null,
+        reference: { bytes: png, mimeType: "image/png", filename: "a.png", sha256: "" },
+      },
     });
     const task = mock.tasks.get(submitted.upstreamId)!;
     expect(task.family).toBe("image2video");
@@ -64,12 +82,20 @@ describe("kling adaptor specifics", () => {
 
   it("tells a billing problem (429, code 1101) from a rate limit: the channel cannot serve, retrying will not help", async () => {
     mock.failNext(1, { method: "POST" }, klingFailures.arrears());
-    const err = await klingAdaptor.submit({ channel: channel(), request: { model: MODEL, prompt: "a boat", seconds: 5, size: null, aspectRatio: null, reference: null } }).catch((e) => e);
+    const err = await klingAdaptor
+      .submit({
+        channel: channel(),
+        request: { model: MODEL, prompt: "a boat", seconds: 5, size: null, aspectRatio: null, reference: null },
+      })
+      .catch((e) => e);
     expect(err).toMatchObject({ kind: "unavailable", retryable: false });
   });
 
   it("reports the duration Kling made for settlement", async () => {
-    const submitted = await klingAdaptor.submit({ channel: channel(), request: { model: MODEL, prompt: "a tide", seconds: 5, size: null, aspectRatio: null, reference: null } });
+    const submitted = await klingAdaptor.submit({
+      channel: channel(),
+      request: { model: MODEL, prompt: "a tide", seconds: 5, size: null, aspectRatio: null, reference: null },
+    });
     const task = { upstreamId: submitted.upstreamId, state: submitted.state, model: MODEL };
     let snapshot = submitted.snapshot;
     for (let i = 0; i < 10 && snapshot.status !== "COMPLETED"; i++) snapshot = await klingAdaptor.poll({ channel: channel(), task });

@@ -10,7 +10,11 @@ describeAdaptorContract("openai", async () => {
     request: (prompt) => ({ model: "sora-2", prompt, seconds: 4, size: "1280x720", aspectRatio: null, reference: null }),
     prompts: { failsDuringGeneration: "a storm [fail]", refusedForContent: "something [moderation]" },
     failNextSubmit: (kind) =>
-      mock.failNext(1, { method: "POST", path: "/v1/videos" }, kind === "rate_limit" ? mockFailures.rateLimit(2) : mockFailures.serverError()),
+      mock.failNext(
+        1,
+        { method: "POST", path: "/v1/videos" },
+        kind === "rate_limit" ? mockFailures.rateLimit(2) : mockFailures.serverError(),
+      ),
     bytesOf: (id) => mock.contentOf(id),
     unknownTask: () => ({ upstreamId: "video_does_not_exist", state: null, model: "sora-2" }),
     close: () => mock.close(),

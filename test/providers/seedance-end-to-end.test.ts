@@ -4,7 +4,7 @@ import { codeOf, startTestApp, type TestApp } from "../helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { CREATE_VIDEO, grantCredit, ledgerOf, upsertChannel } from "../helpers/fixtures.js";
 import { tokenFor } from "../helpers/tokens.js";
-import { startMockSeedance, type MockSeedance } from "../mocks/seedance.js";
+import { type MockSeedance, startMockSeedance } from "../mocks/seedance.js";
 import { bytesAt, runTask } from "./end-to-end.js";
 
 const MODEL = "seedance-1-0-pro-250528";
@@ -31,7 +31,12 @@ afterAll(async () => {
 describe("a Seedance task through GraphQL", () => {
   it("holds the most tokens the request can make and settles by the tokens Seedance reports", async () => {
     const subject = "tokens@seedance";
-    const { created, last, row, me } = await runTask(t, subject, "2", { model: MODEL, prompt: "a koi pond", seconds: 5, size: "1920x1080" });
+    const { created, last, row, me } = await runTask(t, subject, "2", {
+      model: MODEL,
+      prompt: "a koi pond",
+      seconds: 5,
+      size: "1920x1080",
+    });
     // 1920 × 1080 × 24 fps × 5 s / 1024 = 243,000 tokens held
     const held = 243_000n * NANO_PER_TOKEN;
     expect(created.cost).toBe(formatMoney(held));

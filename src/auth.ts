@@ -15,27 +15,42 @@ const MAX_SUBJECT_LENGTH = 255;
 /** a verified token is trusted again without checking its signature for this long, never past its expiry */
 const VERIFIED_TTL_MS = 60_000;
 const VERIFIED_CACHE_SIZE = 10_000;
-/** per secret: token → its claims; a client sends the same token with every request */
-const verifiedTokens = new WeakMap<Uint8Array, Map<string, { claims: TokenClaims; until: number }>>();
 
-/** Verifies `Bearer <JWT>` (HS256, `exp` honoured). Null when no header; throws UNAUTHENTICATED when invalid. */
+/** Checks bearer tokens against one secret, remembering the ones it accepted: a client sends the same token with every request. */
+export interface TokenVerifier {
+  /** `Bearer <JWT>` → its claims; null when there is no header; throws UNAUTHENTICATED when invalid */
+  verify(header: string | null | undefined): Promise<TokenClaims | null>;
+}
+
+export function createTokenVerifier(secret: Uint8Array): TokenVerifier {
+  const verified = new Map<string, { claims: TokenClaims; until: number }>();
+  return {
+    async verify(header) {
+      const token = bearerToken(header);
+      if (token === null) return null;
+      const known = verified.get(token);
+      if (known && known.until > Date.now()) return known.claims;
+      const fresh = await verifyToken(token, secret);
+      verified.delete(token);
+      verified.set(token, { claims: fresh.claims, until: Math.min(Date.now() + VERIFIED_TTL_MS, fresh.expiresAt) });
+      if (verified.size > VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!); // the oldest
+      return fresh.claims;
+    },
+  };
+}
+
+/** Verifies `Bearer <JWT>` (HS256, `exp` honoured) once, remembering nothing. Null when no header; throws UNAUTHENTICATED when invalid. */
 export async function verifyAuthorization(header: string | null | undefined, secret: Uint8Array): Promise<TokenClaims | null> {
+  const token = bearerToken(header);
+  return token === null ? null : (await verifyToken(token, secret)).claims;
+}
+
+/** The token of an Authorization header value; null when there is none. */
+function bearerToken(header: string | null | undefined): string | null {
   if (header === undefined || header === null || header === "") return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!match) throw new ReelayError(ErrorCode.UNAUTHENTICATED, "Authorization must be 'Bearer <token>'");
-  const token = match[1];
-  let cache = verifiedTokens.get(secret);
-  if (!cache) {
-    cache = new Map();
-    verifiedTokens.set(secret, cache);
-  }
-  const known = cache.get(token);
-  if (known && known.until > Date.now()) return known.claims;
-  const verified = await verifyToken(token, secret);
-  cache.delete(token);
-  cache.set(token, { claims: verified.claims, until: Math.min(Date.now() + VERIFIED_TTL_MS, verified.expiresAt) });
-  if (cache.size > VERIFIED_CACHE_SIZE) cache.delete(cache.keys().next().value!); // the oldest
-  return verified.claims;
+  return match[1];
 }
 
 async function verifyToken(token: string, secret: Uint8Array): Promise<{ claims: TokenClaims; expiresAt: number }> {

@@ -10,7 +10,8 @@ export interface Config {
   jwtSecret: string;
   /** true when JWT_SECRET was not set and the development secret is in use */
   jwtSecretIsDefault: boolean;
-  publicBaseUrl: string;
+  /** how clients reach this server (media URLs); null: http://HOST:PORT of the port it listens on */
+  publicBaseUrl: string | null;
   pollIntervalMs: number;
   role: Role;
   mediaDir: string;
@@ -103,7 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisPrefix: env.REDIS_PREFIX ?? "reelay:",
     jwtSecret,
     jwtSecretIsDefault: !env.JWT_SECRET,
-    publicBaseUrl: (env.PUBLIC_BASE_URL || `http://${host.includes(":") ? `[${host}]` : host}:${port}`).replace(/\/+$/, ""),
+    publicBaseUrl: env.PUBLIC_BASE_URL ? env.PUBLIC_BASE_URL.replace(/\/+$/, "") : null,
     pollIntervalMs: int(env, "POLL_INTERVAL_MS", 5_000),
     role,
     mediaDir: env.MEDIA_DIR || "./.data/media",

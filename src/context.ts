@@ -1,28 +1,56 @@
 import type { Logger } from "pino";
-import { verifyAuthorization } from "./auth.js";
+import type { TokenVerifier } from "./auth.js";
 import type { Config } from "./config.js";
-import type { Db } from "./db/index.js";
+import type { Database, Db } from "./db/index.js";
 import type { MediaSigner } from "./http/media.js";
 import type { SafeFetchOptions } from "./media/safe-fetch.js";
 import type { Metrics } from "./metrics.js";
 import type { PubSub } from "./pubsub.js";
 import type { MediaStorage } from "./storage/types.js";
 
-/** Long-lived objects one Reelay instance owns; handed to resolvers through the context. */
+/**
+ * Long-lived objects one Reelay instance owns (built by `createServices`); handed to
+ * resolvers through the context. Its caches live here rather than in module scope, so
+ * two instances in one process (tests, benchmarks) never share them.
+ */
 export interface Services {
   /** names this process in leases and logs */
   instanceId: string;
+  /** frozen: nothing changes it after start */
   config: Config;
   db: Db;
+  /** the connection behind `db`: its kind, a readiness ping, statement counts */
+  database: Database;
   pubsub: PubSub;
   storage: MediaStorage;
   signer: MediaSigner;
+  /** how clients reach this instance; known once the server listens */
+  publicBaseUrl: PublicBaseUrl;
   logger: Logger;
   jwtKey: Uint8Array;
+  /** checks bearer tokens against jwtKey, remembering the ones it accepted */
+  tokens: TokenVerifier;
+  /** users already resolved from a token, by role and subject */
+  knownUsers: KnownUsers;
+  /** task reads shared by the subscribers of one change (see the taskProgress subscription) */
+  sharedTaskReads: SharedReads;
   metrics: Metrics;
   /** how reference image URLs are fetched (tests allow a local HTTPS server) */
   referenceFetch?: Omit<SafeFetchOptions, "maxBytes">;
+  /** closes what the services own (pub/sub, database); safe to call more than once */
+  close(): Promise<void>;
 }
+
+/** The origin clients reach this instance at, for the links it hands out (media URLs). */
+export interface PublicBaseUrl {
+  /** PUBLIC_BASE_URL, else http://HOST:PORT of the listening server; throws before the server listens */
+  get(): string;
+  /** the server listens on `port`: fixes the URL unless PUBLIC_BASE_URL did; returns it */
+  listening(port: number): string;
+}
+
+export type KnownUsers = Map<string, { user: CurrentUser; until: number }>;
+export type SharedReads = Map<string, { row: Promise<unknown>; until: number }>;
 
 export interface CurrentUser {
   id: string;
@@ -42,10 +70,10 @@ export interface Context {
  * claim is mirrored so that promotions and demotions take effect with the next token.
  */
 export async function resolveUser(services: Services, authorization: string | null | undefined): Promise<CurrentUser | null> {
-  const claims = await verifyAuthorization(authorization, services.jwtKey);
+  const claims = await services.tokens.verify(authorization);
   if (!claims) return null;
   // A subject's user row never changes id: once seen with this role, skip the database.
-  const cache = knownUsers(services);
+  const cache = services.knownUsers;
   const cacheKey = `${claims.role}\u0000${claims.subject}`;
   const known = cache.get(cacheKey);
   if (known && known.until > Date.now()) return known.user;
@@ -67,13 +95,3 @@ export async function resolveUser(services: Services, authorization: string | nu
 
 const USER_CACHE_SIZE = 10_000;
 const USER_CACHE_TTL_MS = 5 * 60_000;
-const userCaches = new WeakMap<Services, Map<string, { user: CurrentUser; until: number }>>();
-
-function knownUsers(services: Services) {
-  let cache = userCaches.get(services);
-  if (!cache) {
-    cache = new Map();
-    userCaches.set(services, cache);
-  }
-  return cache;
-}

@@ -306,7 +306,6 @@ builder.subscriptionField("taskProgress", (t) =>
 
 /** how long one read of a changed task serves the other subscribers of the same change */
 const SHARED_READ_MS = 250;
-const sharedReads = new WeakMap<object, Map<string, { row: Promise<unknown>; until: number }>>();
 
 /**
  * One change reaches every subscriber of a task at about the same moment; they share one
@@ -314,11 +313,7 @@ const sharedReads = new WeakMap<object, Map<string, { row: Promise<unknown>; unt
  * (task, status, progress), so a later change is always read afresh.
  */
 function sharedRead<T>(ctx: Context, event: TaskEvent, query: unknown, read: () => Promise<T>): Promise<T> {
-  let reads = sharedReads.get(ctx.services);
-  if (!reads) {
-    reads = new Map();
-    sharedReads.set(ctx.services, reads);
-  }
+  const reads = ctx.services.sharedTaskReads;
   const now = Date.now();
   const key = `${event.taskId}:${event.status}:${event.progress}:${JSON.stringify(query)}`;
   const hit = reads.get(key);

@@ -73,6 +73,7 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
     remixedFromId: null,
   });
   if (typeof taskId !== "string") return taskId.existing;
+  services.logger.info({ taskId, userId: user.id, subject: user.subject, model: input.model }, "task created");
 
   const request = {
     model: input.model,
@@ -94,6 +95,8 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
         leaseUntil: null,
       },
     });
+    // A worker opens the stream; the task is on its channel from here.
+    services.logger.info({ taskId, userId: user.id, subject: user.subject, channel: channel.name, streamed: true }, "task submitted");
     return taskId;
   }
   await withLease(db, submissionLease(services, taskId), () => submitWithFailover(services, taskId, channels, request));
@@ -135,6 +138,7 @@ export async function remixVideo(
     remixedFromId: original.id,
   });
   if (typeof taskId !== "string") return taskId.existing;
+  services.logger.info({ taskId, userId: user.id, subject: user.subject, model: original.model, remixedFrom: original.id }, "task created");
   const source = { upstreamId: original.upstreamId, state: original.upstreamState, model: original.model };
   await withLease(db, submissionLease(services, taskId), async () => {
     const outcome = await attempt(services, channel, config.submitAttempts, () =>
@@ -327,6 +331,7 @@ async function recordSubmission(services: Services, taskId: string, channel: Cha
     return;
   }
   const task = await db.task.findUniqueOrThrow({ where: { id: taskId }, select: { id: true, userId: true, status: true, progress: true } });
+  logger.info({ taskId, userId: task.userId, channel: channel.name, upstreamId: result.upstreamId }, "task submitted");
   const { status, progress } = result.snapshot;
   if (status === "QUEUED" || status === "PROCESSING") {
     if (!(await recordProgress(services, task, { status, progress }))) await publishTask(services, task);

@@ -1,6 +1,7 @@
 import { release, settle } from "../billing/ledger.js";
 import type { Services } from "../context.js";
 import type { Prisma, Task } from "../generated/prisma/client.js";
+import { formatMoney } from "../money.js";
 
 import { isTerminal, RUNNING_STATUSES } from "./status.js";
 
@@ -89,7 +90,11 @@ export async function completeTask(
     const charged = await settle(tx, row.userId, row.id, row.holdAmount, outcome.charge);
     return tx.task.update({ where: { id: taskId }, data: { charged } });
   });
-  if (task) await publishTask(services, task);
+  if (!task) return null;
+  // Logged after the guarded transition committed: once per task, however many workers raced.
+  services.logger.info({ taskId, userId: task.userId, seconds: task.seconds }, "task completed");
+  logSettlement(services, task);
+  await publishTask(services, task);
   return task;
 }
 
@@ -112,6 +117,21 @@ export async function endTask(services: Services, taskId: string, status: "FAILE
     await release(tx, row.userId, row.id, row.holdAmount, failure?.code ?? status.toLowerCase());
     return row;
   });
-  if (task) await publishTask(services, task);
+  if (!task) return null;
+  // Logged after the guarded transition committed: once per task, however many workers raced.
+  services.logger.info(
+    { taskId, userId: task.userId, code: failure?.code, reason: failure?.message },
+    status === "FAILED" ? "task failed" : "task cancelled",
+  );
+  logSettlement(services, task);
+  await publishTask(services, task);
   return task;
+}
+
+/** One line per ended task: what it cost (the contract's decimal string) and what of its hold went back. */
+function logSettlement(services: Services, task: Pick<Task, "id" | "userId" | "holdAmount" | "charged">) {
+  services.logger.info(
+    { taskId: task.id, userId: task.userId, amount: formatMoney(task.charged), released: formatMoney(task.holdAmount - task.charged) },
+    "task settled",
+  );
 }

@@ -49,6 +49,8 @@ export async function startTestApp(options: {
   databaseUrl: string;
   config?: Partial<Config>;
   referenceFetch?: AppOptions["referenceFetch"];
+  /** where the app logs (a test that reads the logs); none otherwise */
+  logger?: AppOptions["logger"];
 }): Promise<TestApp> {
   const mediaDir = options.config?.mediaDir ?? (await mkdtemp(path.join(tmpdir(), "reelay-media-")));
   const app = await buildApp({
@@ -67,6 +69,7 @@ export async function startTestApp(options: {
       ...options.config,
     },
     referenceFetch: options.referenceFetch,
+    logger: options.logger,
   });
   const { url } = await app.start();
   const origin = url.replace(/\/graphql$/, "");

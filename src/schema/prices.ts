@@ -2,12 +2,13 @@ import { ANY_SIZE, listPrices, type Price, priceFor } from "../billing/prices.js
 import { builder } from "../builder.js";
 import { findModel } from "../catalogue.js";
 import { badInput } from "../errors.js";
+import { PriceUnit as PrismaPriceUnit } from "../generated/prisma/enums.js";
 
 const SIZE_PATTERN = /^[1-9]\d{1,4}x[1-9]\d{1,4}$/;
 
-const PriceUnit = builder.enumType("PriceUnit", {
+const PriceUnit = builder.enumType(PrismaPriceUnit, {
+  name: "PriceUnit",
   description: "what one unit of a price is: a second of video, an image, or a provider-reported token",
-  values: ["SECOND", "IMAGE", "TOKEN"] as const,
 });
 
 const ModelPrice = builder.objectRef<Price>("ModelPrice").implement({

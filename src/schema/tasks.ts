@@ -2,6 +2,11 @@ import { decodeGlobalID } from "@pothos/plugin-relay";
 import { builder } from "../builder.js";
 import type { Context } from "../context.js";
 import { notFound } from "../errors.js";
+import {
+  MediaStatus as PrismaMediaStatus,
+  MediaType as PrismaMediaType,
+  TaskStatus as PrismaTaskStatus,
+} from "../generated/prisma/enums.js";
 import { proxyKey } from "../http/media.js";
 import type { TaskEvent } from "../pubsub.js";
 import { cancelTask } from "../tasks/cancel.js";
@@ -33,10 +38,8 @@ function requireTaskId(id: string): string {
 
 const currentUser = (ctx: Context) => ctx.currentUser!; // fields below require loggedIn
 
-export const TaskStatus = builder.enumType("TaskStatus", {
-  values: ["QUEUED", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED"] as const,
-});
-export const MediaType = builder.enumType("MediaType", { values: ["VIDEO", "IMAGE"] as const });
+const TaskStatus = builder.enumType(PrismaTaskStatus, { name: "TaskStatus" });
+const MediaType = builder.enumType(PrismaMediaType, { name: "MediaType" });
 const TaskOrderField = builder.enumType("TaskOrderField", { values: ["CREATED_AT", "UPDATED_AT"] as const });
 const OrderDirection = builder.enumType("OrderDirection", { values: ["ASC", "DESC"] as const });
 
@@ -53,14 +56,15 @@ function mediaUrl(ctx: Context, task: { id: string; mediaStatus: string | null }
   return task.mediaStatus === "PROXIED" ? ctx.services.signer.url(proxyKey(task.id, variant)) : null;
 }
 
-export const MediaStatus = builder.enumType("MediaStatus", {
+const MediaStatus = builder.enumType(PrismaMediaStatus, {
+  name: "MediaStatus",
   description: "where a COMPLETED task's media is served from",
   values: {
     STORED: { description: "in this service's storage" },
     PROXIED: { description: "not mirrored yet: served from the provider through this server while the mirror is retried" },
     LOST: { description: "the provider's copy expired before it could be mirrored" },
     EXPIRED: { description: "deleted from storage after the retention period" },
-  } as const,
+  },
 });
 
 const MirrorState = builder
@@ -147,7 +151,7 @@ builder.prismaNode("Task", {
   }),
 });
 
-const TaskStats = builder.objectRef<{ counts: Record<string, number>; spent: bigint }>("TaskStats").implement({
+const TaskStats = builder.objectRef<{ counts: Partial<Record<PrismaTaskStatus, number>>; spent: bigint }>("TaskStats").implement({
   fields: (t) => ({
     total: t.int({ resolve: (s) => Object.values(s.counts).reduce((a, b) => a + b, 0) }),
     queued: t.int({ resolve: (s) => s.counts.QUEUED ?? 0 }),
@@ -217,11 +221,11 @@ builder.queryFields((t) => ({
   }),
 }));
 
-function taskFilter(ctx: Context, args: { status?: string | null; mediaType?: string | null }) {
+function taskFilter(ctx: Context, args: { status?: PrismaTaskStatus | null; mediaType?: PrismaMediaType | null }) {
   return {
     userId: currentUser(ctx).id,
-    ...(args.status ? { status: args.status as "QUEUED" } : {}),
-    ...(args.mediaType ? { mediaType: args.mediaType as "VIDEO" } : {}),
+    ...(args.status ? { status: args.status } : {}),
+    ...(args.mediaType ? { mediaType: args.mediaType } : {}),
   };
 }
 
@@ -298,9 +302,7 @@ builder.subscriptionField("taskProgress", (t) =>
     // Only ids cross the bus: each event re-reads the row with the client's selection,
     // once per instance for all subscribers that select the same fields.
     resolve: (query, event, _args, ctx) =>
-      sharedRead(ctx, event as unknown as TaskEvent, query, () =>
-        ctx.services.db.task.findUniqueOrThrow({ ...query, where: { id: (event as unknown as TaskEvent).taskId } }),
-      ),
+      sharedRead(ctx, event, query, () => ctx.services.db.task.findUniqueOrThrow({ ...query, where: { id: event.taskId } })),
   }),
 );
 

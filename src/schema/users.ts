@@ -1,10 +1,11 @@
 import { grant } from "../billing/ledger.js";
 import { builder } from "../builder.js";
 import { badInput } from "../errors.js";
+import { Role as PrismaRole } from "../generated/prisma/enums.js";
 
 const SUBJECT_LIMIT = 256; // characters
 
-export const Role = builder.enumType("Role", { values: ["USER", "ADMIN"] as const });
+const Role = builder.enumType(PrismaRole, { name: "Role" });
 
 builder.prismaNode("User", {
   id: { field: "id" },

@@ -8,6 +8,7 @@ import {
   TaskStatus as PrismaTaskStatus,
 } from "../generated/prisma/enums.js";
 import { proxyKey } from "../http/media.js";
+import { NIL_UUID, UUID_PATTERN } from "../limits.js";
 import type { TaskEvent } from "../pubsub.js";
 import { cancelTask } from "../tasks/cancel.js";
 import { createVideo, remixVideo } from "../tasks/create.js";
@@ -15,16 +16,13 @@ import { isTerminal } from "../tasks/status.js";
 import { watchTask, watchUserTasks } from "../tasks/watch.js";
 
 const TASK_TYPENAME = "VideoTask";
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** matches no row: used where an anonymous caller must see nothing */
-const NO_USER = "00000000-0000-0000-0000-000000000000";
 
 /** A task id as clients send it: the VideoTask global id (or, for convenience, the bare UUID). Null when it is neither. */
 export function parseTaskId(id: string): string | null {
-  if (UUID.test(id)) return id.toLowerCase();
+  if (UUID_PATTERN.test(id)) return id.toLowerCase();
   try {
     const { typename, id: raw } = decodeGlobalID(id);
-    return typename === TASK_TYPENAME && UUID.test(raw) ? raw.toLowerCase() : null;
+    return typename === TASK_TYPENAME && UUID_PATTERN.test(raw) ? raw.toLowerCase() : null;
   } catch {
     return null;
   }
@@ -82,7 +80,7 @@ builder.prismaNode("Task", {
   name: TASK_TYPENAME,
   id: { field: "id" },
   // node(id) and every lookup by id only ever finds the caller's own tasks
-  findUnique: (id, ctx) => ({ id, userId: ctx.currentUser?.id ?? NO_USER }),
+  findUnique: (id, ctx) => ({ id, userId: ctx.currentUser?.id ?? NIL_UUID }),
   nullable: true,
   fields: (t) => ({
     status: t.expose("status", { type: TaskStatus }),

@@ -2,10 +2,9 @@ import type { Config } from "../config.js";
 import type { Db } from "../db/index.js";
 import { ErrorCode, ReelayError } from "../errors.js";
 import type { Channel } from "../generated/prisma/client.js";
+import { STORED_ERROR_LENGTH } from "../limits.js";
 import type { UpstreamError } from "../providers/errors.js";
 import { adaptorFor } from "../providers/index.js";
-
-const ERROR_TEXT_LIMIT = 500;
 
 /**
  * The channels a new task may be submitted to, in the order to try them: the one named
@@ -81,7 +80,7 @@ async function claimTrial(db: Db, config: Config, channel: Channel) {
 
 /** A submission on this channel failed for the channel's own reasons (not the request's). */
 export async function recordChannelFailure(db: Db, config: Config, channelId: string, err: UpstreamError | Error) {
-  const message = `${(err as UpstreamError).code ? `${(err as UpstreamError).code}: ` : ""}${err.message}`.slice(0, ERROR_TEXT_LIMIT);
+  const message = `${(err as UpstreamError).code ? `${(err as UpstreamError).code}: ` : ""}${err.message}`.slice(0, STORED_ERROR_LENGTH);
   const channel = await db.channel.update({
     where: { id: channelId },
     data: { consecutiveFailures: { increment: 1 }, lastError: message, lastErrorAt: new Date() },

@@ -64,6 +64,35 @@ describe("the circuit state of a channel", () => {
   });
 });
 
+describe("upsertChannel's baseUrl", () => {
+  it.each([
+    ["a version path", "https://gateway.example.com/v1"],
+    ["a path with a trailing slash", "https://gateway.example.com/v1/"],
+    ["a query", "https://gateway.example.com/?region=eu"],
+    ["an empty query", "https://gateway.example.com?"],
+    ["a fragment", "https://gateway.example.com/#videos"],
+  ])("refuses %s: the base URL is the provider's origin only", async (_why, baseUrl) => {
+    const res = await t.gql(UPSERT_CHANNEL, { input: { ...CHANNEL, name: "with-path", baseUrl } }, { token: t.adminToken });
+    expect(codeOf(res)).toBe("BAD_USER_INPUT");
+    expect(res.errors![0].extensions!.field).toBe("baseUrl");
+    expect(res.errors![0].message).toContain("origin only, such as https://gateway.example.com");
+    expect(await t.app.services.db.channel.findUnique({ where: { name: "with-path" } })).toBeNull();
+  });
+
+  it("keeps an origin, with its port, and drops trailing slashes", async () => {
+    for (const [baseUrl, stored] of [
+      ["https://Gateway.Example.com:8443/", "https://gateway.example.com:8443"],
+      ["http://127.0.0.1:9000//", "http://127.0.0.1:9000"],
+      ["https://gateway.example.com", "https://gateway.example.com"],
+    ]) {
+      const res = await t.gql(UPSERT_CHANNEL, { input: { ...CHANNEL, name: "origin-only", baseUrl } }, { token: t.adminToken });
+      expect(res.errors, baseUrl).toBeUndefined();
+      expect(res.data!.upsertChannel.baseUrl).toBe(stored);
+    }
+    await t.app.services.db.channel.delete({ where: { name: "origin-only" } });
+  });
+});
+
 describe("resetChannelHealth", () => {
   it("answers NOT_FOUND for a channel name that does not exist", async () => {
     const res = await t.gql(`mutation { resetChannelHealth(name: "no-such-channel") { name } }`, {}, { token: t.adminToken });

@@ -56,7 +56,11 @@ export function parseChannelInput(input: ChannelInput): { name: string; data: Ch
   return { name: input.name, data };
 }
 
-/** An absolute http(s) URL, without trailing slashes. */
+/**
+ * A channel's base URL is the provider's origin: every adaptor appends the API's own paths
+ * (`/v1/videos`, `/api/v3/...`), so `https://host/v1` would end up calling `/v1/v1/videos`.
+ * A path, query or fragment is refused; trailing slashes are dropped.
+ */
 function parseBaseUrl(value: string): string {
   let url: URL;
   try {
@@ -65,6 +69,13 @@ function parseBaseUrl(value: string): string {
     throw badInput("baseUrl must be an absolute http(s) URL", { field: "baseUrl" });
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") throw badInput("baseUrl must be an http(s) URL", { field: "baseUrl" });
+  // `?` or `#` with nothing after them leave search and hash empty: look at what was sent
+  if (!/^\/+$/.test(url.pathname) || /[?#]/.test(value)) {
+    throw badInput(
+      `baseUrl is the provider's origin only, such as ${url.origin}, without a path, query or fragment: the adaptor adds the API's paths itself`,
+      { field: "baseUrl" },
+    );
+  }
   return url.toString().replace(/\/+$/, "");
 }
 

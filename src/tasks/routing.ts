@@ -90,7 +90,8 @@ async function claimTrial(db: Db, config: Config, channel: Channel) {
 
 /** A submission on this channel failed for the channel's own reasons (not the request's). */
 export async function recordChannelFailure(db: Db, config: Config, channelId: string, err: UpstreamError | Error) {
-  const message = `${(err as UpstreamError).code ? `${(err as UpstreamError).code}: ` : ""}${err.message}`.slice(0, STORED_ERROR_LENGTH);
+  const code = "code" in err && err.code ? `${err.code}: ` : "";
+  const message = `${code}${err.message}`.slice(0, STORED_ERROR_LENGTH);
   const channel = await db.channel.update({
     where: { id: channelId },
     data: { consecutiveFailures: { increment: 1 }, lastError: message, lastErrorAt: new Date() },

@@ -27,6 +27,7 @@ export interface ChannelHealth {
   lastErrorAt: Date | null;
 }
 
+/** A channel's health as `Channel.health` shows it, from its failure columns. */
 export function channelHealth(
   channel: CircuitColumns & Pick<Channel, "lastError" | "lastErrorAt">,
   failureThreshold: number,

@@ -1,5 +1,6 @@
 import { errors, jwtVerify } from "jose";
 import { ErrorCode, ReelayError } from "./errors.js";
+import { MAX_SUBJECT_LENGTH } from "./limits.js";
 
 export interface TokenClaims {
   subject: string;
@@ -9,8 +10,6 @@ export interface TokenClaims {
 const ALGORITHMS = ["HS256"];
 /** tolerated clock difference between token issuer and this server */
 const CLOCK_TOLERANCE_S = 5;
-/** subjects are stored and indexed; an identity provider's ids are far shorter */
-const MAX_SUBJECT_LENGTH = 255;
 
 /** a verified token is trusted again without checking its signature for this long, never past its expiry */
 const VERIFIED_TTL_MS = 60_000;

@@ -7,13 +7,13 @@ import type { Context } from "./context.js";
 import { badInput, ErrorCode, ReelayError } from "./errors.js";
 import type PrismaTypes from "./generated/pothos-types.js";
 import { getDatamodel } from "./generated/pothos-types.js";
+import { NIL_UUID, UUID_PATTERN } from "./limits.js";
 import { formatMoney, parseMoney } from "./money.js";
 
 /** The types that implement Node; each is keyed by a UUID. */
 const NODE_TYPES = new Set(["VideoTask", "User", "Channel"]);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** looked up like any id, it matches no row: node(id) answers null */
-const NO_NODE = { typename: "VideoTask", id: "00000000-0000-0000-0000-000000000000" };
+const NO_NODE = { typename: "VideoTask", id: NIL_UUID };
 
 /**
  * node(id) and nodes(ids): an id that cannot name a node (malformed, another type, not a
@@ -22,7 +22,7 @@ const NO_NODE = { typename: "VideoTask", id: "00000000-0000-0000-0000-0000000000
 function decodeNodeID(globalID: string): { typename: string; id: string } {
   try {
     const decoded = decodeGlobalID(globalID);
-    if (NODE_TYPES.has(decoded.typename) && UUID.test(decoded.id)) return decoded;
+    if (NODE_TYPES.has(decoded.typename) && UUID_PATTERN.test(decoded.id)) return decoded;
   } catch {
     // malformed: finds nothing
   }

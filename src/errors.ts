@@ -40,6 +40,20 @@ export const badInput = (message: string, details?: Record<string, unknown>) => 
 
 export const notFound = (what = "Not found") => new ReelayError(ErrorCode.NOT_FOUND, what);
 
+/** Prisma's codes for the database failures Reelay expects and translates. */
+export const PrismaErrorCode = {
+  /** a unique constraint refused the write */
+  UNIQUE_VIOLATION: "P2002",
+  /** the row an update or delete needs does not exist */
+  RECORD_NOT_FOUND: "P2025",
+} as const;
+export type PrismaErrorCode = (typeof PrismaErrorCode)[keyof typeof PrismaErrorCode];
+
+/** True when a Prisma call failed with this code; every other failure is left to be rethrown (and masked). */
+export function isPrismaError(err: unknown, code: PrismaErrorCode): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === code;
+}
+
 /** PostgreSQL refuses text with NUL characters (SQLSTATE 22021): that is malformed input, not an internal error. */
 export function isNulCharacterError(err: unknown): boolean {
   for (

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Db } from "./db/index.js";
+import { TASK_STATUSES } from "./tasks/status.js";
 
 /**
  * What one instance reports on /metrics, in Prometheus' text format. One registry per
@@ -18,7 +19,7 @@ export function createMetrics(db: Db, statements: () => number | null = () => nu
       async collect() {
         const groups = await db.task.groupBy({ by: ["status"], _count: { _all: true } });
         this.reset();
-        for (const status of ["QUEUED", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED"]) {
+        for (const status of TASK_STATUSES) {
           this.set({ status }, groups.find((g) => g.status === status)?._count._all ?? 0);
         }
       },

@@ -1,5 +1,6 @@
 import type { Prisma } from "../db/index.js";
 import { badInput, ErrorCode, ReelayError } from "../errors.js";
+import type { LedgerKind } from "../generated/prisma/enums.js";
 import { formatMoney } from "../money.js";
 
 /**
@@ -18,7 +19,7 @@ async function record(
   entry: {
     userId: string;
     taskId?: string;
-    kind: "CREDIT" | "DEBIT" | "HOLD" | "SETTLE" | "RELEASE";
+    kind: LedgerKind;
     amount: bigint;
     balanceAfter: bigint;
     note?: string;

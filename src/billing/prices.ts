@@ -1,5 +1,7 @@
 import { allModels, findModel, type PriceUnit } from "../catalogue.js";
 import type { Db } from "../db/index.js";
+import { badInput } from "../errors.js";
+import { SIZE_PATTERN } from "../limits.js";
 
 export const ANY_SIZE = "*";
 
@@ -29,6 +31,32 @@ export async function priceFor(db: Db, model: string, size: string | null): Prom
     if (price !== undefined) return { model, size: s, unit: spec.priceUnit, price };
   }
   return null;
+}
+
+/** An operator's price for a model at a size. */
+export interface PriceSetting {
+  model: string;
+  /** WIDTHxHEIGHT, or "*" for any size */
+  size: string;
+  /** nano-dollars per unit */
+  price: bigint;
+  /** defaults to the model's unit in the catalogue, else SECOND */
+  unit?: PriceUnit | null;
+}
+
+/** Checks and stores an operator's price; returns the price now in effect for that model and size. */
+export async function setPrice(db: Db, setting: PriceSetting): Promise<Price> {
+  const model = setting.model.trim();
+  if (model === "") throw badInput("model must not be empty", { field: "model" });
+  if (setting.size !== ANY_SIZE && !SIZE_PATTERN.test(setting.size)) throw badInput('size must be WIDTHxHEIGHT or "*"', { field: "size" });
+  if (setting.price < 0n) throw badInput("a price cannot be negative", { field: "perSecond" });
+  const unit = setting.unit ?? findModel(model)?.priceUnit ?? "SECOND";
+  await db.modelPrice.upsert({
+    where: { model_size: { model, size: setting.size } },
+    create: { model, size: setting.size, unit, price: setting.price },
+    update: { unit, price: setting.price },
+  });
+  return (await priceFor(db, model, setting.size === ANY_SIZE ? null : setting.size))!;
 }
 
 /** Every effective price: catalogue defaults overlaid with the operator's prices, sorted. */

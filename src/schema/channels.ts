@@ -1,13 +1,20 @@
 import { builder } from "../builder.js";
-import { badInput, notFound } from "../errors.js";
-import { adaptorFor, knownProviders } from "../providers/index.js";
+import { channelHealth, type ChannelHealth as Health } from "../channels/health.js";
+import { maskKey } from "../channels/input.js";
+import { createRunningTasksLoader, type RunningTasksLoader } from "../channels/running.js";
+import { resetChannelHealth, upsertChannel } from "../channels/store.js";
+import type { Context } from "../context.js";
 
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const MAX_WEIGHT = 1000;
+/** per request: every Channel.runningTasks of one response comes from one grouped query */
+const runningTasksLoaders = new WeakMap<Context, RunningTasksLoader>();
 
-/** Never the key itself: its first three and last four characters at most. */
-export function maskKey(key: string): string {
-  return key.length > 12 ? `${key.slice(0, 3)}...${key.slice(-4)}` : "****";
+function runningTasksOf(ctx: Context, channelId: string): Promise<number> {
+  let load = runningTasksLoaders.get(ctx);
+  if (!load) {
+    load = createRunningTasksLoader(ctx.services.db);
+    runningTasksLoaders.set(ctx, load);
+  }
+  return load(channelId);
 }
 
 const CircuitState = builder.enumType("CircuitState", {
@@ -18,25 +25,17 @@ const CircuitState = builder.enumType("CircuitState", {
   } as const,
 });
 
-const ChannelHealth = builder
-  .objectRef<{
-    state: "CLOSED" | "OPEN" | "HALF_OPEN";
-    consecutiveFailures: number;
-    openUntil: Date | null;
-    lastError: string | null;
-    lastErrorAt: Date | null;
-  }>("ChannelHealth")
-  .implement({
-    fields: (t) => ({
-      state: t.field({ type: CircuitState, resolve: (h) => h.state }),
-      consecutiveFailures: t.exposeInt("consecutiveFailures", {
-        description: "submissions that failed in a row for the channel's own reasons",
-      }),
-      openUntil: t.expose("openUntil", { type: "DateTime", nullable: true }),
-      lastError: t.exposeString("lastError", { nullable: true }),
-      lastErrorAt: t.expose("lastErrorAt", { type: "DateTime", nullable: true }),
+const ChannelHealth = builder.objectRef<Health>("ChannelHealth").implement({
+  fields: (t) => ({
+    state: t.field({ type: CircuitState, resolve: (h) => h.state }),
+    consecutiveFailures: t.exposeInt("consecutiveFailures", {
+      description: "submissions that failed in a row for the channel's own reasons",
     }),
-  });
+    openUntil: t.expose("openUntil", { type: "DateTime", nullable: true }),
+    lastError: t.exposeString("lastError", { nullable: true }),
+    lastErrorAt: t.expose("lastErrorAt", { type: "DateTime", nullable: true }),
+  }),
+});
 
 builder.prismaNode("Channel", {
   id: { field: "id" },
@@ -56,24 +55,13 @@ builder.prismaNode("Channel", {
     }),
     runningTasks: t.int({
       description: "tasks QUEUED or PROCESSING on this channel now",
-      resolve: (channel, _args, ctx) =>
-        ctx.services.db.task.count({ where: { channelId: channel.id, status: { in: ["QUEUED", "PROCESSING"] } } }),
+      resolve: (channel, _args, ctx) => runningTasksOf(ctx, channel.id),
     }),
     health: t.field({
       type: ChannelHealth,
       description: "the circuit breaker: whether the channel is in rotation, and why not",
       select: { consecutiveFailures: true, circuitOpenUntil: true, lastError: true, lastErrorAt: true },
-      resolve: (channel, _args, ctx) => {
-        const open = channel.circuitOpenUntil !== null && channel.circuitOpenUntil.getTime() > Date.now();
-        const tripped = channel.consecutiveFailures >= ctx.services.config.circuitFailureThreshold;
-        return {
-          state: (open ? "OPEN" : tripped ? "HALF_OPEN" : "CLOSED") as "OPEN" | "HALF_OPEN" | "CLOSED",
-          consecutiveFailures: channel.consecutiveFailures,
-          openUntil: open ? channel.circuitOpenUntil : null,
-          lastError: channel.lastError,
-          lastErrorAt: channel.lastErrorAt,
-        };
-      },
+      resolve: (channel, _args, ctx) => channelHealth(channel, ctx.services.config.circuitFailureThreshold),
     }),
     apiKeyHint: t.string({
       description: "never the key itself: a masked form such as sk-...abcd",
@@ -112,37 +100,7 @@ builder.mutationField("upsertChannel", (t) =>
     description: "ADMIN only",
     authScopes: { admin: true },
     args: { input: t.arg({ type: ChannelInput, required: true }) },
-    resolve: async (query, _root, { input }, ctx) => {
-      if (!NAME_PATTERN.test(input.name)) throw badInput("name must be 1 to 64 letters, digits, '.', '_' or '-'", { field: "name" });
-      if (!adaptorFor(input.provider)) {
-        throw badInput(`provider must be one of ${knownProviders().join(", ")}`, { field: "provider", allowed: knownProviders() });
-      }
-      let url: URL;
-      try {
-        url = new URL(input.baseUrl);
-      } catch {
-        throw badInput("baseUrl must be an absolute http(s) URL", { field: "baseUrl" });
-      }
-      if (url.protocol !== "https:" && url.protocol !== "http:") throw badInput("baseUrl must be an http(s) URL", { field: "baseUrl" });
-      const models = [...new Set(input.models.map((m) => m.trim()).filter(Boolean))];
-      if (models.length === 0) throw badInput("models must name at least one model", { field: "models" });
-      if (input.apiKey.trim() === "") throw badInput("apiKey must not be empty", { field: "apiKey" });
-      const data = {
-        provider: input.provider,
-        baseUrl: url.toString().replace(/\/+$/, ""),
-        apiKey: input.apiKey.trim(),
-        models,
-        enabled: input.enabled ?? true,
-        priority: input.priority ?? 0,
-        weight: input.weight ?? 1,
-        maxConcurrency: input.maxConcurrency ?? null,
-      };
-      if (!Number.isInteger(data.weight) || data.weight < 1 || data.weight > MAX_WEIGHT)
-        throw badInput(`weight must be 1 to ${MAX_WEIGHT}`, { field: "weight" });
-      if (data.maxConcurrency !== null && data.maxConcurrency < 1)
-        throw badInput("maxConcurrency must be at least 1, or null for no limit", { field: "maxConcurrency" });
-      return ctx.services.db.channel.upsert({ ...query, where: { name: input.name }, create: { name: input.name, ...data }, update: data });
-    },
+    resolve: (query, _root, { input }, ctx) => upsertChannel(ctx.services.db, input, query),
   }),
 );
 
@@ -152,14 +110,6 @@ builder.mutationField("resetChannelHealth", (t) =>
     description: "ADMIN only: puts a channel back into rotation at once and clears its failure count",
     authScopes: { admin: true },
     args: { name: t.arg.string({ required: true }) },
-    resolve: async (query, _root, args, ctx) => {
-      const found = await ctx.services.db.channel.findUnique({ where: { name: args.name }, select: { id: true } });
-      if (!found) throw notFound(`No channel named "${args.name}"`);
-      return ctx.services.db.channel.update({
-        ...query,
-        where: { id: found.id },
-        data: { consecutiveFailures: 0, circuitOpenUntil: null },
-      });
-    },
+    resolve: (query, _root, args, ctx) => resetChannelHealth(ctx.services.db, args.name, query),
   }),
 );

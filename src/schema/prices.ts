@@ -1,13 +1,10 @@
-import { ANY_SIZE, listPrices, type Price, priceFor } from "../billing/prices.js";
+import { listPrices, type Price, setPrice } from "../billing/prices.js";
 import { builder } from "../builder.js";
-import { findModel } from "../catalogue.js";
-import { badInput } from "../errors.js";
+import { PriceUnit as PrismaPriceUnit } from "../generated/prisma/enums.js";
 
-const SIZE_PATTERN = /^[1-9]\d{1,4}x[1-9]\d{1,4}$/;
-
-const PriceUnit = builder.enumType("PriceUnit", {
+const PriceUnit = builder.enumType(PrismaPriceUnit, {
+  name: "PriceUnit",
   description: "what one unit of a price is: a second of video, an image, or a provider-reported token",
-  values: ["SECOND", "IMAGE", "TOKEN"] as const,
 });
 
 const ModelPrice = builder.objectRef<Price>("ModelPrice").implement({
@@ -46,19 +43,7 @@ builder.mutationField("setModelPrice", (t) =>
     description: "ADMIN only",
     authScopes: { admin: true },
     args: { input: t.arg({ type: ModelPriceInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const model = input.model.trim();
-      if (model === "") throw badInput("model must not be empty", { field: "model" });
-      if (input.size !== ANY_SIZE && !SIZE_PATTERN.test(input.size)) throw badInput('size must be WIDTHxHEIGHT or "*"', { field: "size" });
-      if (input.perSecond < 0n) throw badInput("a price cannot be negative", { field: "perSecond" });
-      const unit = input.unit ?? findModel(model)?.priceUnit ?? "SECOND";
-      const { db } = ctx.services;
-      await db.modelPrice.upsert({
-        where: { model_size: { model, size: input.size } },
-        create: { model, size: input.size, unit, price: input.perSecond },
-        update: { unit, price: input.perSecond },
-      });
-      return (await priceFor(db, model, input.size === ANY_SIZE ? null : input.size))!;
-    },
+    resolve: (_root, { input }, ctx) =>
+      setPrice(ctx.services.db, { model: input.model, size: input.size, price: input.perSecond, unit: input.unit }),
   }),
 );

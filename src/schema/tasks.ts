@@ -2,7 +2,13 @@ import { decodeGlobalID } from "@pothos/plugin-relay";
 import { builder } from "../builder.js";
 import type { Context } from "../context.js";
 import { notFound } from "../errors.js";
+import {
+  MediaStatus as PrismaMediaStatus,
+  MediaType as PrismaMediaType,
+  TaskStatus as PrismaTaskStatus,
+} from "../generated/prisma/enums.js";
 import { proxyKey } from "../http/media.js";
+import { NIL_UUID, UUID_PATTERN } from "../limits.js";
 import type { TaskEvent } from "../pubsub.js";
 import { cancelTask } from "../tasks/cancel.js";
 import { createVideo, remixVideo } from "../tasks/create.js";
@@ -10,16 +16,13 @@ import { isTerminal } from "../tasks/status.js";
 import { watchTask, watchUserTasks } from "../tasks/watch.js";
 
 const TASK_TYPENAME = "VideoTask";
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** matches no row: used where an anonymous caller must see nothing */
-const NO_USER = "00000000-0000-0000-0000-000000000000";
 
 /** A task id as clients send it: the VideoTask global id (or, for convenience, the bare UUID). Null when it is neither. */
 export function parseTaskId(id: string): string | null {
-  if (UUID.test(id)) return id.toLowerCase();
+  if (UUID_PATTERN.test(id)) return id.toLowerCase();
   try {
     const { typename, id: raw } = decodeGlobalID(id);
-    return typename === TASK_TYPENAME && UUID.test(raw) ? raw.toLowerCase() : null;
+    return typename === TASK_TYPENAME && UUID_PATTERN.test(raw) ? raw.toLowerCase() : null;
   } catch {
     return null;
   }
@@ -33,10 +36,8 @@ function requireTaskId(id: string): string {
 
 const currentUser = (ctx: Context) => ctx.currentUser!; // fields below require loggedIn
 
-export const TaskStatus = builder.enumType("TaskStatus", {
-  values: ["QUEUED", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED"] as const,
-});
-export const MediaType = builder.enumType("MediaType", { values: ["VIDEO", "IMAGE"] as const });
+const TaskStatus = builder.enumType(PrismaTaskStatus, { name: "TaskStatus" });
+const MediaType = builder.enumType(PrismaMediaType, { name: "MediaType" });
 const TaskOrderField = builder.enumType("TaskOrderField", { values: ["CREATED_AT", "UPDATED_AT"] as const });
 const OrderDirection = builder.enumType("OrderDirection", { values: ["ASC", "DESC"] as const });
 
@@ -53,14 +54,15 @@ function mediaUrl(ctx: Context, task: { id: string; mediaStatus: string | null }
   return task.mediaStatus === "PROXIED" ? ctx.services.signer.url(proxyKey(task.id, variant)) : null;
 }
 
-export const MediaStatus = builder.enumType("MediaStatus", {
+const MediaStatus = builder.enumType(PrismaMediaStatus, {
+  name: "MediaStatus",
   description: "where a COMPLETED task's media is served from",
   values: {
     STORED: { description: "in this service's storage" },
     PROXIED: { description: "not mirrored yet: served from the provider through this server while the mirror is retried" },
     LOST: { description: "the provider's copy expired before it could be mirrored" },
     EXPIRED: { description: "deleted from storage after the retention period" },
-  } as const,
+  },
 });
 
 const MirrorState = builder
@@ -78,7 +80,7 @@ builder.prismaNode("Task", {
   name: TASK_TYPENAME,
   id: { field: "id" },
   // node(id) and every lookup by id only ever finds the caller's own tasks
-  findUnique: (id, ctx) => ({ id, userId: ctx.currentUser?.id ?? NO_USER }),
+  findUnique: (id, ctx) => ({ id, userId: ctx.currentUser?.id ?? NIL_UUID }),
   nullable: true,
   fields: (t) => ({
     status: t.expose("status", { type: TaskStatus }),
@@ -147,7 +149,7 @@ builder.prismaNode("Task", {
   }),
 });
 
-const TaskStats = builder.objectRef<{ counts: Record<string, number>; spent: bigint }>("TaskStats").implement({
+const TaskStats = builder.objectRef<{ counts: Partial<Record<PrismaTaskStatus, number>>; spent: bigint }>("TaskStats").implement({
   fields: (t) => ({
     total: t.int({ resolve: (s) => Object.values(s.counts).reduce((a, b) => a + b, 0) }),
     queued: t.int({ resolve: (s) => s.counts.QUEUED ?? 0 }),
@@ -217,11 +219,11 @@ builder.queryFields((t) => ({
   }),
 }));
 
-function taskFilter(ctx: Context, args: { status?: string | null; mediaType?: string | null }) {
+function taskFilter(ctx: Context, args: { status?: PrismaTaskStatus | null; mediaType?: PrismaMediaType | null }) {
   return {
     userId: currentUser(ctx).id,
-    ...(args.status ? { status: args.status as "QUEUED" } : {}),
-    ...(args.mediaType ? { mediaType: args.mediaType as "VIDEO" } : {}),
+    ...(args.status ? { status: args.status } : {}),
+    ...(args.mediaType ? { mediaType: args.mediaType } : {}),
   };
 }
 
@@ -298,9 +300,7 @@ builder.subscriptionField("taskProgress", (t) =>
     // Only ids cross the bus: each event re-reads the row with the client's selection,
     // once per instance for all subscribers that select the same fields.
     resolve: (query, event, _args, ctx) =>
-      sharedRead(ctx, event as unknown as TaskEvent, query, () =>
-        ctx.services.db.task.findUniqueOrThrow({ ...query, where: { id: (event as unknown as TaskEvent).taskId } }),
-      ),
+      sharedRead(ctx, event, query, () => ctx.services.db.task.findUniqueOrThrow({ ...query, where: { id: event.taskId } })),
   }),
 );
 

@@ -1,10 +1,8 @@
-import { grant } from "../billing/ledger.js";
+import { grantCredit } from "../billing/credit.js";
 import { builder } from "../builder.js";
-import { badInput } from "../errors.js";
+import { Role as PrismaRole } from "../generated/prisma/enums.js";
 
-const SUBJECT_LIMIT = 256; // characters
-
-export const Role = builder.enumType("Role", { values: ["USER", "ADMIN"] as const });
+const Role = builder.enumType(PrismaRole, { name: "Role" });
 
 builder.prismaNode("User", {
   id: { field: "id" },
@@ -40,13 +38,8 @@ builder.mutationField("grantCredit", (t) =>
       note: t.arg.string({ description: "kept on the ledger row" }),
     },
     resolve: async (query, _root, { subject, amount, note }, ctx) => {
-      if (subject.trim() === "" || subject.length > SUBJECT_LIMIT) throw badInput(`subject must be 1 to ${SUBJECT_LIMIT} characters`);
       const { db } = ctx.services;
-      const id = await db.$transaction(async (tx) => {
-        const user = await tx.user.upsert({ where: { subject }, create: { subject }, update: {}, select: { id: true } });
-        await grant(tx, user.id, amount, note ?? `granted by ${ctx.currentUser!.subject}`);
-        return user.id;
-      });
+      const id = await grantCredit(db, { subject, amount, note: note ?? `granted by ${ctx.currentUser!.subject}` });
       return db.user.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),

@@ -3,7 +3,7 @@ import { hold } from "../billing/ledger.js";
 import { costOf, priceFor } from "../billing/prices.js";
 import { findModel, holdUnits } from "../catalogue.js";
 import type { CurrentUser, Services } from "../context.js";
-import { badInput, ErrorCode, notFound, ReelayError } from "../errors.js";
+import { badInput, ErrorCode, isPrismaError, notFound, PrismaErrorCode, ReelayError } from "../errors.js";
 import type { Channel, Task } from "../generated/prisma/client.js";
 import { readReferenceImage } from "../media/reference-image.js";
 import { UpstreamError } from "../providers/errors.js";
@@ -229,7 +229,7 @@ async function insertWithHold(
     });
   } catch (err) {
     // Two requests with one idempotency key raced: the loser returns the winner's task.
-    if ((err as { code?: string }).code === "P2002" && task.idempotencyKey) {
+    if (isPrismaError(err, PrismaErrorCode.UNIQUE_VIOLATION) && task.idempotencyKey) {
       const existing = await findIdempotent(services, user, task.idempotencyKey);
       if (existing) return { existing };
     }

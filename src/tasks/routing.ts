@@ -1,11 +1,12 @@
+import { circuitState } from "../channels/health.js";
+import { runningTasksByChannel } from "../channels/running.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/index.js";
 import { ErrorCode, ReelayError } from "../errors.js";
 import type { Channel } from "../generated/prisma/client.js";
+import { STORED_ERROR_LENGTH } from "../limits.js";
 import type { UpstreamError } from "../providers/errors.js";
 import { adaptorFor } from "../providers/index.js";
-
-const ERROR_TEXT_LIMIT = 500;
 
 /**
  * The channels a new task may be submitted to, in the order to try them: the one named
@@ -26,7 +27,7 @@ export async function routeChannels(
     if (!channel?.enabled || !channel.models.includes(model) || !adaptorFor(channel.provider)) {
       throw new ReelayError(ErrorCode.NO_CHANNEL, `No enabled channel named "${pinned}" serves ${model}`);
     }
-    if (await atCapacity(db, channel))
+    if (atCapacity(channel, await runningOnLimited(db, [channel])))
       throw new ReelayError(ErrorCode.RATE_LIMITED, `The channel "${pinned}" is at its limit of ${channel.maxConcurrency} running tasks`);
     return [channel];
   }
@@ -34,15 +35,17 @@ export async function routeChannels(
   if (serving.length === 0) throw new ReelayError(ErrorCode.NO_CHANNEL, `No enabled channel serves the model "${model}"`);
 
   const now = Date.now();
+  const running = await runningOnLimited(db, serving);
   const candidates: Channel[] = [];
   let full = 0;
   for (const channel of serving) {
-    if (await atCapacity(db, channel)) {
+    if (atCapacity(channel, running)) {
       full++;
       continue;
     }
-    if (channel.circuitOpenUntil && channel.circuitOpenUntil.getTime() > now) continue;
-    if (channel.consecutiveFailures >= config.circuitFailureThreshold && !(await claimTrial(db, config, channel))) continue;
+    const circuit = circuitState(channel, config.circuitFailureThreshold, now);
+    if (circuit === "OPEN") continue;
+    if (circuit === "HALF_OPEN" && !(await claimTrial(db, config, channel))) continue;
     candidates.push(channel);
   }
   if (candidates.length === 0) {
@@ -64,10 +67,16 @@ export function order(channels: Channel[], random = Math.random): Channel[] {
   return keyed.map((k) => k.c);
 }
 
-async function atCapacity(db: Db, channel: Channel) {
-  if (channel.maxConcurrency === null) return false;
-  const running = await db.task.count({ where: { channelId: channel.id, status: { in: ["QUEUED", "PROCESSING"] } } });
-  return running >= channel.maxConcurrency;
+/** Running tasks of the channels that have a limit: one grouped query however many there are, none when no channel has a limit. */
+function runningOnLimited(db: Db, channels: Channel[]) {
+  return runningTasksByChannel(
+    db,
+    channels.filter((c) => c.maxConcurrency !== null).map((c) => c.id),
+  );
+}
+
+function atCapacity(channel: Channel, running: Map<string, number>) {
+  return channel.maxConcurrency !== null && (running.get(channel.id) ?? 0) >= channel.maxConcurrency;
 }
 
 /** Half-open: only the submission that pushes the cool-down forward gets to try the channel. */
@@ -81,7 +90,8 @@ async function claimTrial(db: Db, config: Config, channel: Channel) {
 
 /** A submission on this channel failed for the channel's own reasons (not the request's). */
 export async function recordChannelFailure(db: Db, config: Config, channelId: string, err: UpstreamError | Error) {
-  const message = `${(err as UpstreamError).code ? `${(err as UpstreamError).code}: ` : ""}${err.message}`.slice(0, ERROR_TEXT_LIMIT);
+  const code = "code" in err && err.code ? `${err.code}: ` : "";
+  const message = `${code}${err.message}`.slice(0, STORED_ERROR_LENGTH);
   const channel = await db.channel.update({
     where: { id: channelId },
     data: { consecutiveFailures: { increment: 1 }, lastError: message, lastErrorAt: new Date() },

@@ -1,9 +1,9 @@
 import type { ModelSpec } from "../catalogue.js";
 import { badInput } from "../errors.js";
+import { SIZE_PATTERN } from "../limits.js";
 
 /** prompt length for models the catalogue does not describe */
 const DEFAULT_PROMPT_LIMIT = 4_000;
-const SIZE_PATTERN = /^[1-9]\d{1,4}x[1-9]\d{1,4}$/;
 const MAX_SECONDS = 120;
 
 export interface VideoParams {

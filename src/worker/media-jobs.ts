@@ -1,5 +1,6 @@
 import type { Services } from "../context.js";
 import { type Channel, Prisma, type Task } from "../generated/prisma/client.js";
+import { STORED_ERROR_LENGTH } from "../limits.js";
 import { UpstreamError } from "../providers/errors.js";
 import { adaptorFor } from "../providers/index.js";
 import type { ProviderAdaptor, UpstreamSnapshot } from "../providers/types.js";
@@ -40,7 +41,7 @@ export function proxiedMedia(
 ): CompletedMedia {
   return {
     mediaStatus: "PROXIED",
-    mirrorError: err.message.slice(0, 500),
+    mirrorError: err.message.slice(0, STORED_ERROR_LENGTH),
     nextMirrorAt: new Date(Date.now() + mirrorBackoff(services, attempts)),
     upstreamMediaExpiresAt: upstreamExpiry(adaptor, snapshot),
     upstreamResult: (snapshot.result ?? null) as Prisma.InputJsonValue,
@@ -117,7 +118,7 @@ export function createMediaJobs(services: Services, workerId: string, leaseMs: n
       );
       await release(taskId, {
         mirrorAttempts: attempts,
-        mirrorError: String((err as Error).message ?? err).slice(0, 500),
+        mirrorError: String((err as Error).message ?? err).slice(0, STORED_ERROR_LENGTH),
         nextMirrorAt: new Date(Date.now() + wait),
       });
     }

@@ -1,6 +1,6 @@
 import os from "node:os";
 import type { Scenario } from "../scenarios/index.js";
-import { type Figure, noteLines, tableRows } from "./report.js";
+import { type Figure, noteLines, tableLines, tableRows } from "./report.js";
 
 /** The facts of the machine a run was measured on. */
 export interface Machine {
@@ -70,9 +70,7 @@ export function renderMarkdown(run: BenchRun): string {
     "",
     "## Results",
     "",
-    `| ${rows[0].join(" | ")} |`,
-    `| ${rows[0].map(() => "---").join(" | ")} |`,
-    ...rows.slice(1).map((row) => `| ${row.map(cell).join(" | ")} |`),
+    ...tableLines(rows.map((row) => row.map(cell))),
     "",
     ...(notes.length ? ["Notes:", "", ...notes.map((note) => `- ${note}`), ""] : []),
     `Time per scenario: ${run.scenarios.map((s) => `${s.name} ${run.durations[s.name]?.toFixed(1) ?? "?"} s`).join(", ")}.`,

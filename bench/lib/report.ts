@@ -36,13 +36,15 @@ export function noteLines(figures: Figure[]): string[] {
   return figures.filter((f) => f.note).map((f) => `${f.scenario} / ${f.figure}: ${f.note}`);
 }
 
-export function printTable(figures: Figure[]) {
-  const rows = tableRows(figures);
+/** The rows as a Markdown table with padded columns (the layout Biome's formatter gives it). */
+export function tableLines(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
-  console.log(line(rows[0]));
-  console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
-  for (const r of rows.slice(1)) console.log(line(r));
+  return [line(rows[0]), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...rows.slice(1).map(line)];
+}
+
+export function printTable(figures: Figure[]) {
+  for (const line of tableLines(tableRows(figures))) console.log(line);
   for (const note of noteLines(figures)) console.log(`  ${note}`);
 }
 

@@ -1,33 +1,45 @@
-// npm run bench [-- <scenario> ...] [--quick] [--json <file>]
+// npm run bench [-- <scenario> ...] [--quick] [--json <file>] [--markdown <file>]; --help for usage.
 import { writeFile } from "node:fs/promises";
-import os from "node:os";
+import { BenchUsageError, benchUsage, parseBenchArgs } from "./lib/cli.js";
+import { benchCommand, describeMachine, renderMarkdown } from "./lib/markdown.js";
 import { type Figure, printTable } from "./lib/report.js";
-import { create } from "./scenarios/create.js";
-import { fanout } from "./scenarios/fanout.js";
-import { mirror } from "./scenarios/mirror.js";
-import { poller } from "./scenarios/poller.js";
-import { read } from "./scenarios/read.js";
-import { startup } from "./scenarios/startup.js";
-
-const SCENARIOS: Record<string, (options: { quick: boolean }) => Promise<Figure[]>> = { read, fanout, poller, create, startup, mirror };
+import { SCENARIOS } from "./scenarios/index.js";
 
 const args = process.argv.slice(2);
-const quick = args.includes("--quick");
-const jsonAt = args.indexOf("--json");
-const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : null;
-const names = args.filter((a, i) => !a.startsWith("--") && !(jsonAt >= 0 && i === jsonAt + 1));
-const chosen = names.length ? names : Object.keys(SCENARIOS);
-for (const name of chosen) if (!SCENARIOS[name]) throw new Error(`unknown scenario "${name}"; known: ${Object.keys(SCENARIOS).join(", ")}`);
+let request: ReturnType<typeof parseBenchArgs>;
+try {
+  request = parseBenchArgs(args, SCENARIOS);
+} catch (err) {
+  if (!(err instanceof BenchUsageError)) throw err;
+  console.error(`npm run bench: ${err.message}\nSee npm run bench -- --help`);
+  process.exit(2);
+}
+if (request.kind === "help") {
+  console.log(benchUsage(SCENARIOS));
+  process.exit(0);
+}
 
+const { scenarios, quick, jsonFile, markdownFile } = request;
+const machine = describeMachine();
+const startedAt = new Date();
 console.log(
-  `reelay bench: ${chosen.join(", ")}${quick ? " (quick)" : ""} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, node ${process.version}`,
+  `reelay bench: ${scenarios.map((s) => s.name).join(", ")}${quick ? " (quick)" : ""} on ${machine.cores} × ${machine.cpuModel}, node ${machine.node}`,
 );
 const figures: Figure[] = [];
-for (const name of chosen) {
+const durations: Record<string, number> = {};
+for (const scenario of scenarios) {
   const started = Date.now();
-  figures.push(...(await SCENARIOS[name]({ quick })));
-  console.log(`  ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  figures.push(...(await scenario.run({ quick })));
+  durations[scenario.name] = (Date.now() - started) / 1000;
+  console.log(`  ${scenario.name} done in ${durations[scenario.name].toFixed(1)} s`);
 }
 printTable(figures);
-if (jsonFile) await writeFile(jsonFile, JSON.stringify({ at: new Date().toISOString(), quick, cpus: os.cpus().length, figures }, null, 2));
+if (jsonFile) {
+  await writeFile(jsonFile, JSON.stringify({ at: startedAt.toISOString(), quick, cpus: machine.cores, machine, figures }, null, 2));
+}
+if (markdownFile) {
+  const command = benchCommand(args);
+  await writeFile(markdownFile, renderMarkdown({ command, startedAt, quick, machine, scenarios, durations, figures }));
+  console.log(`wrote ${markdownFile}`);
+}
 process.exit(0);

@@ -1,14 +1,18 @@
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { cp, mkdtemp, readdir, realpath, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startTestApp } from "./helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
 import { startReelay } from "./helpers/processes.js";
 import { TEST_JWT_SECRET } from "./helpers/tokens.js";
+import { ADMIN_URL, databaseUrl } from "./setup/global-setup.js";
 
 let database: TestDatabase;
 
@@ -120,21 +124,34 @@ describe("npm start", () => {
 });
 
 describe("npm run build", () => {
-  it("compiles to JavaScript that starts without tsx, finds the project's migrations and serves", { timeout: 120_000 }, async () => {
-    // `npm run build`'s compiler and config, into a folder of this test's own under the project.
-    const outDir = path.join(".data", `build-test-${process.pid}`);
-    const tsc = spawn(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--outDir", outDir], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+  it("compiles to JavaScript that starts without tsx or scripts/, migrates an empty database and serves", {
+    timeout: 120_000,
+  }, async () => {
+    // What a deployment ships: the build, package.json, the Prisma schema, config and
+    // migrations, and the installed packages; no sources, no scripts/.
+    const app = await mkdtemp(path.join(tmpdir(), "reelay-dist-"));
+    await Promise.all([
+      cp("package.json", path.join(app, "package.json")),
+      cp("prisma.config.ts", path.join(app, "prisma.config.ts")),
+      cp("prisma", path.join(app, "prisma"), { recursive: true }),
+      symlink(await realpath("node_modules"), path.join(app, "node_modules"), "dir"),
+    ]);
+    // `npm run build`'s compiler and config, into that folder.
+    const tsc = spawn(
+      process.execPath,
+      ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--outDir", path.join(app, "dist")],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     let output = "";
     tsc.stdout.on("data", (d) => (output += d));
     tsc.stderr.on("data", (d) => (output += d));
     const mediaDir = await mkdtemp(path.join(tmpdir(), "reelay-built-"));
-    // A database of its own: the built code checks it against prisma/migrations at start.
-    const fresh = await createTestDatabase();
+    const empty = `reelay_built_${randomBytes(6).toString("hex")}`;
+    await adminQuery(`CREATE DATABASE "${empty}"`);
     try {
       expect((await once(tsc, "exit"))[0], output).toBe(0);
-      const built = await startReelay({ DATABASE_URL: fresh.url, MEDIA_DIR: mediaDir, LOG_LEVEL: "warn" }, [path.join(outDir, "main.js")]);
+      expect(existsSync(path.join(app, "scripts"))).toBe(false);
+      const built = await startReelay({ DATABASE_URL: databaseUrl(empty), MEDIA_DIR: mediaDir, LOG_LEVEL: "warn" }, ["dist/main.js"], app);
       try {
         const res = await fetch(built.url, {
           method: "POST",
@@ -142,15 +159,33 @@ describe("npm run build", () => {
           body: JSON.stringify({ query: "{ __typename }" }),
         });
         expect(await res.json()).toEqual({ data: { __typename: "Query" } });
+        // Every checked-in migration was applied at start, by the built code alone.
+        const folders = (await readdir("prisma/migrations", { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+        const applied = await adminQuery(
+          "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL ORDER BY migration_name",
+          empty,
+        );
+        expect(applied.map((row) => row.migration_name)).toEqual(folders.sort());
         built.child.process.kill("SIGTERM");
         expect(await built.child.exited).toBe(0);
       } finally {
         await built.kill();
       }
     } finally {
-      await fresh.drop();
-      await rm(outDir, { recursive: true, force: true });
+      await adminQuery(`DROP DATABASE IF EXISTS "${empty}" WITH (FORCE)`);
+      await rm(app, { recursive: true, force: true });
       await rm(mediaDir, { recursive: true, force: true });
     }
   });
 });
+
+/** Runs one statement as the PostgreSQL admin, on `database` or the admin database. */
+async function adminQuery(sql: string, database?: string): Promise<Record<string, any>[]> {
+  const client = new pg.Client({ connectionString: database ? databaseUrl(database) : ADMIN_URL });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}

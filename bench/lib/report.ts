@@ -15,25 +15,37 @@ export interface Figure {
 
 const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
 
-export function printTable(figures: Figure[]) {
-  const rows = [
+/** The results table: a header row, then one row per figure. */
+export function tableRows(figures: Figure[]): string[][] {
+  return [
     ["scenario", "figure", "value", "bound", "ratio", "goal", "met"],
     ...figures.map((f) => [
       f.scenario,
       f.figure,
-      `${fmt(f.value)} ${f.unit}`,
-      f.bound ? `${f.bound.label}: ${fmt(f.bound.value)} ${f.bound.unit}` : "-",
+      `${fmt(f.value)} ${f.unit}`.trim(),
+      f.bound ? `${f.bound.label}: ${fmt(f.bound.value)} ${f.bound.unit}`.trim() : "-",
       f.ratio === null ? "-" : fmt(f.ratio),
       f.goal,
       f.met === null ? "-" : f.met ? "yes" : "NO",
     ]),
   ];
+}
+
+/** `scenario / figure: note` for every figure that has a note. */
+export function noteLines(figures: Figure[]): string[] {
+  return figures.filter((f) => f.note).map((f) => `${f.scenario} / ${f.figure}: ${f.note}`);
+}
+
+/** The rows as a Markdown table with padded columns (the layout Biome's formatter gives it). */
+export function tableLines(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
-  console.log(line(rows[0]));
-  console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
-  for (const r of rows.slice(1)) console.log(line(r));
-  for (const f of figures) if (f.note) console.log(`  ${f.scenario} / ${f.figure}: ${f.note}`);
+  return [line(rows[0]), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...rows.slice(1).map(line)];
+}
+
+export function printTable(figures: Figure[]) {
+  for (const line of tableLines(tableRows(figures))) console.log(line);
+  for (const note of noteLines(figures)) console.log(`  ${note}`);
 }
 
 export function percentile(sorted: number[], p: number) {

@@ -3,6 +3,7 @@ import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PrismaPg } from "@prisma/adapter-pg";
+import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import pg from "pg";
 import { PrismaClient } from "../generated/prisma/client.js";
 
@@ -126,15 +127,10 @@ async function allApplied(db: PrismaClient): Promise<boolean> {
   }
 }
 
-async function applyMigrations(adapterFactory: unknown): Promise<string[]> {
-  // The runner is plain ESM shared with the `db:migrate` CLI; it drives Prisma's WASM schema engine.
-  const runner = (await import(path.join(PROJECT_ROOT, "scripts/prisma-migrate.mjs"))) as {
-    openSchemaEngine(
-      factory: unknown,
-      options: { configFile: string; root: string },
-    ): Promise<{ deploy(): Promise<string[]>; close(): void }>;
-  };
-  const engine = await runner.openSchemaEngine(adapterFactory, {
+async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
+  // Loaded only when a migration is pending: the schema engine and Prisma's config loader are slow to import.
+  const { openSchemaEngine } = await import("./migrate.js");
+  const engine = await openSchemaEngine(adapterFactory, {
     configFile: path.join(PROJECT_ROOT, "prisma.config.ts"),
     root: PROJECT_ROOT,
   });

@@ -59,17 +59,18 @@ export interface ReelayProcess extends GraphQLTarget {
 }
 
 /**
- * `npm start` as a child process (or another entry point, e.g. a build), waited on until
- * /ready answers 200.
+ * `npm start` as a child process (or another entry point, e.g. a build, run in another
+ * folder), waited on until /ready answers 200.
  */
 export async function startReelay(
   env: Record<string, string>,
   entry: string[] = ["--import", "tsx", "src/main.ts"],
+  cwd: string = PROJECT_ROOT,
 ): Promise<ReelayProcess> {
   const port = await freePort();
   const child = new Child(
     spawn(process.execPath, entry, {
-      cwd: PROJECT_ROOT,
+      cwd,
       env: {
         ...process.env,
         NODE_ENV: "production",

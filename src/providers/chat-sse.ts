@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { fromNetworkError, retryAfterMs, UpstreamError } from "./errors.js";
-import { downloadResultUrl, joinUrl, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { type ErrorDialect, fromNetworkError, readUpstreamError, UpstreamError } from "./errors.js";
+import { downloadResultUrl, joinUrl, postJson, type UpstreamResponse } from "./http.js";
 import type { ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 /** A generation holds the connection for minutes; give up only after this long without any byte. */
@@ -49,28 +49,12 @@ function bodyOf(request: SubmitRequest) {
   return { model: request.model, stream: true, messages: [{ role: "user", content }] };
 }
 
-async function errorFrom(res: UpstreamResponse): Promise<UpstreamError> {
-  const text = await res.text().catch(() => "");
-  let error: { message?: string; code?: string; type?: string } = {};
-  try {
-    error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
-  } catch {
-    // a gateway's HTML error page
-  }
-  const status = res.status;
-  const code = error.code || error.type || `HTTP_${status}`;
-  const message = error.message || `the provider answered HTTP ${status}`;
-  const options = { status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")) };
-  if (status === 429) return new UpstreamError("rate_limited", code, message, options);
-  if (status >= 500 || status === 408) return new UpstreamError("transient", code, message, options);
-  if (status === 401 || status === 403) return new UpstreamError("unavailable", code, message, options);
-  return new UpstreamError(
-    "rejected",
-    /moderation|policy|safety|sentinel/i.test(`${code} ${message}`) ? "CONTENT_POLICY" : code,
-    message,
-    options,
-  );
-}
+const REFUSAL_WORDS = /moderation|policy|safety|sentinel/i;
+/** The OpenAI-style error envelope resellers answer with; they name refusals in the code or only in the message. */
+const CHAT_ERRORS: ErrorDialect<{ error?: { message?: string; code?: string; type?: string } }> = {
+  read: ({ error }) => error ?? {},
+  contentPolicy: { codes: REFUSAL_WORDS, messages: REFUSAL_WORDS },
+};
 
 /** Reads one chat-completions SSE response to its end: progress as it comes, then the outcome. */
 async function readStream(
@@ -187,15 +171,14 @@ export const chatSseAdaptor: ProviderAdaptor = {
     for (let attempt = 1; ; attempt++) {
       let failure: UpstreamError;
       try {
-        const res = await upstreamFetch(joinUrl(channel.baseUrl, "/v1/chat/completions"), {
-          method: "POST",
-          headers: { authorization: `Bearer ${channel.apiKey}`, "content-type": "application/json", accept: "text/event-stream" },
-          body: JSON.stringify(bodyOf(request)),
+        const res = await postJson(joinUrl(channel.baseUrl, "/v1/chat/completions"), {
+          headers: { authorization: `Bearer ${channel.apiKey}`, accept: "text/event-stream" },
+          json: bodyOf(request),
           signal,
           timeoutMs: MAX_STREAM_MS,
         });
         if (res.ok) return (await readStream(res, onProgress, signal)).snapshot;
-        failure = await errorFrom(res);
+        failure = await readUpstreamError(res, CHAT_ERRORS);
       } catch (err) {
         if (signal?.aborted) throw err;
         failure = fromNetworkError(err);

@@ -1,5 +1,6 @@
-import { retryAfterMs, UpstreamError } from "./errors.js";
-import { downloadResultUrl, estimatedProgress, joinUrl, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { type ErrorDialect, UpstreamError, type UpstreamErrorKind, upstreamErrorOf } from "./errors.js";
+import { downloadResultUrl, joinUrl, missingId, postJson, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { failedSnapshot, finishedAt, runningSince } from "./snapshots.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 interface DashScopeAnswer {
@@ -15,32 +16,31 @@ interface DashScopeState {
 }
 
 const TYPICAL_GENERATION_MS = 240_000;
-const CONTENT_CODES = /DataInspection|InappropriateContent|content/i;
+/** DashScope's codes that say more than the HTTP status does. */
+const DASHSCOPE_CODES: readonly [RegExp, UpstreamErrorKind][] = [
+  [/^Throttling/, "rate_limited"],
+  [/^InternalError$/, "transient"],
+  [/^(InvalidApiKey|Arrearage|AccessDenied)$/, "unavailable"],
+];
+
+const DASHSCOPE_ERRORS: ErrorDialect<DashScopeAnswer> = {
+  read: (body) => body,
+  kindOf: ({ code }) => (code ? DASHSCOPE_CODES.find(([pattern]) => pattern.test(code))?.[1] : undefined),
+  contentPolicy: { codes: /DataInspection|InappropriateContent|content/i },
+};
 
 const auth = (channel: ChannelConfig) => ({ authorization: `Bearer ${channel.apiKey}` });
 
 /** Image-to-video models take a resolution tier; text-to-video models take "W*H". */
 const isImageToVideo = (model: string) => /-i2v/.test(model);
 
-function errorOf(status: number, body: DashScopeAnswer, retryAfter: string | null): UpstreamError {
-  const code = body.code || `HTTP_${status}`;
-  const message = body.message || `the provider answered HTTP ${status}`;
-  const options = { status, retryAfterMs: retryAfterMs(retryAfter) };
-  if (/^Throttling/.test(code) || status === 429) return new UpstreamError("rate_limited", code, message, options);
-  if (status >= 500 || code === "InternalError") return new UpstreamError("transient", code, message, options);
-  if (code === "InvalidApiKey" || code === "Arrearage" || code === "AccessDenied" || status === 401 || status === 403) {
-    return new UpstreamError("unavailable", code, message, options);
-  }
-  if (status === 404) return new UpstreamError("not_found", code, message, options);
-  return new UpstreamError("rejected", CONTENT_CODES.test(code) ? "CONTENT_POLICY" : code, message, options);
-}
-
+/** An answer's body; DashScope reports some errors with HTTP 200 and a `code`. */
 async function answerOf(res: UpstreamResponse): Promise<DashScopeAnswer> {
   const body = await readJson<DashScopeAnswer>(res).catch((err) => {
     if (!res.ok) return {} as DashScopeAnswer;
     throw err;
   });
-  if (!res.ok || body.code) throw errorOf(res.status, body, res.headers.get("retry-after"));
+  if (!res.ok || body.code) throw upstreamErrorOf(res, body, DASHSCOPE_ERRORS);
   return body;
 }
 
@@ -49,35 +49,18 @@ function snapshotOf(answer: DashScopeAnswer, state: DashScopeState | null): Upst
   switch (output.task_status) {
     case "PENDING":
       return { status: "QUEUED", progress: 0 };
-    case "SUCCEEDED": {
-      if (!output.video_url)
-        return { status: "FAILED", error: { code: "UPSTREAM_FAILED", message: "the provider finished without a video" } };
+    case "SUCCEEDED":
       // Older models report video_duration, newer ones duration.
-      const seconds = Number(answer.usage?.video_duration ?? answer.usage?.duration);
-      return {
-        status: "COMPLETED",
-        progress: 100,
-        result: { url: output.video_url },
-        usage: Number.isFinite(seconds) && seconds > 0 ? { seconds } : undefined,
-      };
-    }
-    case "FAILED": {
-      const code = output.code || "UPSTREAM_FAILED";
-      return {
-        status: "FAILED",
-        error: {
-          code: CONTENT_CODES.test(code) ? "CONTENT_POLICY" : code,
-          message: output.message || "the provider reported the task as failed",
-        },
-      };
-    }
+      return finishedAt(output.video_url, { seconds: Number(answer.usage?.video_duration ?? answer.usage?.duration) });
+    case "FAILED":
+      return failedSnapshot(output, DASHSCOPE_ERRORS.contentPolicy);
     case "CANCELED":
       return { status: "CANCELLED" };
     case "UNKNOWN":
       // The task id has expired (24 h) or never existed.
       throw new UpstreamError("not_found", "UNKNOWN", "the provider no longer knows this task");
     default: // RUNNING
-      return { status: "PROCESSING", progress: estimatedProgress(state?.submittedAt, TYPICAL_GENERATION_MS) };
+      return runningSince(state?.submittedAt, TYPICAL_GENERATION_MS);
   }
 }
 
@@ -103,16 +86,15 @@ export const dashscopeAdaptor: ProviderAdaptor = {
   resultRetentionMs: 24 * 3600_000,
 
   async submit({ channel, request, signal }) {
-    const res = await upstreamFetch(joinUrl(channel.baseUrl, "/api/v1/services/aigc/video-generation/video-synthesis"), {
-      method: "POST",
+    const res = await postJson(joinUrl(channel.baseUrl, "/api/v1/services/aigc/video-generation/video-synthesis"), {
       // HTTP calls are asynchronous only: without this header DashScope refuses the request.
-      headers: { ...auth(channel), "content-type": "application/json", "x-dashscope-async": "enable" },
-      body: JSON.stringify(bodyOf(request)),
+      headers: { ...auth(channel), "x-dashscope-async": "enable" },
+      json: bodyOf(request),
       signal,
     });
     const answer = await answerOf(res);
     const taskId = answer.output?.task_id;
-    if (!taskId) throw new UpstreamError("transient", "BAD_RESPONSE", "the provider's answer has no task id", { status: res.status });
+    if (!taskId) throw missingId(res, "task id");
     const state: DashScopeState = { submittedAt: Date.now() };
     return { upstreamId: taskId, state, snapshot: snapshotOf(answer, state) };
   },

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
-import { retryAfterMs, UpstreamError } from "./errors.js";
-import { estimatedProgress, joinUrl, rangeHeader, readJson, toDownload, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { type ErrorDialect, readUpstreamError, UpstreamError } from "./errors.js";
+import { fetchMedia, joinUrl, missingId, postJson, readJson, toDownload, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { failedSnapshot, runningSince } from "./snapshots.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 /** A long-running operation of the Gemini API, as `predictLongRunning` and its polls return it. */
@@ -27,6 +28,8 @@ interface GeminiState {
 
 /** Veo reports no progress: an estimate over a typical generation time stands in for it. */
 const TYPICAL_GENERATION_MS = 90_000;
+/** an image is made within the call, which may take this long */
+const IMAGE_GENERATION_TIMEOUT_MS = 120_000;
 
 const headers = (channel: ChannelConfig, extra: Record<string, string> = {}) => ({ "x-goog-api-key": channel.apiKey, ...extra });
 
@@ -40,30 +43,14 @@ const VEO_SIZES: Record<string, { aspectRatio: string; resolution: string }> = {
   "2160x3840": { aspectRatio: "9:16", resolution: "4k" },
 };
 
-async function errorFrom(res: UpstreamResponse): Promise<UpstreamError> {
-  const text = await res.text().catch(() => "");
-  let body: { error?: { code?: number; message?: string; status?: string } } = {};
-  try {
-    body = JSON.parse(text) as typeof body;
-  } catch {
-    // not JSON: the status says enough
-  }
-  const status = res.status;
-  const code = body.error?.status || `HTTP_${status}`;
-  const message = body.error?.message || `the provider answered HTTP ${status}`;
-  if (status === 429) {
-    return new UpstreamError("rate_limited", code, message, { status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")) });
-  }
-  if (status >= 500 || status === 408)
-    return new UpstreamError("transient", code, message, { status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")) });
-  if (status === 401 || status === 403) return new UpstreamError("unavailable", code, message, { status });
-  if (status === 404) return new UpstreamError("not_found", code, message, { status });
-  const content = /safety|policy|blocked|prohibited/i.test(message) ? "CONTENT_POLICY" : code;
-  return new UpstreamError("rejected", content, message, { status });
-}
+/** Google's error envelope: the code that names the failure is `status` (e.g. INVALID_ARGUMENT). */
+const GEMINI_ERRORS: ErrorDialect<{ error?: { code?: number; message?: string; status?: string } }> = {
+  read: ({ error }) => ({ code: error?.status, message: error?.message }),
+  contentPolicy: { messages: /safety|policy|blocked|prohibited/i },
+};
 
 async function operationFrom(res: UpstreamResponse): Promise<Operation> {
-  if (!res.ok) throw await errorFrom(res);
+  if (!res.ok) throw await readUpstreamError(res, GEMINI_ERRORS);
   return readJson<Operation>(res);
 }
 
@@ -74,18 +61,11 @@ function samplesOf(op: Operation): string[] {
 
 function snapshotOf(op: Operation, state: GeminiState | null, now = Date.now()): UpstreamSnapshot {
   if (!op.done) {
-    return { status: "PROCESSING", progress: estimatedProgress(state?.submittedAt, TYPICAL_GENERATION_MS, now) };
+    return runningSince(state?.submittedAt, TYPICAL_GENERATION_MS, now);
   }
   if (op.error) {
-    const error = typeof op.error === "string" ? { message: op.error } : op.error;
-    const message = error.message || "the provider reported the operation as failed";
-    return {
-      status: "FAILED",
-      error: {
-        code: /safety|policy|blocked/i.test(message) ? "CONTENT_POLICY" : (error as { status?: string }).status || "UPSTREAM_FAILED",
-        message,
-      },
-    };
+    const error = typeof op.error === "string" ? { message: op.error } : { code: op.error.status, message: op.error.message };
+    return failedSnapshot(error, GEMINI_ERRORS.contentPolicy, "the provider reported the operation as failed");
   }
   const uris = samplesOf(op);
   if (uris.length === 0) {
@@ -160,17 +140,11 @@ async function generateImage(channel: ChannelConfig, request: SubmitRequest, sig
         ],
         generationConfig: { responseModalities: ["IMAGE"], imageConfig: { aspectRatio } },
       };
-  const res = await upstreamFetch(
+  const res = await postJson(
     joinUrl(channel.baseUrl, `/v1beta/models/${encodeURIComponent(request.model)}:${imagen ? "predict" : "generateContent"}`),
-    {
-      method: "POST",
-      headers: headers(channel, { "content-type": "application/json" }),
-      body: JSON.stringify(body),
-      signal,
-      timeoutMs: 120_000,
-    },
+    { headers: headers(channel), json: body, signal, timeoutMs: IMAGE_GENERATION_TIMEOUT_MS },
   );
-  if (!res.ok) throw await errorFrom(res);
+  if (!res.ok) throw await readUpstreamError(res, GEMINI_ERRORS);
   const answer = await readJson<ImageAnswer>(res);
   const inline = imagen
     ? answer.predictions?.find((p) => p.bytesBase64Encoded)
@@ -204,16 +178,13 @@ export const geminiAdaptor: ProviderAdaptor = {
       const state: ImageState = { image };
       return { upstreamId: `image-${randomUUID()}`, state, snapshot: { status: "COMPLETED", progress: 100, usage: { images: 1 } } };
     }
-    const res = await upstreamFetch(joinUrl(channel.baseUrl, `/v1beta/models/${encodeURIComponent(request.model)}:predictLongRunning`), {
-      method: "POST",
-      headers: headers(channel, { "content-type": "application/json" }),
-      body: JSON.stringify({ instances: [instanceOf(request)], parameters: parametersOf(request) }),
+    const res = await postJson(joinUrl(channel.baseUrl, `/v1beta/models/${encodeURIComponent(request.model)}:predictLongRunning`), {
+      headers: headers(channel),
+      json: { instances: [instanceOf(request)], parameters: parametersOf(request) },
       signal,
     });
     const op = await operationFrom(res);
-    if (typeof op.name !== "string" || op.name === "") {
-      throw new UpstreamError("transient", "BAD_RESPONSE", "the provider's answer has no operation name", { status: res.status });
-    }
+    if (typeof op.name !== "string" || op.name === "") throw missingId(res, "operation name");
     const state: GeminiState = { submittedAt: Date.now(), seconds: request.seconds };
     return { upstreamId: op.name, state, snapshot: snapshotOf(op, state) };
   },
@@ -249,7 +220,7 @@ export const geminiAdaptor: ProviderAdaptor = {
     }
     if (!uris?.length) throw new UpstreamError("not_found", "NO_MEDIA", "the operation names no generated video");
     const res = await fetchFollowingRedirects(new URL(uris[0], channel.baseUrl), channel, range, signal);
-    if (!res.ok) throw await errorFrom(res);
+    if (!res.ok) throw await readUpstreamError(res, GEMINI_ERRORS);
     return toDownload(res);
   },
 };
@@ -268,11 +239,11 @@ async function fetchFollowingRedirects(
 ) {
   const apiOrigin = new URL(channel.baseUrl).origin;
   for (let hop = 0; ; hop++) {
-    const res = await upstreamFetch(url.toString(), {
-      headers: { ...(url.origin === apiOrigin ? headers(channel) : {}), ...rangeHeader(range) },
+    const res = await fetchMedia(url.toString(), {
+      headers: url.origin === apiOrigin ? headers(channel) : {},
+      range,
       redirect: "manual",
       signal,
-      timeoutMs: 30 * 60_000,
     });
     const location = res.headers.get("location");
     if (res.status < 300 || res.status >= 400 || !location) return res;

@@ -1,5 +1,6 @@
-import { retryAfterMs, UpstreamError } from "./errors.js";
-import { downloadResultUrl, estimatedProgress, joinUrl, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { type ErrorDialect, readUpstreamError } from "./errors.js";
+import { deleteJob, downloadResultUrl, joinUrl, missingId, postJson, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { failedSnapshot, finishedAt, runningSince } from "./snapshots.js";
 import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 /** A content-generation task of Volcengine Ark / BytePlus ModelArk. */
@@ -21,7 +22,12 @@ interface SeedanceState {
 }
 
 const TYPICAL_GENERATION_MS = 120_000;
-const CONTENT_CODES = /Sensitive|Moderation|Risk|Policy/i;
+const ARK_ERRORS: ErrorDialect<ArkError> = {
+  read: ({ error }) => ({ code: error?.code, message: error?.message }),
+  // Ark answers 429 for spent quota too; only rate limits are worth retrying.
+  quota: /Quota|Balance|Overdue/i,
+  contentPolicy: { codes: /Sensitive|Moderation|Risk|Policy/i },
+};
 
 const auth = (channel: ChannelConfig) => ({ authorization: `Bearer ${channel.apiKey}` });
 
@@ -38,26 +44,8 @@ const SEEDANCE_SIZES: Record<string, { ratio: string; resolution: string }> = {
   "1440x1440": { ratio: "1:1", resolution: "1080p" },
 };
 
-async function errorFrom(res: UpstreamResponse): Promise<UpstreamError> {
-  const body = await readJson<ArkError>(res).catch(() => ({}) as ArkError);
-  const status = res.status;
-  const code = body.error?.code || `HTTP_${status}`;
-  const message = body.error?.message || `the provider answered HTTP ${status}`;
-  const options = { status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")) };
-  if (status === 429) {
-    // Ark answers 429 for spent quota too; only rate limits are worth retrying.
-    return /Quota|Balance|Overdue/i.test(code)
-      ? new UpstreamError("unavailable", code, message, options)
-      : new UpstreamError("rate_limited", code, message, options);
-  }
-  if (status >= 500) return new UpstreamError("transient", code, message, options);
-  if (status === 401 || status === 403) return new UpstreamError("unavailable", code, message, options);
-  if (status === 404) return new UpstreamError("not_found", code, message, options);
-  return new UpstreamError("rejected", CONTENT_CODES.test(code) ? "CONTENT_POLICY" : code, message, options);
-}
-
 async function taskOf(res: UpstreamResponse): Promise<ArkTask> {
-  if (!res.ok) throw await errorFrom(res);
+  if (!res.ok) throw await readUpstreamError(res, ARK_ERRORS);
   return readJson<ArkTask>(res);
 }
 
@@ -65,31 +53,14 @@ function snapshotOf(task: ArkTask, state: SeedanceState | null): UpstreamSnapsho
   switch (task.status) {
     case "queued":
       return { status: "QUEUED", progress: 0 };
-    case "succeeded": {
-      if (!task.content?.video_url)
-        return { status: "FAILED", error: { code: "UPSTREAM_FAILED", message: "the provider finished without a video" } };
-      const tokens = Number(task.usage?.total_tokens ?? task.usage?.completion_tokens);
-      return {
-        status: "COMPLETED",
-        progress: 100,
-        result: { url: task.content.video_url },
-        usage: Number.isFinite(tokens) && tokens > 0 ? { tokens } : undefined,
-      };
-    }
-    case "failed": {
-      const code = task.error?.code || "UPSTREAM_FAILED";
-      return {
-        status: "FAILED",
-        error: {
-          code: CONTENT_CODES.test(code) ? "CONTENT_POLICY" : code,
-          message: task.error?.message || "the provider reported the task as failed",
-        },
-      };
-    }
+    case "succeeded":
+      return finishedAt(task.content?.video_url, { tokens: Number(task.usage?.total_tokens ?? task.usage?.completion_tokens) });
+    case "failed":
+      return failedSnapshot(task.error ?? {}, ARK_ERRORS.contentPolicy);
     case "cancelled":
       return { status: "CANCELLED" };
     default: // running
-      return { status: "PROCESSING", progress: estimatedProgress(state?.submittedAt, TYPICAL_GENERATION_MS) };
+      return runningSince(state?.submittedAt, TYPICAL_GENERATION_MS);
   }
 }
 
@@ -117,14 +88,13 @@ export const seedanceAdaptor: ProviderAdaptor = {
   resultRetentionMs: 24 * 3600_000,
 
   async submit({ channel, request, signal }) {
-    const res = await upstreamFetch(joinUrl(channel.baseUrl, "/api/v3/contents/generations/tasks"), {
-      method: "POST",
-      headers: { ...auth(channel), "content-type": "application/json" },
-      body: JSON.stringify({ model: request.model, content: contentOf(request) }),
+    const res = await postJson(joinUrl(channel.baseUrl, "/api/v3/contents/generations/tasks"), {
+      headers: auth(channel),
+      json: { model: request.model, content: contentOf(request) },
       signal,
     });
     const task = await taskOf(res);
-    if (!task.id) throw new UpstreamError("transient", "BAD_RESPONSE", "the provider's answer has no task id", { status: res.status });
+    if (!task.id) throw missingId(res, "task id");
     const state: SeedanceState = { submittedAt: Date.now() };
     return { upstreamId: task.id, state, snapshot: { status: "QUEUED", progress: 0 } };
   },
@@ -135,17 +105,8 @@ export const seedanceAdaptor: ProviderAdaptor = {
   },
 
   /** Only a queued task can be cancelled; a running one finishes (and is then not charged by Reelay). */
-  async cancel({ channel, task, signal }) {
-    const res = await upstreamFetch(joinUrl(channel.baseUrl, taskPath(task.upstreamId)), {
-      method: "DELETE",
-      headers: auth(channel),
-      signal,
-    });
-    if (res.ok || res.status === 404) {
-      await res.discard();
-      return;
-    }
-    throw await errorFrom(res);
+  cancel({ channel, task, signal }) {
+    return deleteJob(joinUrl(channel.baseUrl, taskPath(task.upstreamId)), { headers: auth(channel), signal }, ARK_ERRORS);
   },
 
   download(options) {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { encodeReferenceImage } from "../media/reference-image.js";
 import { type ErrorDialect, fromNetworkError, readUpstreamError, UpstreamError } from "./errors.js";
 import { downloadResultUrl, joinUrl, postJson, type UpstreamResponse } from "./http.js";
 import type { ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
@@ -41,7 +42,7 @@ function bodyOf(request: SubmitRequest) {
         { type: "text", text: request.prompt },
         {
           type: "image_url",
-          image_url: { url: `data:${request.reference.mimeType};base64,${Buffer.from(request.reference.bytes).toString("base64")}` },
+          image_url: { url: encodeReferenceImage.dataUrl(request.reference) },
         },
       ]
     : request.prompt;

@@ -1,3 +1,4 @@
+import { encodeReferenceImage } from "../media/reference-image.js";
 import { type ErrorDialect, UpstreamError, type UpstreamErrorKind, upstreamErrorOf } from "./errors.js";
 import { downloadResultUrl, joinUrl, missingId, postJson, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
 import { failedSnapshot, finishedAt, runningSince } from "./snapshots.js";
@@ -69,7 +70,7 @@ function bodyOf(request: SubmitRequest) {
   const parameters: Record<string, unknown> = { prompt_extend: false, watermark: false };
   if (request.seconds !== null) parameters.duration = request.seconds;
   if (request.reference) {
-    input.img_url = `data:${request.reference.mimeType};base64,${Buffer.from(request.reference.bytes).toString("base64")}`;
+    input.img_url = encodeReferenceImage.dataUrl(request.reference);
   }
   if (request.size) {
     const [width, height] = request.size.split("x").map(Number);

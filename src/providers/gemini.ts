@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
+import { encodeReferenceImage } from "../media/reference-image.js";
 import { type ErrorDialect, readUpstreamError, UpstreamError } from "./errors.js";
 import { fetchMedia, joinUrl, missingId, postJson, readJson, toDownload, type UpstreamResponse, upstreamFetch } from "./http.js";
 import { failedSnapshot, runningSince } from "./snapshots.js";
@@ -84,7 +85,7 @@ function snapshotOf(op: Operation, state: GeminiState | null, now = Date.now()):
 function instanceOf(request: SubmitRequest) {
   const instance: Record<string, unknown> = { prompt: request.prompt };
   if (request.reference) {
-    instance.image = { bytesBase64Encoded: Buffer.from(request.reference.bytes).toString("base64"), mimeType: request.reference.mimeType };
+    instance.image = { bytesBase64Encoded: encodeReferenceImage.base64(request.reference), mimeType: request.reference.mimeType };
   }
   return instance;
 }
@@ -133,7 +134,7 @@ async function generateImage(channel: ChannelConfig, request: SubmitRequest, sig
             parts: [
               { text: request.prompt },
               ...(request.reference
-                ? [{ inlineData: { mimeType: request.reference.mimeType, data: Buffer.from(request.reference.bytes).toString("base64") } }]
+                ? [{ inlineData: { mimeType: request.reference.mimeType, data: encodeReferenceImage.base64(request.reference) } }]
                 : []),
             ],
           },

@@ -1,4 +1,5 @@
 import { SignJWT } from "jose";
+import { encodeReferenceImage } from "../media/reference-image.js";
 import { type ErrorDialect, UpstreamError, type UpstreamErrorKind, upstreamErrorOf } from "./errors.js";
 import { downloadResultUrl, joinUrl, missingId, postJson, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
 import { failedSnapshot, finishedAt, runningSince } from "./snapshots.js";
@@ -112,7 +113,7 @@ function bodyOf(request: SubmitRequest) {
     mode: mapped?.mode ?? "std",
   };
   if (request.reference) {
-    body.image = Buffer.from(request.reference.bytes).toString("base64"); // bare base64, no data: prefix
+    body.image = encodeReferenceImage.base64(request.reference); // bare base64, no data: prefix
   } else {
     body.aspect_ratio = mapped?.aspectRatio ?? request.aspectRatio ?? "16:9";
   }

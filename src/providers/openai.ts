@@ -1,3 +1,4 @@
+import { encodeReferenceImage } from "../media/reference-image.js";
 import { type ErrorDialect, readUpstreamError } from "./errors.js";
 import { deleteJob, fetchMedia, joinUrl, missingId, postJson, readJson, toDownload, type UpstreamResponse, upstreamFetch } from "./http.js";
 import { failedSnapshot } from "./snapshots.js";
@@ -91,8 +92,7 @@ export const openaiAdaptor: ProviderAdaptor = {
     if (request.reference) {
       const form = new FormData();
       for (const [key, value] of Object.entries(fields)) form.set(key, value);
-      const { bytes, mimeType, filename } = request.reference;
-      form.set("input_reference", new Blob([new Uint8Array(bytes)], { type: mimeType }), filename);
+      form.set("input_reference", encodeReferenceImage.file(request.reference), request.reference.filename);
       res = await upstreamFetch(url, { method: "POST", headers: headers(channel), body: form, signal });
     } else {
       res = await postJson(url, { headers: headers(channel), json: fields, signal });

@@ -1,3 +1,4 @@
+import { encodeReferenceImage } from "../media/reference-image.js";
 import { type ErrorDialect, readUpstreamError } from "./errors.js";
 import { deleteJob, downloadResultUrl, joinUrl, missingId, postJson, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
 import { failedSnapshot, finishedAt, runningSince } from "./snapshots.js";
@@ -74,7 +75,7 @@ function contentOf(request: SubmitRequest) {
   ].filter(Boolean);
   const content: Record<string, unknown>[] = [{ type: "text", text: [request.prompt, ...flags].join(" ") }];
   if (request.reference) {
-    const url = `data:${request.reference.mimeType};base64,${Buffer.from(request.reference.bytes).toString("base64")}`;
+    const url = encodeReferenceImage.dataUrl(request.reference);
     content.push({ type: "image_url", image_url: { url } });
   }
   return content;

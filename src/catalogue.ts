@@ -1,7 +1,8 @@
 import { usd } from "./money.js";
+import type { MediaKind } from "./providers/types.js";
 
 export type PriceUnit = "SECOND" | "IMAGE" | "TOKEN";
-export type MediaKind = "VIDEO" | "IMAGE";
+export type { MediaKind };
 
 /** What Reelay knows about a model: what input it takes and how it is priced by default. */
 export interface ModelSpec {

@@ -107,7 +107,6 @@ interface ImageState {
   image: { mimeType: string; data: string };
 }
 
-const isImageModel = (model: string) => model.startsWith("imagen-") || /^gemini-.*-image/.test(model);
 const IMAGE_RATIOS: Record<string, string> = {
   "1024x1024": "1:1",
   "1344x768": "16:9",
@@ -174,7 +173,7 @@ export const geminiAdaptor: ProviderAdaptor = {
   resultRetentionMs: 2 * 24 * 3600_000,
 
   async submit({ channel, request, signal }) {
-    if (isImageModel(request.model)) {
+    if (request.mediaType === "IMAGE") {
       const image = await generateImage(channel, request, signal);
       const state: ImageState = { image };
       return { upstreamId: `image-${randomUUID()}`, state, snapshot: { status: "COMPLETED", progress: 100, usage: { images: 1 } } };

@@ -18,8 +18,14 @@ export interface UpstreamTask {
   model: string;
 }
 
+/** What a model makes. */
+export type MediaKind = "VIDEO" | "IMAGE";
+
+/** One generation as the caller asks for it, checked against the model's spec and with its defaults filled in. */
 export interface SubmitRequest {
   model: string;
+  /** what the model makes, from its spec (an adaptor may call different endpoints for each); absent means VIDEO */
+  mediaType?: MediaKind;
   prompt: string;
   seconds: number | null;
   size: string | null;

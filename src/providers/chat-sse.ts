@@ -2,7 +2,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { encodeReferenceImage } from "../media/reference-image.js";
 import { type ErrorDialect, fromNetworkError, readUpstreamError, UpstreamError } from "./errors.js";
 import { downloadResultUrl, joinUrl, postJson, type UpstreamResponse } from "./http.js";
-import type { ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
+import { usdPrices } from "./model-specs.js";
+import type { ModelSpec, Provider, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 /** A generation holds the connection for minutes; give up only after this long without any byte. */
 const IDLE_TIMEOUT_MS = 5 * 60_000;
@@ -194,4 +195,29 @@ export const chatSseAdaptor: ProviderAdaptor = {
   download(options) {
     return downloadResultUrl(this, options);
   },
+};
+
+/** Chat-completions resellers: duration and orientation are part of the model name. */
+function resellerModel(id: string, seconds: number): Omit<ModelSpec, "provider"> {
+  return {
+    id,
+    mediaType: "VIDEO",
+    seconds: { allowed: [seconds], default: seconds },
+    sizes: null,
+    aspectRatios: {},
+    maxPromptLength: 4_000, // characters, as Sora takes
+    acceptsReferenceImage: true,
+    priceUnit: "SECOND",
+    defaultPrices: usdPrices({ "*": "0.01" }),
+  };
+}
+
+export const chatSse: Provider = {
+  adaptor: chatSseAdaptor,
+  models: [
+    resellerModel("sora_video2", 10),
+    resellerModel("sora_video2-landscape", 10),
+    resellerModel("sora_video2-15s", 15),
+    resellerModel("sora_video2-landscape-15s", 15),
+  ],
 };

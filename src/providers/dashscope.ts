@@ -1,8 +1,9 @@
 import { encodeReferenceImage } from "../media/reference-image.js";
 import { type ErrorDialect, UpstreamError, type UpstreamErrorKind, upstreamErrorOf } from "./errors.js";
 import { downloadResultUrl, joinUrl, missingId, postJson, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { needsReferenceImage, usdPrices } from "./model-specs.js";
 import { failedSnapshot, finishedAt, runningSince } from "./snapshots.js";
-import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
+import type { ChannelConfig, ModelSpec, Provider, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 interface DashScopeAnswer {
   request_id?: string;
@@ -111,4 +112,58 @@ export const dashscopeAdaptor: ProviderAdaptor = {
   download(options) {
     return downloadResultUrl(this, options);
   },
+};
+
+// Wan. Text-to-video models take no image; image-to-video models need one.
+const WAN_PROMPT_LIMIT = 800;
+/** Wan 2.2: 5 seconds, 480p or 1080p; prices per second by size. */
+const WAN_2_2 = { seconds: [5], pricesPerSecond: { "832x480": "0.02", "480x832": "0.02", "1920x1080": "0.10", "1080x1920": "0.10" } };
+/** Wan 2.5: 5 or 10 seconds, 480p to 1080p. */
+const WAN_2_5 = {
+  seconds: [5, 10],
+  pricesPerSecond: {
+    "832x480": "0.05",
+    "480x832": "0.05",
+    "1280x720": "0.10",
+    "720x1280": "0.10",
+    "1920x1080": "0.15",
+    "1080x1920": "0.15",
+  },
+};
+
+function wanModel(
+  id: string,
+  { seconds, pricesPerSecond }: { seconds: number[]; pricesPerSecond: Record<string, string> },
+  imageToVideo: boolean,
+): Omit<ModelSpec, "provider"> {
+  const sizes = Object.keys(pricesPerSecond);
+  return {
+    id,
+    mediaType: "VIDEO",
+    seconds: { allowed: seconds, default: seconds[0] },
+    sizes: { allowed: sizes, default: sizes.includes("1280x720") ? "1280x720" : sizes[0] },
+    // An aspect ratio alone picks 720p where the model makes it, else its highest tier.
+    aspectRatios: Object.fromEntries(
+      [
+        ["16:9", ["1280x720", "1920x1080", "832x480"].find((s) => sizes.includes(s))],
+        ["9:16", ["720x1280", "1080x1920", "480x832"].find((s) => sizes.includes(s))],
+      ].filter((e): e is [string, string] => Boolean(e[1])),
+    ),
+    maxPromptLength: WAN_PROMPT_LIMIT,
+    acceptsReferenceImage: imageToVideo,
+    priceUnit: "SECOND",
+    defaultPrices: usdPrices(pricesPerSecond),
+    check: imageToVideo ? needsReferenceImage : undefined,
+  };
+}
+
+/** Alibaba Cloud Model Studio (DashScope). */
+export const dashscope: Provider = {
+  adaptor: dashscopeAdaptor,
+  models: [
+    wanModel("wan2.2-t2v-plus", WAN_2_2, false),
+    wanModel("wan2.5-t2v-preview", WAN_2_5, false),
+    wanModel("wan2.2-i2v-plus", WAN_2_2, true),
+    wanModel("wan2.5-i2v-preview", WAN_2_5, true),
+  ],
 };

@@ -3,8 +3,9 @@ import { Readable } from "node:stream";
 import { encodeReferenceImage } from "../media/reference-image.js";
 import { type ErrorDialect, readUpstreamError, UpstreamError } from "./errors.js";
 import { fetchMedia, joinUrl, missingId, postJson, readJson, toDownload, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { type SizeTiers, sizesOf, tierOf, usdPrices } from "./model-specs.js";
 import { failedSnapshot, runningSince } from "./snapshots.js";
-import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
+import type { ChannelConfig, ModelSpec, Provider, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 /** A long-running operation of the Gemini API, as `predictLongRunning` and its polls return it. */
 interface Operation {
@@ -34,14 +35,11 @@ const IMAGE_GENERATION_TIMEOUT_MS = 120_000;
 
 const headers = (channel: ChannelConfig, extra: Record<string, string> = {}) => ({ "x-goog-api-key": channel.apiKey, ...extra });
 
-/** Reelay's WIDTHxHEIGHT sizes → Veo's aspect ratio and resolution. */
-const VEO_SIZES: Record<string, { aspectRatio: string; resolution: string }> = {
-  "1280x720": { aspectRatio: "16:9", resolution: "720p" },
-  "720x1280": { aspectRatio: "9:16", resolution: "720p" },
-  "1920x1080": { aspectRatio: "16:9", resolution: "1080p" },
-  "1080x1920": { aspectRatio: "9:16", resolution: "1080p" },
-  "3840x2160": { aspectRatio: "16:9", resolution: "4k" },
-  "2160x3840": { aspectRatio: "9:16", resolution: "4k" },
+/** Veo's sizes by its resolution flag. */
+const VEO_TIERS: SizeTiers = {
+  "720p": { "16:9": "1280x720", "9:16": "720x1280" },
+  "1080p": { "16:9": "1920x1080", "9:16": "1080x1920" },
+  "4k": { "16:9": "3840x2160", "9:16": "2160x3840" },
 };
 
 /** Google's error envelope: the code that names the failure is `status` (e.g. INVALID_ARGUMENT). */
@@ -91,11 +89,11 @@ function instanceOf(request: SubmitRequest) {
 }
 
 function parametersOf(request: SubmitRequest) {
-  const mapped = request.size ? VEO_SIZES[request.size] : undefined;
+  const mapped = tierOf(VEO_TIERS, request.size);
   const parameters: Record<string, unknown> = { sampleCount: 1 };
   const aspectRatio = mapped?.aspectRatio ?? request.aspectRatio;
   if (aspectRatio) parameters.aspectRatio = aspectRatio;
-  if (mapped) parameters.resolution = mapped.resolution;
+  if (mapped) parameters.resolution = mapped.tier;
   if (request.seconds !== null) parameters.durationSeconds = request.seconds;
   // Veo's documented values: people may appear; image-to-video allows adults only.
   parameters.personGeneration = request.reference ? "allow_adult" : "allow_all";
@@ -107,13 +105,8 @@ interface ImageState {
   image: { mimeType: string; data: string };
 }
 
-const IMAGE_RATIOS: Record<string, string> = {
-  "1024x1024": "1:1",
-  "1344x768": "16:9",
-  "768x1344": "9:16",
-  "1184x864": "4:3",
-  "864x1184": "3:4",
-};
+/** The image models' sizes, by the aspect ratio they are asked for in. */
+const IMAGE_SIZES = { "1:1": "1024x1024", "16:9": "1344x768", "9:16": "768x1344", "4:3": "1184x864", "3:4": "864x1184" };
 
 interface ImageAnswer {
   candidates?: { finishReason?: string; content?: { parts?: { text?: string; inlineData?: { mimeType?: string; data?: string } }[] } }[];
@@ -123,7 +116,7 @@ interface ImageAnswer {
 
 /** Gemini image models (generateContent) and Imagen (predict): one synchronous call. */
 async function generateImage(channel: ChannelConfig, request: SubmitRequest, signal?: AbortSignal): Promise<ImageState["image"]> {
-  const aspectRatio = (request.size && IMAGE_RATIOS[request.size]) ?? request.aspectRatio ?? "1:1";
+  const aspectRatio = tierOf({ image: IMAGE_SIZES }, request.size)?.aspectRatio ?? request.aspectRatio ?? "1:1";
   const imagen = request.model.startsWith("imagen-");
   const body = imagen
     ? { instances: [{ prompt: request.prompt }], parameters: { sampleCount: 1, aspectRatio } }
@@ -252,3 +245,53 @@ async function fetchFollowingRedirects(
     url = new URL(location, url);
   }
 }
+
+// Veo: 4, 6 or 8 seconds; 1080p and 4k only at 8 seconds.
+const VEO_PROMPT_LIMIT = 4_000; // characters; the API counts tokens (1,024), this is a safe bound
+const veoOnlyAt8: ModelSpec["check"] = ({ seconds, size }) =>
+  seconds !== 8 && ["1080p", "4k"].includes(tierOf(VEO_TIERS, size)?.tier ?? "")
+    ? { field: "seconds", message: `${size} is made only at 8 seconds` }
+    : null;
+function veoModel(id: string, pricePerSecond: string, fourK: boolean): Omit<ModelSpec, "provider"> {
+  return {
+    id,
+    mediaType: "VIDEO",
+    seconds: { allowed: [4, 6, 8], default: 8 },
+    sizes: { allowed: sizesOf(VEO_TIERS, fourK ? ["720p", "1080p", "4k"] : ["720p", "1080p"]), default: VEO_TIERS["720p"]["16:9"] },
+    aspectRatios: VEO_TIERS["720p"],
+    maxPromptLength: VEO_PROMPT_LIMIT,
+    acceptsReferenceImage: true,
+    priceUnit: "SECOND",
+    defaultPrices: usdPrices({ "*": pricePerSecond }),
+    check: veoOnlyAt8,
+  };
+}
+
+/** Gemini image models and Imagen, priced per image. */
+function imageModel(id: string, price: string, takesReference: boolean): Omit<ModelSpec, "provider"> {
+  return {
+    id,
+    mediaType: "IMAGE",
+    seconds: null,
+    sizes: { allowed: Object.values(IMAGE_SIZES), default: IMAGE_SIZES["1:1"] },
+    aspectRatios: IMAGE_SIZES,
+    maxPromptLength: 4_000,
+    acceptsReferenceImage: takesReference,
+    priceUnit: "IMAGE",
+    defaultPrices: usdPrices({ "*": price }),
+  };
+}
+
+/** Google's Gemini API: Veo video and the image models. */
+export const gemini: Provider = {
+  adaptor: geminiAdaptor,
+  models: [
+    veoModel("veo-3.0-generate-001", "0.40", false),
+    veoModel("veo-3.0-fast-generate-001", "0.15", false),
+    veoModel("veo-3.1-generate-preview", "0.40", true),
+    veoModel("veo-3.1-fast-generate-preview", "0.15", true),
+    imageModel("gemini-2.5-flash-image", "0.039", true),
+    imageModel("imagen-4.0-generate-001", "0.04", false),
+    imageModel("imagen-4.0-fast-generate-001", "0.02", false),
+  ],
+};

@@ -2,8 +2,9 @@ import { SignJWT } from "jose";
 import { encodeReferenceImage } from "../media/reference-image.js";
 import { type ErrorDialect, UpstreamError, type UpstreamErrorKind, upstreamErrorOf } from "./errors.js";
 import { downloadResultUrl, joinUrl, missingId, postJson, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { type SizeTiers, sizesOf, tierOf, usdPrices } from "./model-specs.js";
 import { failedSnapshot, finishedAt, runningSince } from "./snapshots.js";
-import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot, UpstreamTask } from "./types.js";
+import type { ChannelConfig, ModelSpec, Provider, ProviderAdaptor, SubmitRequest, UpstreamSnapshot, UpstreamTask } from "./types.js";
 
 /** Kling's answer envelope: HTTP 200 is not enough, `code` must be 0. */
 interface Envelope<T> {
@@ -32,14 +33,10 @@ const TOKEN_TTL_S = 30 * 60;
 /** tolerated clock difference between us and Kling */
 const CLOCK_SKEW_S = 5;
 
-/** Reelay sizes → Kling's mode and aspect ratio: std renders 720p, pro 1080p. */
-const KLING_SIZES: Record<string, { mode: "std" | "pro"; aspectRatio: string }> = {
-  "1280x720": { mode: "std", aspectRatio: "16:9" },
-  "720x1280": { mode: "std", aspectRatio: "9:16" },
-  "720x720": { mode: "std", aspectRatio: "1:1" },
-  "1920x1080": { mode: "pro", aspectRatio: "16:9" },
-  "1080x1920": { mode: "pro", aspectRatio: "9:16" },
-  "1080x1080": { mode: "pro", aspectRatio: "1:1" },
+/** Kling's sizes by mode: std renders 720p, pro 1080p. */
+const KLING_TIERS: SizeTiers = {
+  std: { "16:9": "1280x720", "9:16": "720x1280", "1:1": "720x720" },
+  pro: { "16:9": "1920x1080", "9:16": "1080x1920", "1:1": "1080x1080" },
 };
 
 /** The channel key is "ACCESS_KEY:SECRET_KEY" ("|" is accepted too, as new-api stores it). */
@@ -105,12 +102,12 @@ function snapshotOf(task: KlingTask, state: KlingState | null): UpstreamSnapshot
 }
 
 function bodyOf(request: SubmitRequest) {
-  const mapped = request.size ? KLING_SIZES[request.size] : undefined;
+  const mapped = tierOf(KLING_TIERS, request.size);
   const body: Record<string, unknown> = {
     model_name: request.model,
     prompt: request.prompt,
     duration: String(request.seconds ?? 5), // a string, as Kling wants it
-    mode: mapped?.mode ?? "std",
+    mode: mapped?.tier ?? "std",
   };
   if (request.reference) {
     body.image = encodeReferenceImage.base64(request.reference); // bare base64, no data: prefix
@@ -152,4 +149,34 @@ export const klingAdaptor: ProviderAdaptor = {
   download(options) {
     return downloadResultUrl(this, options);
   },
+};
+
+// Kling: 5 or 10 seconds; the size picks the mode.
+const KLING_PROMPT_LIMIT = 2_500;
+/** A Kling model priced per second by mode; some models have no std mode. */
+function klingModel(id: string, pricesPerSecond: { std?: string; pro: string }): Omit<ModelSpec, "provider"> {
+  const modes = pricesPerSecond.std ? (["std", "pro"] as const) : (["pro"] as const);
+  const prices = modes.flatMap((mode) => sizesOf(KLING_TIERS, [mode]).map((size) => [size, pricesPerSecond[mode]!] as const));
+  return {
+    id,
+    mediaType: "VIDEO",
+    seconds: { allowed: [5, 10], default: 5 },
+    sizes: { allowed: sizesOf(KLING_TIERS, modes), default: KLING_TIERS[modes[0]]["16:9"] },
+    aspectRatios: KLING_TIERS[modes[0]],
+    maxPromptLength: KLING_PROMPT_LIMIT,
+    acceptsReferenceImage: true,
+    priceUnit: "SECOND",
+    defaultPrices: usdPrices(Object.fromEntries(prices)),
+  };
+}
+
+/** Kling AI's own API. */
+export const kling: Provider = {
+  adaptor: klingAdaptor,
+  models: [
+    klingModel("kling-v2-5-turbo", { std: "0.042", pro: "0.07" }),
+    klingModel("kling-v2-6", { std: "0.042", pro: "0.07" }),
+    klingModel("kling-v2-1-master", { pro: "0.28" }),
+    klingModel("kling-v1-6", { std: "0.028", pro: "0.049" }),
+  ],
 };

@@ -1,8 +1,9 @@
 import { encodeReferenceImage } from "../media/reference-image.js";
 import { type ErrorDialect, readUpstreamError } from "./errors.js";
 import { deleteJob, fetchMedia, joinUrl, missingId, postJson, readJson, toDownload, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { usdPrices } from "./model-specs.js";
 import { failedSnapshot } from "./snapshots.js";
-import type { ChannelConfig, ProviderAdaptor, SubmitResult, UpstreamSnapshot, UpstreamStatus } from "./types.js";
+import type { ChannelConfig, ModelSpec, Provider, ProviderAdaptor, SubmitResult, UpstreamSnapshot, UpstreamStatus } from "./types.js";
 
 /** The OpenAI Videos wire format, as gateways (new-api, one-api forks, resellers) still serve it. */
 interface VideoObject {
@@ -135,4 +136,37 @@ export const openaiAdaptor: ProviderAdaptor = {
     }
     throw await readUpstreamError(res, OPENAI_ERRORS);
   },
+};
+
+const SORA_PROMPT_LIMIT = 4_000; // characters
+const PORTRAIT_720 = "720x1280";
+const LANDSCAPE_720 = "1280x720";
+
+/** A Sora model: 4, 8 or 12 seconds, priced per second (by size, "*" for any). */
+function soraModel(id: string, sizes: string[], pricesPerSecond: Record<string, string>): Omit<ModelSpec, "provider"> {
+  return {
+    id,
+    mediaType: "VIDEO",
+    seconds: { allowed: [4, 8, 12], default: 4 },
+    sizes: { allowed: sizes, default: PORTRAIT_720 },
+    aspectRatios: { "9:16": PORTRAIT_720, "16:9": LANDSCAPE_720 },
+    maxPromptLength: SORA_PROMPT_LIMIT,
+    acceptsReferenceImage: true,
+    priceUnit: "SECOND",
+    defaultPrices: usdPrices(pricesPerSecond),
+  };
+}
+
+/** OpenAI's Sora models, as gateways serve them. */
+export const openai: Provider = {
+  adaptor: openaiAdaptor,
+  models: [
+    soraModel("sora-2", [PORTRAIT_720, LANDSCAPE_720], { "*": "0.10" }),
+    soraModel("sora-2-pro", [PORTRAIT_720, LANDSCAPE_720, "1024x1792", "1792x1024"], {
+      [PORTRAIT_720]: "0.30",
+      [LANDSCAPE_720]: "0.30",
+      "1024x1792": "0.50",
+      "1792x1024": "0.50",
+    }),
+  ],
 };

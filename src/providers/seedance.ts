@@ -1,8 +1,9 @@
 import { encodeReferenceImage } from "../media/reference-image.js";
 import { type ErrorDialect, readUpstreamError } from "./errors.js";
 import { deleteJob, downloadResultUrl, joinUrl, missingId, postJson, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { needsReferenceImage, type SizeTiers, sizesOf, tierOf } from "./model-specs.js";
 import { failedSnapshot, finishedAt, runningSince } from "./snapshots.js";
-import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
+import type { ChannelConfig, ModelSpec, Provider, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 /** A content-generation task of Volcengine Ark / BytePlus ModelArk. */
 interface ArkTask {
@@ -32,17 +33,11 @@ const ARK_ERRORS: ErrorDialect<ArkError> = {
 
 const auth = (channel: ChannelConfig) => ({ authorization: `Bearer ${channel.apiKey}` });
 
-/** Reelay sizes → Seedance's ratio and resolution flags. */
-const SEEDANCE_SIZES: Record<string, { ratio: string; resolution: string }> = {
-  "864x480": { ratio: "16:9", resolution: "480p" },
-  "480x864": { ratio: "9:16", resolution: "480p" },
-  "640x640": { ratio: "1:1", resolution: "480p" },
-  "1280x720": { ratio: "16:9", resolution: "720p" },
-  "720x1280": { ratio: "9:16", resolution: "720p" },
-  "960x960": { ratio: "1:1", resolution: "720p" },
-  "1920x1080": { ratio: "16:9", resolution: "1080p" },
-  "1080x1920": { ratio: "9:16", resolution: "1080p" },
-  "1440x1440": { ratio: "1:1", resolution: "1080p" },
+/** Seedance's sizes by its resolution flag. */
+const SEEDANCE_TIERS: SizeTiers = {
+  "480p": { "16:9": "864x480", "9:16": "480x864", "1:1": "640x640" },
+  "720p": { "16:9": "1280x720", "9:16": "720x1280", "1:1": "960x960" },
+  "1080p": { "16:9": "1920x1080", "9:16": "1080x1920", "1:1": "1440x1440" },
 };
 
 async function taskOf(res: UpstreamResponse): Promise<ArkTask> {
@@ -66,12 +61,12 @@ function snapshotOf(task: ArkTask, state: SeedanceState | null): UpstreamSnapsho
 }
 
 function contentOf(request: SubmitRequest) {
-  const mapped = request.size ? SEEDANCE_SIZES[request.size] : undefined;
+  const mapped = tierOf(SEEDANCE_TIERS, request.size);
   // Parameters travel as --flags after the prompt, which every Seedance model reads.
   const flags = [
-    mapped || request.aspectRatio ? `--ratio ${mapped?.ratio ?? request.aspectRatio}` : null,
+    mapped || request.aspectRatio ? `--ratio ${mapped?.aspectRatio ?? request.aspectRatio}` : null,
     request.seconds !== null ? `--duration ${request.seconds}` : null,
-    mapped ? `--resolution ${mapped.resolution}` : null,
+    mapped ? `--resolution ${mapped.tier}` : null,
   ].filter(Boolean);
   const content: Record<string, unknown>[] = [{ type: "text", text: [request.prompt, ...flags].join(" ") }];
   if (request.reference) {
@@ -113,4 +108,33 @@ export const seedanceAdaptor: ProviderAdaptor = {
   download(options) {
     return downloadResultUrl(this, options);
   },
+};
+
+/** A Seedance model: priced per output token, 24 fps. */
+function seedanceModel(id: string, usdPerMillionTokens: number, imageToVideoOnly = false): Omit<ModelSpec, "provider"> {
+  return {
+    id,
+    mediaType: "VIDEO",
+    seconds: { allowed: [5, 10], default: 5 },
+    sizes: { allowed: sizesOf(SEEDANCE_TIERS), default: SEEDANCE_TIERS["1080p"]["16:9"] },
+    aspectRatios: SEEDANCE_TIERS["1080p"],
+    maxPromptLength: 2_000,
+    acceptsReferenceImage: true,
+    priceUnit: "TOKEN",
+    // nano-dollars per token = USD per million tokens × 1000
+    defaultPrices: { "*": BigInt(Math.round(usdPerMillionTokens * 1000)) },
+    fps: 24,
+    check: imageToVideoOnly ? needsReferenceImage : undefined,
+  };
+}
+
+/** ByteDance Seedance on BytePlus ModelArk / Volcengine Ark. */
+export const seedance: Provider = {
+  adaptor: seedanceAdaptor,
+  models: [
+    seedanceModel("seedance-1-0-pro-250528", 2.5),
+    seedanceModel("seedance-1-0-pro-fast-251015", 1.0),
+    seedanceModel("seedance-1-0-lite-t2v-250428", 1.8),
+    seedanceModel("seedance-1-0-lite-i2v-250428", 1.8, true),
+  ],
 };

@@ -123,3 +123,10 @@ export async function readReferenceImage(
     sha256: createHash("sha256").update(bytes).digest("hex"),
   };
 }
+
+/** The reference image in the forms providers take it: bare base64 (inside JSON), a data: URL, or a file for a multipart form. */
+export const encodeReferenceImage = {
+  base64: (image: ReferenceImage) => Buffer.from(image.bytes).toString("base64"),
+  dataUrl: (image: ReferenceImage) => `data:${image.mimeType};base64,${encodeReferenceImage.base64(image)}`,
+  file: (image: ReferenceImage) => new Blob([new Uint8Array(image.bytes)], { type: image.mimeType }),
+};

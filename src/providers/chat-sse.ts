@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { fromNetworkError, retryAfterMs, UpstreamError } from "./errors.js";
-import { downloadResultUrl, joinUrl, type UpstreamResponse, upstreamFetch } from "./http.js";
-import type { ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
+import { encodeReferenceImage } from "../media/reference-image.js";
+import { type ErrorDialect, fromNetworkError, readUpstreamError, UpstreamError } from "./errors.js";
+import { downloadResultUrl, joinUrl, postJson, type UpstreamResponse } from "./http.js";
+import { usdPrices } from "./model-specs.js";
+import type { ModelSpec, Provider, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 /** A generation holds the connection for minutes; give up only after this long without any byte. */
 const IDLE_TIMEOUT_MS = 5 * 60_000;
@@ -41,7 +43,7 @@ function bodyOf(request: SubmitRequest) {
         { type: "text", text: request.prompt },
         {
           type: "image_url",
-          image_url: { url: `data:${request.reference.mimeType};base64,${Buffer.from(request.reference.bytes).toString("base64")}` },
+          image_url: { url: encodeReferenceImage.dataUrl(request.reference) },
         },
       ]
     : request.prompt;
@@ -49,28 +51,12 @@ function bodyOf(request: SubmitRequest) {
   return { model: request.model, stream: true, messages: [{ role: "user", content }] };
 }
 
-async function errorFrom(res: UpstreamResponse): Promise<UpstreamError> {
-  const text = await res.text().catch(() => "");
-  let error: { message?: string; code?: string; type?: string } = {};
-  try {
-    error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
-  } catch {
-    // a gateway's HTML error page
-  }
-  const status = res.status;
-  const code = error.code || error.type || `HTTP_${status}`;
-  const message = error.message || `the provider answered HTTP ${status}`;
-  const options = { status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")) };
-  if (status === 429) return new UpstreamError("rate_limited", code, message, options);
-  if (status >= 500 || status === 408) return new UpstreamError("transient", code, message, options);
-  if (status === 401 || status === 403) return new UpstreamError("unavailable", code, message, options);
-  return new UpstreamError(
-    "rejected",
-    /moderation|policy|safety|sentinel/i.test(`${code} ${message}`) ? "CONTENT_POLICY" : code,
-    message,
-    options,
-  );
-}
+const REFUSAL_WORDS = /moderation|policy|safety|sentinel/i;
+/** The OpenAI-style error envelope resellers answer with; they name refusals in the code or only in the message. */
+const CHAT_ERRORS: ErrorDialect<{ error?: { message?: string; code?: string; type?: string } }> = {
+  read: ({ error }) => error ?? {},
+  contentPolicy: { codes: REFUSAL_WORDS, messages: REFUSAL_WORDS },
+};
 
 /** Reads one chat-completions SSE response to its end: progress as it comes, then the outcome. */
 async function readStream(
@@ -187,15 +173,14 @@ export const chatSseAdaptor: ProviderAdaptor = {
     for (let attempt = 1; ; attempt++) {
       let failure: UpstreamError;
       try {
-        const res = await upstreamFetch(joinUrl(channel.baseUrl, "/v1/chat/completions"), {
-          method: "POST",
-          headers: { authorization: `Bearer ${channel.apiKey}`, "content-type": "application/json", accept: "text/event-stream" },
-          body: JSON.stringify(bodyOf(request)),
+        const res = await postJson(joinUrl(channel.baseUrl, "/v1/chat/completions"), {
+          headers: { authorization: `Bearer ${channel.apiKey}`, accept: "text/event-stream" },
+          json: bodyOf(request),
           signal,
           timeoutMs: MAX_STREAM_MS,
         });
         if (res.ok) return (await readStream(res, onProgress, signal)).snapshot;
-        failure = await errorFrom(res);
+        failure = await readUpstreamError(res, CHAT_ERRORS);
       } catch (err) {
         if (signal?.aborted) throw err;
         failure = fromNetworkError(err);
@@ -210,4 +195,29 @@ export const chatSseAdaptor: ProviderAdaptor = {
   download(options) {
     return downloadResultUrl(this, options);
   },
+};
+
+/** Chat-completions resellers: duration and orientation are part of the model name. */
+function resellerModel(id: string, seconds: number): Omit<ModelSpec, "provider"> {
+  return {
+    id,
+    mediaType: "VIDEO",
+    seconds: { allowed: [seconds], default: seconds },
+    sizes: null,
+    aspectRatios: {},
+    maxPromptLength: 4_000, // characters, as Sora takes
+    acceptsReferenceImage: true,
+    priceUnit: "SECOND",
+    defaultPrices: usdPrices({ "*": "0.01" }),
+  };
+}
+
+export const chatSse: Provider = {
+  adaptor: chatSseAdaptor,
+  models: [
+    resellerModel("sora_video2", 10),
+    resellerModel("sora_video2-landscape", 10),
+    resellerModel("sora_video2-15s", 15),
+    resellerModel("sora_video2-landscape-15s", 15),
+  ],
 };

@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
-import { retryAfterMs, UpstreamError } from "./errors.js";
-import { estimatedProgress, joinUrl, rangeHeader, readJson, toDownload, type UpstreamResponse, upstreamFetch } from "./http.js";
-import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
+import { encodeReferenceImage } from "../media/reference-image.js";
+import { type ErrorDialect, readUpstreamError, UpstreamError } from "./errors.js";
+import { fetchMedia, joinUrl, missingId, postJson, readJson, toDownload, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { type SizeTiers, sizesOf, tierOf, usdPrices } from "./model-specs.js";
+import { failedSnapshot, runningSince } from "./snapshots.js";
+import type { ChannelConfig, ModelSpec, Provider, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 /** A long-running operation of the Gemini API, as `predictLongRunning` and its polls return it. */
 interface Operation {
@@ -27,43 +30,26 @@ interface GeminiState {
 
 /** Veo reports no progress: an estimate over a typical generation time stands in for it. */
 const TYPICAL_GENERATION_MS = 90_000;
+/** an image is made within the call, which may take this long */
+const IMAGE_GENERATION_TIMEOUT_MS = 120_000;
 
 const headers = (channel: ChannelConfig, extra: Record<string, string> = {}) => ({ "x-goog-api-key": channel.apiKey, ...extra });
 
-/** Reelay's WIDTHxHEIGHT sizes → Veo's aspect ratio and resolution. */
-const VEO_SIZES: Record<string, { aspectRatio: string; resolution: string }> = {
-  "1280x720": { aspectRatio: "16:9", resolution: "720p" },
-  "720x1280": { aspectRatio: "9:16", resolution: "720p" },
-  "1920x1080": { aspectRatio: "16:9", resolution: "1080p" },
-  "1080x1920": { aspectRatio: "9:16", resolution: "1080p" },
-  "3840x2160": { aspectRatio: "16:9", resolution: "4k" },
-  "2160x3840": { aspectRatio: "9:16", resolution: "4k" },
+/** Veo's sizes by its resolution flag. */
+const VEO_TIERS: SizeTiers = {
+  "720p": { "16:9": "1280x720", "9:16": "720x1280" },
+  "1080p": { "16:9": "1920x1080", "9:16": "1080x1920" },
+  "4k": { "16:9": "3840x2160", "9:16": "2160x3840" },
 };
 
-async function errorFrom(res: UpstreamResponse): Promise<UpstreamError> {
-  const text = await res.text().catch(() => "");
-  let body: { error?: { code?: number; message?: string; status?: string } } = {};
-  try {
-    body = JSON.parse(text) as typeof body;
-  } catch {
-    // not JSON: the status says enough
-  }
-  const status = res.status;
-  const code = body.error?.status || `HTTP_${status}`;
-  const message = body.error?.message || `the provider answered HTTP ${status}`;
-  if (status === 429) {
-    return new UpstreamError("rate_limited", code, message, { status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")) });
-  }
-  if (status >= 500 || status === 408)
-    return new UpstreamError("transient", code, message, { status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")) });
-  if (status === 401 || status === 403) return new UpstreamError("unavailable", code, message, { status });
-  if (status === 404) return new UpstreamError("not_found", code, message, { status });
-  const content = /safety|policy|blocked|prohibited/i.test(message) ? "CONTENT_POLICY" : code;
-  return new UpstreamError("rejected", content, message, { status });
-}
+/** Google's error envelope: the code that names the failure is `status` (e.g. INVALID_ARGUMENT). */
+const GEMINI_ERRORS: ErrorDialect<{ error?: { code?: number; message?: string; status?: string } }> = {
+  read: ({ error }) => ({ code: error?.status, message: error?.message }),
+  contentPolicy: { messages: /safety|policy|blocked|prohibited/i },
+};
 
 async function operationFrom(res: UpstreamResponse): Promise<Operation> {
-  if (!res.ok) throw await errorFrom(res);
+  if (!res.ok) throw await readUpstreamError(res, GEMINI_ERRORS);
   return readJson<Operation>(res);
 }
 
@@ -74,18 +60,11 @@ function samplesOf(op: Operation): string[] {
 
 function snapshotOf(op: Operation, state: GeminiState | null, now = Date.now()): UpstreamSnapshot {
   if (!op.done) {
-    return { status: "PROCESSING", progress: estimatedProgress(state?.submittedAt, TYPICAL_GENERATION_MS, now) };
+    return runningSince(state?.submittedAt, TYPICAL_GENERATION_MS, now);
   }
   if (op.error) {
-    const error = typeof op.error === "string" ? { message: op.error } : op.error;
-    const message = error.message || "the provider reported the operation as failed";
-    return {
-      status: "FAILED",
-      error: {
-        code: /safety|policy|blocked/i.test(message) ? "CONTENT_POLICY" : (error as { status?: string }).status || "UPSTREAM_FAILED",
-        message,
-      },
-    };
+    const error = typeof op.error === "string" ? { message: op.error } : { code: op.error.status, message: op.error.message };
+    return failedSnapshot(error, GEMINI_ERRORS.contentPolicy, "the provider reported the operation as failed");
   }
   const uris = samplesOf(op);
   if (uris.length === 0) {
@@ -104,17 +83,17 @@ function snapshotOf(op: Operation, state: GeminiState | null, now = Date.now()):
 function instanceOf(request: SubmitRequest) {
   const instance: Record<string, unknown> = { prompt: request.prompt };
   if (request.reference) {
-    instance.image = { bytesBase64Encoded: Buffer.from(request.reference.bytes).toString("base64"), mimeType: request.reference.mimeType };
+    instance.image = { bytesBase64Encoded: encodeReferenceImage.base64(request.reference), mimeType: request.reference.mimeType };
   }
   return instance;
 }
 
 function parametersOf(request: SubmitRequest) {
-  const mapped = request.size ? VEO_SIZES[request.size] : undefined;
+  const mapped = tierOf(VEO_TIERS, request.size);
   const parameters: Record<string, unknown> = { sampleCount: 1 };
   const aspectRatio = mapped?.aspectRatio ?? request.aspectRatio;
   if (aspectRatio) parameters.aspectRatio = aspectRatio;
-  if (mapped) parameters.resolution = mapped.resolution;
+  if (mapped) parameters.resolution = mapped.tier;
   if (request.seconds !== null) parameters.durationSeconds = request.seconds;
   // Veo's documented values: people may appear; image-to-video allows adults only.
   parameters.personGeneration = request.reference ? "allow_adult" : "allow_all";
@@ -126,14 +105,8 @@ interface ImageState {
   image: { mimeType: string; data: string };
 }
 
-const isImageModel = (model: string) => model.startsWith("imagen-") || /^gemini-.*-image/.test(model);
-const IMAGE_RATIOS: Record<string, string> = {
-  "1024x1024": "1:1",
-  "1344x768": "16:9",
-  "768x1344": "9:16",
-  "1184x864": "4:3",
-  "864x1184": "3:4",
-};
+/** The image models' sizes, by the aspect ratio they are asked for in. */
+const IMAGE_SIZES = { "1:1": "1024x1024", "16:9": "1344x768", "9:16": "768x1344", "4:3": "1184x864", "3:4": "864x1184" };
 
 interface ImageAnswer {
   candidates?: { finishReason?: string; content?: { parts?: { text?: string; inlineData?: { mimeType?: string; data?: string } }[] } }[];
@@ -143,7 +116,7 @@ interface ImageAnswer {
 
 /** Gemini image models (generateContent) and Imagen (predict): one synchronous call. */
 async function generateImage(channel: ChannelConfig, request: SubmitRequest, signal?: AbortSignal): Promise<ImageState["image"]> {
-  const aspectRatio = (request.size && IMAGE_RATIOS[request.size]) ?? request.aspectRatio ?? "1:1";
+  const aspectRatio = tierOf({ image: IMAGE_SIZES }, request.size)?.aspectRatio ?? request.aspectRatio ?? "1:1";
   const imagen = request.model.startsWith("imagen-");
   const body = imagen
     ? { instances: [{ prompt: request.prompt }], parameters: { sampleCount: 1, aspectRatio } }
@@ -153,24 +126,18 @@ async function generateImage(channel: ChannelConfig, request: SubmitRequest, sig
             parts: [
               { text: request.prompt },
               ...(request.reference
-                ? [{ inlineData: { mimeType: request.reference.mimeType, data: Buffer.from(request.reference.bytes).toString("base64") } }]
+                ? [{ inlineData: { mimeType: request.reference.mimeType, data: encodeReferenceImage.base64(request.reference) } }]
                 : []),
             ],
           },
         ],
         generationConfig: { responseModalities: ["IMAGE"], imageConfig: { aspectRatio } },
       };
-  const res = await upstreamFetch(
+  const res = await postJson(
     joinUrl(channel.baseUrl, `/v1beta/models/${encodeURIComponent(request.model)}:${imagen ? "predict" : "generateContent"}`),
-    {
-      method: "POST",
-      headers: headers(channel, { "content-type": "application/json" }),
-      body: JSON.stringify(body),
-      signal,
-      timeoutMs: 120_000,
-    },
+    { headers: headers(channel), json: body, signal, timeoutMs: IMAGE_GENERATION_TIMEOUT_MS },
   );
-  if (!res.ok) throw await errorFrom(res);
+  if (!res.ok) throw await readUpstreamError(res, GEMINI_ERRORS);
   const answer = await readJson<ImageAnswer>(res);
   const inline = imagen
     ? answer.predictions?.find((p) => p.bytesBase64Encoded)
@@ -199,21 +166,18 @@ export const geminiAdaptor: ProviderAdaptor = {
   resultRetentionMs: 2 * 24 * 3600_000,
 
   async submit({ channel, request, signal }) {
-    if (isImageModel(request.model)) {
+    if (request.mediaType === "IMAGE") {
       const image = await generateImage(channel, request, signal);
       const state: ImageState = { image };
       return { upstreamId: `image-${randomUUID()}`, state, snapshot: { status: "COMPLETED", progress: 100, usage: { images: 1 } } };
     }
-    const res = await upstreamFetch(joinUrl(channel.baseUrl, `/v1beta/models/${encodeURIComponent(request.model)}:predictLongRunning`), {
-      method: "POST",
-      headers: headers(channel, { "content-type": "application/json" }),
-      body: JSON.stringify({ instances: [instanceOf(request)], parameters: parametersOf(request) }),
+    const res = await postJson(joinUrl(channel.baseUrl, `/v1beta/models/${encodeURIComponent(request.model)}:predictLongRunning`), {
+      headers: headers(channel),
+      json: { instances: [instanceOf(request)], parameters: parametersOf(request) },
       signal,
     });
     const op = await operationFrom(res);
-    if (typeof op.name !== "string" || op.name === "") {
-      throw new UpstreamError("transient", "BAD_RESPONSE", "the provider's answer has no operation name", { status: res.status });
-    }
+    if (typeof op.name !== "string" || op.name === "") throw missingId(res, "operation name");
     const state: GeminiState = { submittedAt: Date.now(), seconds: request.seconds };
     return { upstreamId: op.name, state, snapshot: snapshotOf(op, state) };
   },
@@ -249,7 +213,7 @@ export const geminiAdaptor: ProviderAdaptor = {
     }
     if (!uris?.length) throw new UpstreamError("not_found", "NO_MEDIA", "the operation names no generated video");
     const res = await fetchFollowingRedirects(new URL(uris[0], channel.baseUrl), channel, range, signal);
-    if (!res.ok) throw await errorFrom(res);
+    if (!res.ok) throw await readUpstreamError(res, GEMINI_ERRORS);
     return toDownload(res);
   },
 };
@@ -268,11 +232,11 @@ async function fetchFollowingRedirects(
 ) {
   const apiOrigin = new URL(channel.baseUrl).origin;
   for (let hop = 0; ; hop++) {
-    const res = await upstreamFetch(url.toString(), {
-      headers: { ...(url.origin === apiOrigin ? headers(channel) : {}), ...rangeHeader(range) },
+    const res = await fetchMedia(url.toString(), {
+      headers: url.origin === apiOrigin ? headers(channel) : {},
+      range,
       redirect: "manual",
       signal,
-      timeoutMs: 30 * 60_000,
     });
     const location = res.headers.get("location");
     if (res.status < 300 || res.status >= 400 || !location) return res;
@@ -281,3 +245,53 @@ async function fetchFollowingRedirects(
     url = new URL(location, url);
   }
 }
+
+// Veo: 4, 6 or 8 seconds; 1080p and 4k only at 8 seconds.
+const VEO_PROMPT_LIMIT = 4_000; // characters; the API counts tokens (1,024), this is a safe bound
+const veoOnlyAt8: ModelSpec["check"] = ({ seconds, size }) =>
+  seconds !== 8 && ["1080p", "4k"].includes(tierOf(VEO_TIERS, size)?.tier ?? "")
+    ? { field: "seconds", message: `${size} is made only at 8 seconds` }
+    : null;
+function veoModel(id: string, pricePerSecond: string, fourK: boolean): Omit<ModelSpec, "provider"> {
+  return {
+    id,
+    mediaType: "VIDEO",
+    seconds: { allowed: [4, 6, 8], default: 8 },
+    sizes: { allowed: sizesOf(VEO_TIERS, fourK ? ["720p", "1080p", "4k"] : ["720p", "1080p"]), default: VEO_TIERS["720p"]["16:9"] },
+    aspectRatios: VEO_TIERS["720p"],
+    maxPromptLength: VEO_PROMPT_LIMIT,
+    acceptsReferenceImage: true,
+    priceUnit: "SECOND",
+    defaultPrices: usdPrices({ "*": pricePerSecond }),
+    check: veoOnlyAt8,
+  };
+}
+
+/** Gemini image models and Imagen, priced per image. */
+function imageModel(id: string, price: string, takesReference: boolean): Omit<ModelSpec, "provider"> {
+  return {
+    id,
+    mediaType: "IMAGE",
+    seconds: null,
+    sizes: { allowed: Object.values(IMAGE_SIZES), default: IMAGE_SIZES["1:1"] },
+    aspectRatios: IMAGE_SIZES,
+    maxPromptLength: 4_000,
+    acceptsReferenceImage: takesReference,
+    priceUnit: "IMAGE",
+    defaultPrices: usdPrices({ "*": price }),
+  };
+}
+
+/** Google's Gemini API: Veo video and the image models. */
+export const gemini: Provider = {
+  adaptor: geminiAdaptor,
+  models: [
+    veoModel("veo-3.0-generate-001", "0.40", false),
+    veoModel("veo-3.0-fast-generate-001", "0.15", false),
+    veoModel("veo-3.1-generate-preview", "0.40", true),
+    veoModel("veo-3.1-fast-generate-preview", "0.15", true),
+    imageModel("gemini-2.5-flash-image", "0.039", true),
+    imageModel("imagen-4.0-generate-001", "0.04", false),
+    imageModel("imagen-4.0-fast-generate-001", "0.02", false),
+  ],
+};

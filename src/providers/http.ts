@@ -1,10 +1,12 @@
 import type { Readable } from "node:stream";
 import { Agent, type Dispatcher, interceptors, request } from "undici";
-import { fromNetworkError, UpstreamError } from "./errors.js";
+import { type ErrorDialect, fromNetworkError, readUpstreamError, UpstreamError } from "./errors.js";
 import type { Download, ProviderAdaptor } from "./types.js";
 
 /** API calls (not downloads) give up after this long */
 export const API_TIMEOUT_MS = 30_000;
+/** a media download (the finished video, possibly gigabytes) gives up after this long; the caller's signal may cut it shorter */
+const DOWNLOAD_TIMEOUT_MS = 30 * 60_000;
 /** an exchange that receives nothing for this long is given up, whatever its overall timeout */
 const STALL_MS = 5 * 60_000;
 
@@ -102,6 +104,44 @@ function responseOf(res: Dispatcher.ResponseData): UpstreamResponse {
   };
 }
 
+/** A GET of media, which may be large: the long download timeout, and the byte range when one is asked for. */
+export function fetchMedia(
+  url: string,
+  init: Pick<UpstreamRequest, "headers" | "signal" | "redirect"> & { range?: { start: number; end: number } },
+): Promise<UpstreamResponse> {
+  const { range, headers, ...rest } = init;
+  return upstreamFetch(url, { ...rest, headers: { ...headers, ...rangeHeader(range) }, timeoutMs: DOWNLOAD_TIMEOUT_MS });
+}
+
+/** A POST of a JSON body. */
+export function postJson(url: string, init: Omit<UpstreamRequest, "method" | "body"> & { json: unknown }): Promise<UpstreamResponse> {
+  const { json, headers, ...rest } = init;
+  return upstreamFetch(url, {
+    ...rest,
+    method: "POST",
+    headers: { ...headers, "content-type": "application/json" },
+    body: JSON.stringify(json),
+  });
+}
+
+/** Stops a job with a DELETE; a job the provider no longer knows counts as stopped. */
+export async function deleteJob<Body>(
+  url: string,
+  init: Pick<UpstreamRequest, "headers" | "signal">,
+  dialect: ErrorDialect<Body>,
+): Promise<void> {
+  const res = await upstreamFetch(url, { ...init, method: "DELETE" });
+  if (res.ok || res.status === 404) {
+    await res.discard();
+    return;
+  }
+  throw await readUpstreamError(res, dialect);
+}
+
+/** An accepted answer that lacks the job's id: the provider (or a gateway) misbehaved, and trying again may work. */
+export const missingId = (res: UpstreamResponse, what: string) =>
+  new UpstreamError("transient", "BAD_RESPONSE", `the provider's answer has no ${what}`, { status: res.status });
+
 /** Reads a JSON body; a non-JSON body becomes a transient error (gateways answer HTML when they break). */
 export async function readJson<T>(res: UpstreamResponse): Promise<T> {
   const text = await res.text();
@@ -135,16 +175,6 @@ export const rangeHeader = (range?: { start: number; end: number }): Record<stri
 export const joinUrl = (base: string, path: string) => `${base.replace(/\/+$/, "")}${path}`;
 
 /**
- * For providers that report no progress: an estimate that rises with the time since
- * submission over a typical generation time and stops short of done.
- */
-export function estimatedProgress(submittedAt: number | undefined, typicalMs: number, now = Date.now()): number {
-  if (!submittedAt) return 0;
-  const MAX_ESTIMATE = 90;
-  return Math.max(0, Math.min(MAX_ESTIMATE, Math.floor(((now - submittedAt) / typicalMs) * MAX_ESTIMATE)));
-}
-
-/**
  * For providers whose finished task names a plain (CDN or signed) URL: download it with no
  * credentials. A snapshot without the URL (e.g. a task mirrored again later) polls for it.
  */
@@ -157,7 +187,7 @@ export async function downloadResultUrl(
   const urlOf = (s: { result?: unknown }) => (s.result as { url?: string } | undefined)?.url;
   const url = urlOf(snapshot) ?? urlOf(await adaptor.poll({ channel, task, signal }));
   if (!url) throw new UpstreamError("not_found", "NO_MEDIA", "the task names no video");
-  const res = await upstreamFetch(url, { headers: rangeHeader(range), signal, timeoutMs: 30 * 60_000 });
+  const res = await fetchMedia(url, { range, signal });
   if (!res.ok) {
     await res.discard();
     // Expired signed links answer 403 or 404: the copy is gone.

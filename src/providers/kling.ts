@@ -1,7 +1,10 @@
 import { SignJWT } from "jose";
-import { retryAfterMs, UpstreamError } from "./errors.js";
-import { downloadResultUrl, estimatedProgress, joinUrl, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
-import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot, UpstreamTask } from "./types.js";
+import { encodeReferenceImage } from "../media/reference-image.js";
+import { type ErrorDialect, UpstreamError, type UpstreamErrorKind, upstreamErrorOf } from "./errors.js";
+import { downloadResultUrl, joinUrl, missingId, postJson, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { type SizeTiers, sizesOf, tierOf, usdPrices } from "./model-specs.js";
+import { failedSnapshot, finishedAt, runningSince } from "./snapshots.js";
+import type { ChannelConfig, ModelSpec, Provider, ProviderAdaptor, SubmitRequest, UpstreamSnapshot, UpstreamTask } from "./types.js";
 
 /** Kling's answer envelope: HTTP 200 is not enough, `code` must be 0. */
 interface Envelope<T> {
@@ -30,14 +33,10 @@ const TOKEN_TTL_S = 30 * 60;
 /** tolerated clock difference between us and Kling */
 const CLOCK_SKEW_S = 5;
 
-/** Reelay sizes → Kling's mode and aspect ratio: std renders 720p, pro 1080p. */
-const KLING_SIZES: Record<string, { mode: "std" | "pro"; aspectRatio: string }> = {
-  "1280x720": { mode: "std", aspectRatio: "16:9" },
-  "720x1280": { mode: "std", aspectRatio: "9:16" },
-  "720x720": { mode: "std", aspectRatio: "1:1" },
-  "1920x1080": { mode: "pro", aspectRatio: "16:9" },
-  "1080x1920": { mode: "pro", aspectRatio: "9:16" },
-  "1080x1080": { mode: "pro", aspectRatio: "1:1" },
+/** Kling's sizes by mode: std renders 720p, pro 1080p. */
+const KLING_TIERS: SizeTiers = {
+  std: { "16:9": "1280x720", "9:16": "720x1280", "1:1": "720x720" },
+  pro: { "16:9": "1920x1080", "9:16": "1080x1920", "1:1": "1080x1080" },
 };
 
 /** The channel key is "ACCESS_KEY:SECRET_KEY" ("|" is accepted too, as new-api stores it). */
@@ -60,30 +59,29 @@ async function authorization(channel: ChannelConfig) {
   return { authorization: `Bearer ${token}` };
 }
 
-/** Kling signals most failures by `code`, and uses 429 for both rate limits and billing. */
-function errorOf(status: number, body: Envelope<unknown>, retryAfter: string | null): UpstreamError {
-  const code = body.code ?? 0;
-  const name = `KLING_${code || status}`;
-  const message = body.message || `the provider answered HTTP ${status}`;
-  const options = { status, retryAfterMs: retryAfterMs(retryAfter) };
-  if (code === 1302 || code === 1303) return new UpstreamError("rate_limited", name, message, options);
-  if (code >= 1000 && code <= 1004) return new UpstreamError("unavailable", name, message, options); // auth
-  if (code >= 1100 && code <= 1103) return new UpstreamError("unavailable", name, message, options); // account, billing, permission
-  if (code === 1304) return new UpstreamError("unavailable", name, message, options);
-  if (code === 1300 || code === 1301) return new UpstreamError("rejected", "CONTENT_POLICY", message, options);
-  if (code === 1202 || code === 1203 || status === 404) return new UpstreamError("not_found", name, message, options);
-  if (code >= 5000 || status >= 500) return new UpstreamError("transient", name, message, options);
-  if (status === 429) return new UpstreamError("rate_limited", name, message, options);
-  if (status === 401 || status === 403) return new UpstreamError("unavailable", name, message, options);
-  return new UpstreamError("rejected", name, message, options);
-}
+/** Kling's codes, by range: most failures are told by `code`, and 429 means a rate limit or billing. */
+const KLING_CODES: readonly [from: number, to: number, kind: UpstreamErrorKind][] = [
+  [1000, 1004, "unavailable"], // authentication
+  [1100, 1103, "unavailable"], // account, billing, permission
+  [1202, 1203, "not_found"],
+  [1300, 1301, "rejected"], // content policy
+  [1302, 1303, "rate_limited"],
+  [1304, 1304, "unavailable"],
+  [5000, Number.POSITIVE_INFINITY, "transient"],
+];
+
+const KLING_ERRORS: ErrorDialect<Envelope<unknown>> = {
+  read: ({ code, message }, status) => ({ code: `KLING_${code || status}`, message }),
+  kindOf: ({ code = 0 }) => KLING_CODES.find(([from, to]) => code >= from && code <= to)?.[2],
+  contentPolicy: { codes: /^KLING_130[01]$/ },
+};
 
 async function dataOf<T>(res: UpstreamResponse): Promise<T> {
   const body = await readJson<Envelope<T>>(res).catch((err) => {
     if (!res.ok) return {} as Envelope<T>;
     throw err;
   });
-  if (!res.ok || (body.code ?? 0) !== 0 || !body.data) throw errorOf(res.status, body, res.headers.get("retry-after"));
+  if (!res.ok || (body.code ?? 0) !== 0 || !body.data) throw upstreamErrorOf(res, body, KLING_ERRORS);
   return body.data;
 }
 
@@ -93,37 +91,26 @@ function snapshotOf(task: KlingTask, state: KlingState | null): UpstreamSnapshot
       return { status: "QUEUED", progress: 0 };
     case "succeed": {
       const video = task.task_result?.videos?.[0];
-      if (!video?.url) return { status: "FAILED", error: { code: "UPSTREAM_FAILED", message: "the provider finished without a video" } };
-      const seconds = Number(video.duration);
-      return {
-        status: "COMPLETED",
-        progress: 100,
-        result: { url: video.url },
-        usage: Number.isFinite(seconds) && seconds > 0 ? { seconds } : undefined,
-      };
+      return finishedAt(video?.url, { seconds: Number(video?.duration) });
     }
-    case "failed": {
-      const message = task.task_status_msg || "the provider reported the task as failed";
-      return {
-        status: "FAILED",
-        error: { code: /risk|policy|sensitive|violat|safety/i.test(message) ? "CONTENT_POLICY" : "UPSTREAM_FAILED", message },
-      };
-    }
+    case "failed":
+      // A failed task has no code, only a message; Kling words refusals for content in it.
+      return failedSnapshot({ message: task.task_status_msg }, { messages: /risk|policy|sensitive|violat|safety/i });
     default: // processing, and words Kling may add later: still running
-      return { status: "PROCESSING", progress: estimatedProgress(state?.submittedAt, TYPICAL_GENERATION_MS) };
+      return runningSince(state?.submittedAt, TYPICAL_GENERATION_MS);
   }
 }
 
 function bodyOf(request: SubmitRequest) {
-  const mapped = request.size ? KLING_SIZES[request.size] : undefined;
+  const mapped = tierOf(KLING_TIERS, request.size);
   const body: Record<string, unknown> = {
     model_name: request.model,
     prompt: request.prompt,
     duration: String(request.seconds ?? 5), // a string, as Kling wants it
-    mode: mapped?.mode ?? "std",
+    mode: mapped?.tier ?? "std",
   };
   if (request.reference) {
-    body.image = Buffer.from(request.reference.bytes).toString("base64"); // bare base64, no data: prefix
+    body.image = encodeReferenceImage.base64(request.reference); // bare base64, no data: prefix
   } else {
     body.aspect_ratio = mapped?.aspectRatio ?? request.aspectRatio ?? "16:9";
   }
@@ -143,14 +130,13 @@ export const klingAdaptor: ProviderAdaptor = {
 
   async submit({ channel, request, signal }) {
     const family = request.reference ? "image2video" : "text2video";
-    const res = await upstreamFetch(joinUrl(channel.baseUrl, `/v1/videos/${family}`), {
-      method: "POST",
-      headers: { ...(await authorization(channel)), "content-type": "application/json" },
-      body: JSON.stringify(bodyOf(request)),
+    const res = await postJson(joinUrl(channel.baseUrl, `/v1/videos/${family}`), {
+      headers: await authorization(channel),
+      json: bodyOf(request),
       signal,
     });
     const data = await dataOf<KlingTask>(res);
-    if (!data.task_id) throw new UpstreamError("transient", "BAD_RESPONSE", "the provider's answer has no task id", { status: res.status });
+    if (!data.task_id) throw missingId(res, "task id");
     const state: KlingState = { family, submittedAt: Date.now() };
     return { upstreamId: data.task_id, state, snapshot: snapshotOf(data, state) };
   },
@@ -163,4 +149,34 @@ export const klingAdaptor: ProviderAdaptor = {
   download(options) {
     return downloadResultUrl(this, options);
   },
+};
+
+// Kling: 5 or 10 seconds; the size picks the mode.
+const KLING_PROMPT_LIMIT = 2_500;
+/** A Kling model priced per second by mode; some models have no std mode. */
+function klingModel(id: string, pricesPerSecond: { std?: string; pro: string }): Omit<ModelSpec, "provider"> {
+  const modes = pricesPerSecond.std ? (["std", "pro"] as const) : (["pro"] as const);
+  const prices = modes.flatMap((mode) => sizesOf(KLING_TIERS, [mode]).map((size) => [size, pricesPerSecond[mode]!] as const));
+  return {
+    id,
+    mediaType: "VIDEO",
+    seconds: { allowed: [5, 10], default: 5 },
+    sizes: { allowed: sizesOf(KLING_TIERS, modes), default: KLING_TIERS[modes[0]]["16:9"] },
+    aspectRatios: KLING_TIERS[modes[0]],
+    maxPromptLength: KLING_PROMPT_LIMIT,
+    acceptsReferenceImage: true,
+    priceUnit: "SECOND",
+    defaultPrices: usdPrices(Object.fromEntries(prices)),
+  };
+}
+
+/** Kling AI's own API. */
+export const kling: Provider = {
+  adaptor: klingAdaptor,
+  models: [
+    klingModel("kling-v2-5-turbo", { std: "0.042", pro: "0.07" }),
+    klingModel("kling-v2-6", { std: "0.042", pro: "0.07" }),
+    klingModel("kling-v2-1-master", { pro: "0.28" }),
+    klingModel("kling-v1-6", { std: "0.028", pro: "0.049" }),
+  ],
 };

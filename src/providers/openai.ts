@@ -1,6 +1,9 @@
-import { retryAfterMs, UpstreamError } from "./errors.js";
-import { joinUrl, rangeHeader, readJson, toDownload, type UpstreamResponse, upstreamFetch } from "./http.js";
-import type { ChannelConfig, ProviderAdaptor, SubmitResult, UpstreamSnapshot, UpstreamStatus } from "./types.js";
+import { encodeReferenceImage } from "../media/reference-image.js";
+import { type ErrorDialect, readUpstreamError } from "./errors.js";
+import { deleteJob, fetchMedia, joinUrl, missingId, postJson, readJson, toDownload, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { usdPrices } from "./model-specs.js";
+import { failedSnapshot } from "./snapshots.js";
+import type { ChannelConfig, ModelSpec, Provider, ProviderAdaptor, SubmitResult, UpstreamSnapshot, UpstreamStatus } from "./types.js";
 
 /** The OpenAI Videos wire format, as gateways (new-api, one-api forks, resellers) still serve it. */
 interface VideoObject {
@@ -36,36 +39,15 @@ const STATUS_WORDS: Record<string, UpstreamStatus> = {
   canceled: "CANCELLED",
 };
 
-const QUOTA_CODES = /insufficient_quota|credit_balance|spend_limit|billing/i;
-const CONTENT_CODES = /moderation|content_policy|safety|sentinel/i;
+/** OpenAI's error envelope; gateways sometimes send the error as a bare string. */
+const OPENAI_ERRORS: ErrorDialect<ErrorEnvelope> = {
+  read: ({ error }) => (typeof error === "string" ? { message: error } : (error ?? {})),
+  quota: /insufficient_quota|credit_balance|spend_limit|billing/i,
+  contentPolicy: { codes: /moderation|content_policy|safety|sentinel/i },
+};
 
 function headers(channel: ChannelConfig, extra: Record<string, string> = {}) {
   return { authorization: `Bearer ${channel.apiKey}`, ...extra };
-}
-
-/** Maps an error answer to what Reelay should do about it. */
-async function errorFrom(res: UpstreamResponse): Promise<UpstreamError> {
-  const text = await res.text().catch(() => "");
-  let envelope: ErrorEnvelope = {};
-  try {
-    envelope = JSON.parse(text) as ErrorEnvelope;
-  } catch {
-    // not JSON: keep the status only
-  }
-  const err = typeof envelope.error === "string" ? { message: envelope.error } : (envelope.error ?? {});
-  const code = err.code || err.type || `HTTP_${res.status}`;
-  const message = err.message || `the provider answered HTTP ${res.status}`;
-  const status = res.status;
-  const retryAfter = retryAfterMs(res.headers.get("retry-after"));
-  if (status === 429) {
-    return QUOTA_CODES.test(`${err.code} ${err.type}`)
-      ? new UpstreamError("unavailable", code, message, { status })
-      : new UpstreamError("rate_limited", code, message, { status, retryAfterMs: retryAfter });
-  }
-  if (status >= 500 || status === 408) return new UpstreamError("transient", code, message, { status, retryAfterMs: retryAfter });
-  if (status === 401 || status === 403) return new UpstreamError("unavailable", code, message, { status });
-  if (status === 404) return new UpstreamError("not_found", code, message, { status });
-  return new UpstreamError("rejected", CONTENT_CODES.test(code) ? "CONTENT_POLICY" : code, message, { status });
 }
 
 function snapshotOf(video: VideoObject): UpstreamSnapshot {
@@ -82,21 +64,15 @@ function snapshotOf(video: VideoObject): UpstreamSnapshot {
     if (typeof video.expires_at === "number" && video.expires_at > 0) snapshot.mediaExpiresAt = new Date(video.expires_at * 1000);
   }
   if (status === "FAILED") {
-    const code = video.error?.code || "UPSTREAM_FAILED";
-    snapshot.error = {
-      code: CONTENT_CODES.test(code) ? "CONTENT_POLICY" : code,
-      message: video.error?.message || "the provider reported the job as failed",
-    };
+    return { ...snapshot, ...failedSnapshot(video.error ?? {}, OPENAI_ERRORS.contentPolicy, "the provider reported the job as failed") };
   }
   return snapshot;
 }
 
 async function videoFrom(res: UpstreamResponse): Promise<VideoObject> {
-  if (!res.ok) throw await errorFrom(res);
+  if (!res.ok) throw await readUpstreamError(res, OPENAI_ERRORS);
   const video = await readJson<VideoObject>(res);
-  if (!video || typeof video.id !== "string") {
-    throw new UpstreamError("transient", "BAD_RESPONSE", "the provider's answer has no video id", { status: res.status });
-  }
+  if (!video || typeof video.id !== "string") throw missingId(res, "video id");
   return video;
 }
 
@@ -117,16 +93,10 @@ export const openaiAdaptor: ProviderAdaptor = {
     if (request.reference) {
       const form = new FormData();
       for (const [key, value] of Object.entries(fields)) form.set(key, value);
-      const { bytes, mimeType, filename } = request.reference;
-      form.set("input_reference", new Blob([new Uint8Array(bytes)], { type: mimeType }), filename);
+      form.set("input_reference", encodeReferenceImage.file(request.reference), request.reference.filename);
       res = await upstreamFetch(url, { method: "POST", headers: headers(channel), body: form, signal });
     } else {
-      res = await upstreamFetch(url, {
-        method: "POST",
-        headers: headers(channel, { "content-type": "application/json" }),
-        body: JSON.stringify(fields),
-        signal,
-      });
+      res = await postJson(url, { headers: headers(channel), json: fields, signal });
     }
     return submitted(await videoFrom(res));
   },
@@ -139,24 +109,18 @@ export const openaiAdaptor: ProviderAdaptor = {
     return snapshotOf(await videoFrom(res));
   },
 
-  async cancel({ channel, task, signal }) {
-    const res = await upstreamFetch(joinUrl(channel.baseUrl, `/v1/videos/${encodeURIComponent(task.upstreamId)}`), {
-      method: "DELETE",
-      headers: headers(channel),
-      signal,
-    });
-    if (res.ok || res.status === 404) {
-      await res.discard();
-      return;
-    }
-    throw await errorFrom(res);
+  cancel({ channel, task, signal }) {
+    return deleteJob(
+      joinUrl(channel.baseUrl, `/v1/videos/${encodeURIComponent(task.upstreamId)}`),
+      { headers: headers(channel), signal },
+      OPENAI_ERRORS,
+    );
   },
 
   async remix({ channel, task, prompt, signal }) {
-    const res = await upstreamFetch(joinUrl(channel.baseUrl, `/v1/videos/${encodeURIComponent(task.upstreamId)}/remix`), {
-      method: "POST",
-      headers: headers(channel, { "content-type": "application/json" }),
-      body: JSON.stringify({ prompt }),
+    const res = await postJson(joinUrl(channel.baseUrl, `/v1/videos/${encodeURIComponent(task.upstreamId)}/remix`), {
+      headers: headers(channel),
+      json: { prompt },
       signal,
     });
     return submitted(await videoFrom(res));
@@ -164,17 +128,45 @@ export const openaiAdaptor: ProviderAdaptor = {
 
   async download({ channel, task, variant, range, signal }) {
     const url = joinUrl(channel.baseUrl, `/v1/videos/${encodeURIComponent(task.upstreamId)}/content?variant=${variant}`);
-    // Downloads can be large: no overall timeout, the caller's signal bounds them.
-    const res = await upstreamFetch(url, {
-      headers: headers(channel, { accept: "application/binary", ...rangeHeader(range) }),
-      signal,
-      timeoutMs: 30 * 60_000,
-    });
+    const res = await fetchMedia(url, { headers: headers(channel, { accept: "application/binary" }), range, signal });
     if (res.ok) return toDownload(res);
     if (variant === "thumbnail" && (res.status === 404 || res.status === 400)) {
       await res.discard();
       return null; // thumbnails are optional
     }
-    throw await errorFrom(res);
+    throw await readUpstreamError(res, OPENAI_ERRORS);
   },
+};
+
+const SORA_PROMPT_LIMIT = 4_000; // characters
+const PORTRAIT_720 = "720x1280";
+const LANDSCAPE_720 = "1280x720";
+
+/** A Sora model: 4, 8 or 12 seconds, priced per second (by size, "*" for any). */
+function soraModel(id: string, sizes: string[], pricesPerSecond: Record<string, string>): Omit<ModelSpec, "provider"> {
+  return {
+    id,
+    mediaType: "VIDEO",
+    seconds: { allowed: [4, 8, 12], default: 4 },
+    sizes: { allowed: sizes, default: PORTRAIT_720 },
+    aspectRatios: { "9:16": PORTRAIT_720, "16:9": LANDSCAPE_720 },
+    maxPromptLength: SORA_PROMPT_LIMIT,
+    acceptsReferenceImage: true,
+    priceUnit: "SECOND",
+    defaultPrices: usdPrices(pricesPerSecond),
+  };
+}
+
+/** OpenAI's Sora models, as gateways serve them. */
+export const openai: Provider = {
+  adaptor: openaiAdaptor,
+  models: [
+    soraModel("sora-2", [PORTRAIT_720, LANDSCAPE_720], { "*": "0.10" }),
+    soraModel("sora-2-pro", [PORTRAIT_720, LANDSCAPE_720, "1024x1792", "1792x1024"], {
+      [PORTRAIT_720]: "0.30",
+      [LANDSCAPE_720]: "0.30",
+      "1024x1792": "0.50",
+      "1792x1024": "0.50",
+    }),
+  ],
 };

@@ -1,6 +1,9 @@
-import { retryAfterMs, UpstreamError } from "./errors.js";
-import { downloadResultUrl, estimatedProgress, joinUrl, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
-import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
+import { encodeReferenceImage } from "../media/reference-image.js";
+import { type ErrorDialect, readUpstreamError } from "./errors.js";
+import { deleteJob, downloadResultUrl, joinUrl, missingId, postJson, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { needsReferenceImage, type SizeTiers, sizesOf, tierOf } from "./model-specs.js";
+import { failedSnapshot, finishedAt, runningSince } from "./snapshots.js";
+import type { ChannelConfig, ModelSpec, Provider, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
 
 /** A content-generation task of Volcengine Ark / BytePlus ModelArk. */
 interface ArkTask {
@@ -21,43 +24,24 @@ interface SeedanceState {
 }
 
 const TYPICAL_GENERATION_MS = 120_000;
-const CONTENT_CODES = /Sensitive|Moderation|Risk|Policy/i;
+const ARK_ERRORS: ErrorDialect<ArkError> = {
+  read: ({ error }) => ({ code: error?.code, message: error?.message }),
+  // Ark answers 429 for spent quota too; only rate limits are worth retrying.
+  quota: /Quota|Balance|Overdue/i,
+  contentPolicy: { codes: /Sensitive|Moderation|Risk|Policy/i },
+};
 
 const auth = (channel: ChannelConfig) => ({ authorization: `Bearer ${channel.apiKey}` });
 
-/** Reelay sizes → Seedance's ratio and resolution flags. */
-const SEEDANCE_SIZES: Record<string, { ratio: string; resolution: string }> = {
-  "864x480": { ratio: "16:9", resolution: "480p" },
-  "480x864": { ratio: "9:16", resolution: "480p" },
-  "640x640": { ratio: "1:1", resolution: "480p" },
-  "1280x720": { ratio: "16:9", resolution: "720p" },
-  "720x1280": { ratio: "9:16", resolution: "720p" },
-  "960x960": { ratio: "1:1", resolution: "720p" },
-  "1920x1080": { ratio: "16:9", resolution: "1080p" },
-  "1080x1920": { ratio: "9:16", resolution: "1080p" },
-  "1440x1440": { ratio: "1:1", resolution: "1080p" },
+/** Seedance's sizes by its resolution flag. */
+const SEEDANCE_TIERS: SizeTiers = {
+  "480p": { "16:9": "864x480", "9:16": "480x864", "1:1": "640x640" },
+  "720p": { "16:9": "1280x720", "9:16": "720x1280", "1:1": "960x960" },
+  "1080p": { "16:9": "1920x1080", "9:16": "1080x1920", "1:1": "1440x1440" },
 };
 
-async function errorFrom(res: UpstreamResponse): Promise<UpstreamError> {
-  const body = await readJson<ArkError>(res).catch(() => ({}) as ArkError);
-  const status = res.status;
-  const code = body.error?.code || `HTTP_${status}`;
-  const message = body.error?.message || `the provider answered HTTP ${status}`;
-  const options = { status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")) };
-  if (status === 429) {
-    // Ark answers 429 for spent quota too; only rate limits are worth retrying.
-    return /Quota|Balance|Overdue/i.test(code)
-      ? new UpstreamError("unavailable", code, message, options)
-      : new UpstreamError("rate_limited", code, message, options);
-  }
-  if (status >= 500) return new UpstreamError("transient", code, message, options);
-  if (status === 401 || status === 403) return new UpstreamError("unavailable", code, message, options);
-  if (status === 404) return new UpstreamError("not_found", code, message, options);
-  return new UpstreamError("rejected", CONTENT_CODES.test(code) ? "CONTENT_POLICY" : code, message, options);
-}
-
 async function taskOf(res: UpstreamResponse): Promise<ArkTask> {
-  if (!res.ok) throw await errorFrom(res);
+  if (!res.ok) throw await readUpstreamError(res, ARK_ERRORS);
   return readJson<ArkTask>(res);
 }
 
@@ -65,45 +49,28 @@ function snapshotOf(task: ArkTask, state: SeedanceState | null): UpstreamSnapsho
   switch (task.status) {
     case "queued":
       return { status: "QUEUED", progress: 0 };
-    case "succeeded": {
-      if (!task.content?.video_url)
-        return { status: "FAILED", error: { code: "UPSTREAM_FAILED", message: "the provider finished without a video" } };
-      const tokens = Number(task.usage?.total_tokens ?? task.usage?.completion_tokens);
-      return {
-        status: "COMPLETED",
-        progress: 100,
-        result: { url: task.content.video_url },
-        usage: Number.isFinite(tokens) && tokens > 0 ? { tokens } : undefined,
-      };
-    }
-    case "failed": {
-      const code = task.error?.code || "UPSTREAM_FAILED";
-      return {
-        status: "FAILED",
-        error: {
-          code: CONTENT_CODES.test(code) ? "CONTENT_POLICY" : code,
-          message: task.error?.message || "the provider reported the task as failed",
-        },
-      };
-    }
+    case "succeeded":
+      return finishedAt(task.content?.video_url, { tokens: Number(task.usage?.total_tokens ?? task.usage?.completion_tokens) });
+    case "failed":
+      return failedSnapshot(task.error ?? {}, ARK_ERRORS.contentPolicy);
     case "cancelled":
       return { status: "CANCELLED" };
     default: // running
-      return { status: "PROCESSING", progress: estimatedProgress(state?.submittedAt, TYPICAL_GENERATION_MS) };
+      return runningSince(state?.submittedAt, TYPICAL_GENERATION_MS);
   }
 }
 
 function contentOf(request: SubmitRequest) {
-  const mapped = request.size ? SEEDANCE_SIZES[request.size] : undefined;
+  const mapped = tierOf(SEEDANCE_TIERS, request.size);
   // Parameters travel as --flags after the prompt, which every Seedance model reads.
   const flags = [
-    mapped || request.aspectRatio ? `--ratio ${mapped?.ratio ?? request.aspectRatio}` : null,
+    mapped || request.aspectRatio ? `--ratio ${mapped?.aspectRatio ?? request.aspectRatio}` : null,
     request.seconds !== null ? `--duration ${request.seconds}` : null,
-    mapped ? `--resolution ${mapped.resolution}` : null,
+    mapped ? `--resolution ${mapped.tier}` : null,
   ].filter(Boolean);
   const content: Record<string, unknown>[] = [{ type: "text", text: [request.prompt, ...flags].join(" ") }];
   if (request.reference) {
-    const url = `data:${request.reference.mimeType};base64,${Buffer.from(request.reference.bytes).toString("base64")}`;
+    const url = encodeReferenceImage.dataUrl(request.reference);
     content.push({ type: "image_url", image_url: { url } });
   }
   return content;
@@ -117,14 +84,13 @@ export const seedanceAdaptor: ProviderAdaptor = {
   resultRetentionMs: 24 * 3600_000,
 
   async submit({ channel, request, signal }) {
-    const res = await upstreamFetch(joinUrl(channel.baseUrl, "/api/v3/contents/generations/tasks"), {
-      method: "POST",
-      headers: { ...auth(channel), "content-type": "application/json" },
-      body: JSON.stringify({ model: request.model, content: contentOf(request) }),
+    const res = await postJson(joinUrl(channel.baseUrl, "/api/v3/contents/generations/tasks"), {
+      headers: auth(channel),
+      json: { model: request.model, content: contentOf(request) },
       signal,
     });
     const task = await taskOf(res);
-    if (!task.id) throw new UpstreamError("transient", "BAD_RESPONSE", "the provider's answer has no task id", { status: res.status });
+    if (!task.id) throw missingId(res, "task id");
     const state: SeedanceState = { submittedAt: Date.now() };
     return { upstreamId: task.id, state, snapshot: { status: "QUEUED", progress: 0 } };
   },
@@ -135,20 +101,40 @@ export const seedanceAdaptor: ProviderAdaptor = {
   },
 
   /** Only a queued task can be cancelled; a running one finishes (and is then not charged by Reelay). */
-  async cancel({ channel, task, signal }) {
-    const res = await upstreamFetch(joinUrl(channel.baseUrl, taskPath(task.upstreamId)), {
-      method: "DELETE",
-      headers: auth(channel),
-      signal,
-    });
-    if (res.ok || res.status === 404) {
-      await res.discard();
-      return;
-    }
-    throw await errorFrom(res);
+  cancel({ channel, task, signal }) {
+    return deleteJob(joinUrl(channel.baseUrl, taskPath(task.upstreamId)), { headers: auth(channel), signal }, ARK_ERRORS);
   },
 
   download(options) {
     return downloadResultUrl(this, options);
   },
+};
+
+/** A Seedance model: priced per output token, 24 fps. */
+function seedanceModel(id: string, usdPerMillionTokens: number, imageToVideoOnly = false): Omit<ModelSpec, "provider"> {
+  return {
+    id,
+    mediaType: "VIDEO",
+    seconds: { allowed: [5, 10], default: 5 },
+    sizes: { allowed: sizesOf(SEEDANCE_TIERS), default: SEEDANCE_TIERS["1080p"]["16:9"] },
+    aspectRatios: SEEDANCE_TIERS["1080p"],
+    maxPromptLength: 2_000,
+    acceptsReferenceImage: true,
+    priceUnit: "TOKEN",
+    // nano-dollars per token = USD per million tokens × 1000
+    defaultPrices: { "*": BigInt(Math.round(usdPerMillionTokens * 1000)) },
+    fps: 24,
+    check: imageToVideoOnly ? needsReferenceImage : undefined,
+  };
+}
+
+/** ByteDance Seedance on BytePlus ModelArk / Volcengine Ark. */
+export const seedance: Provider = {
+  adaptor: seedanceAdaptor,
+  models: [
+    seedanceModel("seedance-1-0-pro-250528", 2.5),
+    seedanceModel("seedance-1-0-pro-fast-251015", 1.0),
+    seedanceModel("seedance-1-0-lite-t2v-250428", 1.8),
+    seedanceModel("seedance-1-0-lite-i2v-250428", 1.8, true),
+  ],
 };

@@ -18,8 +18,36 @@ export interface UpstreamTask {
   model: string;
 }
 
+/** What a model makes. */
+export type MediaKind = "VIDEO" | "IMAGE";
+export type PriceUnit = "SECOND" | "IMAGE" | "TOKEN";
+
+/** What Reelay knows about a model: what input it takes and how it is priced by default. */
+export interface ModelSpec {
+  id: string;
+  /** the adaptor that speaks to this model's channels */
+  provider: string;
+  mediaType: MediaKind;
+  seconds: { allowed: readonly number[]; default: number } | null;
+  sizes: { allowed: readonly string[]; default: string } | null;
+  /** aspect ratio → the size it selects when no size is given */
+  aspectRatios: Readonly<Record<string, string>>;
+  maxPromptLength: number;
+  acceptsReferenceImage: boolean;
+  priceUnit: PriceUnit;
+  /** nano-dollars per unit, by size ("*" = any size) */
+  defaultPrices: Readonly<Record<string, bigint>>;
+  /** frames per second of the output, for models priced by tokens (tokens ≈ width × height × fps × seconds / 1024) */
+  fps?: number;
+  /** rules across fields (e.g. 1080p only at 8 seconds): the field at fault and why, when refused */
+  check?(params: { seconds: number | null; size: string | null; hasReference: boolean }): { field: string; message: string } | null;
+}
+
+/** One generation as the caller asks for it, checked against the model's spec and with its defaults filled in. */
 export interface SubmitRequest {
   model: string;
+  /** what the model makes, from its spec (an adaptor may call different endpoints for each); absent means VIDEO */
+  mediaType?: MediaKind;
   prompt: string;
   seconds: number | null;
   size: string | null;
@@ -97,4 +125,13 @@ export interface ProviderAdaptor {
     range?: { start: number; end: number };
     signal?: AbortSignal;
   }): Promise<Download | null>;
+}
+
+/**
+ * One provider as the registry lists it: its adaptor, and the models Reelay knows it for
+ * (the registry sets each model's `provider` to the adaptor's name).
+ */
+export interface Provider {
+  adaptor: ProviderAdaptor;
+  models: readonly Omit<ModelSpec, "provider">[];
 }

@@ -77,6 +77,7 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
 
   const request = {
     model: input.model,
+    mediaType: spec?.mediaType ?? "VIDEO",
     prompt: params.prompt,
     seconds: params.seconds,
     size: params.size,

@@ -101,4 +101,16 @@ describe("gemini adaptor, Veo specifics", () => {
     for (let i = 0; i < 10 && snapshot.status !== "COMPLETED"; i++) snapshot = await geminiAdaptor.poll({ channel: channel(), task });
     expect(snapshot.usage).toEqual({ seconds: 6 });
   });
+
+  it("takes the media type from the request, not from the model's name", async () => {
+    const request = { prompt: "a fox", seconds: null, size: null, aspectRatio: null, reference: null };
+    await geminiAdaptor
+      .submit({ channel: channel(), request: { ...request, model: "nano-banana-next", mediaType: "IMAGE" } })
+      .catch(() => {});
+    expect(mock.requests.at(-1)).toMatchObject({ method: "POST", path: "/v1beta/models/nano-banana-next:generateContent" });
+    await geminiAdaptor
+      .submit({ channel: channel(), request: { ...request, model: "gemini-9-image-video", mediaType: "VIDEO" } })
+      .catch(() => {});
+    expect(mock.requests.at(-1)).toMatchObject({ method: "POST", path: "/v1beta/models/gemini-9-image-video:predictLongRunning" });
+  });
 });

@@ -8,7 +8,7 @@
  * block. Each `useTestApp` has a database of its own unless it is given another one's, so test
  * files stay isolated from each other when they run in parallel.
  */
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, onTestFinished } from "vitest";
 import { startMockChatSse } from "../mocks/chat-sse.js";
 import { startMockDashScope } from "../mocks/dashscope.js";
 import { startMockGemini } from "../mocks/gemini.js";
@@ -78,19 +78,25 @@ export type TestAppFixture<M = undefined> = TestApp & {
 const handle = <T extends object>() => ({}) as T;
 const fill = <T extends object>(target: T, value: T) => Object.assign(target, value);
 
-/** A fresh, migrated PostgreSQL database, dropped after the file (or block). */
-export function useTestDatabase(): TestDatabase {
-  const database = handle<TestDatabase>();
-  let created: TestDatabase | undefined;
+/**
+ * Whatever `start` makes, started before the tests of the file (or block) and `stop`ped after
+ * them. Its fields are copied into the handle, so it must keep no state in getters.
+ */
+export function useStarted<T extends object>(start: () => Promise<T>, stop: (started: T) => Promise<unknown>): T {
+  const started = handle<T>();
+  let value: T | undefined;
   beforeAll(async () => {
-    created = await createTestDatabase();
-    fill(database, created);
+    value = await start();
+    fill(started, value);
   });
   afterAll(async () => {
-    await created?.drop();
+    if (value) await stop(value);
   });
-  return database;
+  return started;
 }
+
+/** A fresh, migrated PostgreSQL database, dropped after the file (or block). */
+export const useTestDatabase = (): TestDatabase => useStarted(createTestDatabase, (database) => database.drop());
 
 async function startMock<K extends MockKind>(kind: K, options?: MockOptionsOf<K>): Promise<MockOf<K>> {
   // Each start function takes its own options type; `kind` has picked the matching one.
@@ -99,17 +105,29 @@ async function startMock<K extends MockKind>(kind: K, options?: MockOptionsOf<K>
 }
 
 /** A mock provider on 127.0.0.1, closed after the file (or block). */
-export function useMock<K extends MockKind>(kind: K, options?: MockOptionsOf<K>): MockOf<K> {
-  const mock = handle<MockOf<K>>();
-  let started: MockOf<K> | undefined;
-  beforeAll(async () => {
-    started = await startMock(kind, options);
-    fill(mock, started);
-  });
-  afterAll(async () => {
-    await started?.close();
-  });
+export const useMock = <K extends MockKind>(kind: K, options?: MockOptionsOf<K>): MockOf<K> =>
+  useStarted(
+    () => startMock(kind, options),
+    (mock) => mock.close(),
+  );
+
+/** A mock provider for the running test alone, closed when it ends. */
+export async function startMockForTest<K extends MockKind>(kind: K, options?: MockOptionsOf<K>): Promise<MockOf<K>> {
+  const mock = await startMock(kind, options);
+  onTestFinished(() => mock.close());
   return mock;
+}
+
+/** A Reelay instance on a database of its own for the running test alone: both go when it ends. */
+export async function startTestAppForTest(config?: TestAppOptions<undefined>["config"]): Promise<TestApp> {
+  const database = await createTestDatabase();
+  let app: TestApp | undefined;
+  onTestFinished(async () => {
+    await app?.stop();
+    await database.drop();
+  });
+  app = await startTestApp({ databaseUrl: database.url, config });
+  return app;
 }
 
 /**

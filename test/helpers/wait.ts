@@ -37,6 +37,12 @@ export async function expectNothingWithin(ms: number, what: string, happened: ()
  */
 export const letTimePass = (ms: number, _reason: string) => sleep(ms);
 
+/**
+ * Lets what is already queued for the next turn of the event loop run first: undici, for one,
+ * hands a kept-alive connection back to its pool only then, after the response has ended.
+ */
+export const nextEventLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Arrival time of every request the mock records from now on (the mock itself keeps none). */
 export function timestamps(mock: MockOpenAIVideos): (r: RecordedRequest) => number {
   const at = new WeakMap<RecordedRequest, number>();

@@ -12,6 +12,8 @@ export interface ImageHost extends TestHttpsServer {
   requests: string[];
   /** the `/endless` response of this test, if any: bytes written, and when the client hung up */
   endless: { written: number; closed: Promise<void> } | null;
+  /** fetch options for this host: trust its certificate, permit its loopback address */
+  localFetch(): { allowPrivateAddresses: true; ca: string };
 }
 
 /**
@@ -25,6 +27,7 @@ export function useImageHost(): ImageHost {
   const host = useHttpsServer(serve, { dnsNames: ["rebind.test"] }) as ImageHost;
   host.requests = [];
   host.endless = null;
+  host.localFetch = () => ({ allowPrivateAddresses: true, ca: host.ca });
 
   beforeEach(() => {
     host.connections = 0;

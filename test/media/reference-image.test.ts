@@ -25,9 +25,6 @@ vi.mock("node:dns/promises", async (importOriginal) =>
 const host = useImageHost();
 beforeEach(() => fakeDns.reset());
 
-/** Fetch options for the local host (trusts its CA, permits loopback). */
-const local = () => ({ allowPrivateAddresses: true, ca: host.ca });
-
 describe("readReferenceImage", () => {
   const forms = [
     ["File upload", (bytes: Buffer) => ({ file: new File([new Uint8Array(bytes)], "x.png", { type: "text/plain" }) })],
@@ -38,7 +35,7 @@ describe("readReferenceImage", () => {
 
   for (const image of IMAGES) {
     it.each(forms)(`returns the same ${image.name} bytes from a %s, typed by magic bytes`, async (_, makeInput) => {
-      const result = await readReferenceImage(makeInput(image.bytes), { maxBytes: LIMIT, fetch: local() });
+      const result = await readReferenceImage(makeInput(image.bytes), { maxBytes: LIMIT, fetch: host.localFetch() });
       expect(result).not.toBeNull();
       expectSameBytes(result!.bytes, image.bytes);
       expect(result!.mimeType).toBe(image.mime);
@@ -164,8 +161,10 @@ describe("readReferenceImage", () => {
     });
 
     it("refuses an oversized fetched body (declared and streamed)", async () => {
-      await expectTooLarge(readReferenceImage({ url: `${host.origin}/sized?n=${LIMIT + 1}` }, { maxBytes: LIMIT, fetch: local() }));
-      await expectTooLarge(readReferenceImage({ url: `${host.origin}/endless` }, { maxBytes: LIMIT, fetch: local() }));
+      await expectTooLarge(
+        readReferenceImage({ url: `${host.origin}/sized?n=${LIMIT + 1}` }, { maxBytes: LIMIT, fetch: host.localFetch() }),
+      );
+      await expectTooLarge(readReferenceImage({ url: `${host.origin}/endless` }, { maxBytes: LIMIT, fetch: host.localFetch() }));
     });
   });
 
@@ -177,7 +176,7 @@ describe("readReferenceImage", () => {
       ["https URL (served as image/png)", () => ({ url: `${host.origin}/text` })],
       ["MP4 video", () => ({ file: new File([Buffer.from("\0\0\0\x18ftypisom\0\0\0\0")], "v.png") })],
     ])("refuses a non-image %s", async (_, input) => {
-      await expectBadInput(readReferenceImage(input(), { maxBytes: LIMIT, fetch: local() }), NOT_IMAGE_MESSAGE);
+      await expectBadInput(readReferenceImage(input(), { maxBytes: LIMIT, fetch: host.localFetch() }), NOT_IMAGE_MESSAGE);
     });
 
     it("refuses an empty file", async () => {
@@ -227,12 +226,15 @@ describe("readReferenceImage", () => {
 
     it("refuses URLs with credentials", async () => {
       const url = `https://user:pw@127.0.0.1:${host.port}/img/png`;
-      await expectBadInput(readReferenceImage({ url }, { maxBytes: LIMIT, fetch: local() }), /credentials/);
+      await expectBadInput(readReferenceImage({ url }, { maxBytes: LIMIT, fetch: host.localFetch() }), /credentials/);
       expect(host.connections).toBe(0);
     });
 
     it("passes fetch errors through as bad input (404)", async () => {
-      await expectBadInput(readReferenceImage({ url: `${host.origin}/missing` }, { maxBytes: LIMIT, fetch: local() }), /HTTP 404/);
+      await expectBadInput(
+        readReferenceImage({ url: `${host.origin}/missing` }, { maxBytes: LIMIT, fetch: host.localFetch() }),
+        /HTTP 404/,
+      );
     });
   });
 });

@@ -12,9 +12,6 @@ vi.mock("node:dns/promises", async (importOriginal) =>
 const host = useImageHost();
 beforeEach(() => fakeDns.reset());
 
-/** Fetch options for the local host (trusts its CA, permits loopback). */
-const local = () => ({ allowPrivateAddresses: true, ca: host.ca });
-
 describe("isPublicAddress", () => {
   it.each([
     "8.8.8.8",
@@ -150,7 +147,7 @@ describe("validateFetchTarget (the check applied to every hop)", () => {
 
 describe("safeFetchBytes against a local HTTPS server", () => {
   it("returns the exact body, the server's content type and the final URL", async () => {
-    const result = await safeFetchBytes(`${host.origin}/img/png`, { maxBytes: LIMIT, ...local() });
+    const result = await safeFetchBytes(`${host.origin}/img/png`, { maxBytes: LIMIT, ...host.localFetch() });
     expectSameBytes(result.bytes, IMAGES[0].bytes);
     expect(result.contentType).toBe("text/plain");
     expect(result.finalUrl).toBe(`${host.origin}/img/png`);
@@ -165,26 +162,29 @@ describe("safeFetchBytes against a local HTTPS server", () => {
   it("connects to the address it validated, resolving the hostname exactly once (no DNS rebinding)", async () => {
     // Only the fake DNS knows rebind.test; a second, unpinned lookup by the socket would fail.
     fakeDns.records.set("rebind.test", ["127.0.0.1"]);
-    const result = await safeFetchBytes(`https://rebind.test:${host.port}/img/gif`, { maxBytes: LIMIT, ...local() });
+    const result = await safeFetchBytes(`https://rebind.test:${host.port}/img/gif`, { maxBytes: LIMIT, ...host.localFetch() });
     expectSameBytes(result.bytes, IMAGES[3].bytes);
     expect(fakeDns.queries).toEqual(["rebind.test"]);
     expect(host.connections).toBe(1);
   });
 
   it("follows up to 3 redirects (relative Location), re-requesting each hop", async () => {
-    const result = await safeFetchBytes(`${host.origin}/hop/3`, { maxBytes: LIMIT, ...local() });
+    const result = await safeFetchBytes(`${host.origin}/hop/3`, { maxBytes: LIMIT, ...host.localFetch() });
     expectSameBytes(result.bytes, PNG);
     expect(result.finalUrl).toBe(`${host.origin}/hop/0`);
     expect(host.requests).toEqual(["/hop/3", "/hop/2", "/hop/1", "/hop/0"]);
   });
 
   it("refuses a 4th redirect without requesting it", async () => {
-    await expectBadInput(safeFetchBytes(`${host.origin}/hop/4`, { maxBytes: LIMIT, ...local() }), /Too many redirects/);
+    await expectBadInput(safeFetchBytes(`${host.origin}/hop/4`, { maxBytes: LIMIT, ...host.localFetch() }), /Too many redirects/);
     expect(host.requests).toEqual(["/hop/4", "/hop/3", "/hop/2", "/hop/1"]);
   });
 
   it("follows no more redirects than maxRedirects allows", async () => {
-    await expectBadInput(safeFetchBytes(`${host.origin}/hop/1`, { maxBytes: LIMIT, maxRedirects: 0, ...local() }), /Too many redirects/);
+    await expectBadInput(
+      safeFetchBytes(`${host.origin}/hop/1`, { maxBytes: LIMIT, maxRedirects: 0, ...host.localFetch() }),
+      /Too many redirects/,
+    );
     expect(host.requests).toEqual(["/hop/1"]);
   });
 
@@ -198,34 +198,37 @@ describe("safeFetchBytes against a local HTTPS server", () => {
   ])("re-validates redirect targets: a redirect to %s is refused before connecting", async (_, target, message) => {
     fakeDns.records.set("metadata.test", ["169.254.169.254"]);
     const url = `${host.origin}/to?url=${encodeURIComponent(target())}`;
-    await expectBadInput(safeFetchBytes(url, { maxBytes: LIMIT, ...local() }), message);
+    await expectBadInput(safeFetchBytes(url, { maxBytes: LIMIT, ...host.localFetch() }), message);
     expect(host.requests).toEqual(["/to"]);
     expect(host.connections).toBe(1); // only the redirecting request reached the server
   });
 
   it("refuses a redirect without a Location header", async () => {
-    await expectBadInput(safeFetchBytes(`${host.origin}/no-location`, { maxBytes: LIMIT, ...local() }), /without a redirect location/);
+    await expectBadInput(
+      safeFetchBytes(`${host.origin}/no-location`, { maxBytes: LIMIT, ...host.localFetch() }),
+      /without a redirect location/,
+    );
   });
 
   it("turns a non-2xx status into bad input naming the status", async () => {
-    const err = await expectBadInput(safeFetchBytes(`${host.origin}/missing`, { maxBytes: LIMIT, ...local() }), /HTTP 404/);
+    const err = await expectBadInput(safeFetchBytes(`${host.origin}/missing`, { maxBytes: LIMIT, ...host.localFetch() }), /HTTP 404/);
     expect(err.extensions.status).toBe(404);
   });
 
   it("accepts a body of exactly maxBytes and refuses one byte more (declared length)", async () => {
-    const ok = await safeFetchBytes(`${host.origin}/sized?n=1000`, { maxBytes: 1000, ...local() });
+    const ok = await safeFetchBytes(`${host.origin}/sized?n=1000`, { maxBytes: 1000, ...host.localFetch() });
     expect(ok.bytes.length).toBe(1000);
-    await expectTooLarge(safeFetchBytes(`${host.origin}/sized?n=1001`, { maxBytes: 1000, ...local() }));
+    await expectTooLarge(safeFetchBytes(`${host.origin}/sized?n=1001`, { maxBytes: 1000, ...host.localFetch() }));
   });
 
   it("refuses a too-large declared Content-Length without waiting for the body", async () => {
     const started = Date.now();
-    await expectTooLarge(safeFetchBytes(`${host.origin}/declared-huge`, { maxBytes: LIMIT, timeoutMs: 2000, ...local() }));
+    await expectTooLarge(safeFetchBytes(`${host.origin}/declared-huge`, { maxBytes: LIMIT, timeoutMs: 2000, ...host.localFetch() }));
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
   it("aborts a chunked body as soon as it exceeds maxBytes", async () => {
-    await expectTooLarge(safeFetchBytes(`${host.origin}/endless`, { maxBytes: LIMIT, ...local() }));
+    await expectTooLarge(safeFetchBytes(`${host.origin}/endless`, { maxBytes: LIMIT, ...host.localFetch() }));
     expect(host.endless).not.toBeNull();
     await host.endless!.closed; // the client hung up ...
     expect(host.endless!.written).toBeLessThan(ENDLESS_CAP); // ... long before the server ran out of data
@@ -233,14 +236,17 @@ describe("safeFetchBytes against a local HTTPS server", () => {
 
   it("times out when the server never answers", async () => {
     const started = Date.now();
-    await expectBadInput(safeFetchBytes(`${host.origin}/stall`, { maxBytes: LIMIT, timeoutMs: 300, ...local() }), /timed out after 300 ms/);
+    await expectBadInput(
+      safeFetchBytes(`${host.origin}/stall`, { maxBytes: LIMIT, timeoutMs: 300, ...host.localFetch() }),
+      /timed out after 300 ms/,
+    );
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it("times out when the body stalls midway (the deadline covers the body)", async () => {
     const started = Date.now();
     await expectBadInput(
-      safeFetchBytes(`${host.origin}/stall-body`, { maxBytes: LIMIT, timeoutMs: 300, ...local() }),
+      safeFetchBytes(`${host.origin}/stall-body`, { maxBytes: LIMIT, timeoutMs: 300, ...host.localFetch() }),
       /timed out after 300 ms/,
     );
     expect(Date.now() - started).toBeLessThan(3000);

@@ -37,7 +37,7 @@ describe("kling adaptor specifics", () => {
       channel: channel(),
       request: { model: MODEL, prompt: "a fox", seconds: 5, size: null, aspectRatio: "9:16", reference: null },
     });
-    await letTimePass(1_100, "the next token is issued in a later second (iat, nbf and exp are whole seconds)");
+    await letTimePass(1_100, "the next token is signed in a later second (its nbf and exp are whole seconds)");
     await klingAdaptor.submit({
       channel: channel(),
       request: { model: MODEL, prompt: "a hare", seconds: 5, size: null, aspectRatio: "9:16", reference: null },

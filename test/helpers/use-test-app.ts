@@ -158,6 +158,7 @@ export function useTestApp<K extends MockKind | undefined = undefined>(
     app = await startTestApp({ databaseUrl: database.url, config: o.config, referenceFetch: o.referenceFetch });
     const started = app;
     Object.assign(fixture, started, {
+      mock: o.mock ? mock : undefined,
       async userWithCredit(subject: string, credit: string) {
         await grantCredit(started, subject, credit);
         return tokenFor(subject);

@@ -3,43 +3,25 @@
  * the OpenAI Videos adaptor → the mock provider. Every refusal is checked for what it
  * must NOT do as well: no upstream create request, no task row, no money moved.
  */
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import https from "node:https";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { deflateSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codeOf, type GraphQLResponse, startTestApp, type TestApp } from "./helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { CREATE_VIDEO, grantCredit, ledgerOf, ME, upsertChannel } from "./helpers/fixtures.js";
-import { pngChunk } from "./helpers/images.js";
+import { describe, expect, it } from "vitest";
+import { codeOf, type GraphQLResponse } from "./helpers/app.js";
+import { CREATE_VIDEO, grantCredit, ledgerOf, ME } from "./helpers/fixtures.js";
+import { useHttpsServer } from "./helpers/https-server.js";
+import { tinyJpeg, tinyPng, withAllByteValues } from "./helpers/images.js";
 import { tokenFor } from "./helpers/tokens.js";
-import { type MockOpenAIVideos, mockFailures, type RecordedRequest, startMockOpenAIVideos } from "./mocks/openai-videos.js";
+import { useTestApp } from "./helpers/use-test-app.js";
+import { mockFailures, type RecordedRequest } from "./mocks/openai-videos.js";
 
 // ---------------------------------------------------------------------------
 // Images, built byte by byte. A tail with every byte value follows the image end
 // marker (decoders ignore it), so any text/encoding mangling would change the hash.
 // ---------------------------------------------------------------------------
-const ALL_BYTE_VALUES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 /** 1×1 red RGB PNG plus the all-bytes tail. */
-const PNG = Buffer.concat([
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-  pngChunk("IHDR", Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0])),
-  pngChunk("IDAT", deflateSync(Buffer.from([0, 255, 0, 0]))),
-  pngChunk("IEND", new Uint8Array()),
-  ALL_BYTE_VALUES,
-]);
+const PNG = withAllByteValues(tinyPng());
 /** SOI, JFIF APP0, EOI, plus the all-bytes tail. */
-const JPEG = Buffer.concat([
-  Buffer.from([
-    0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0xff, 0xd9,
-  ]),
-  ALL_BYTE_VALUES,
-]);
+const JPEG = withAllByteValues(tinyJpeg());
 const NOT_AN_IMAGE = Buffer.from("%PDF-1.7 this is a document, not an image\n");
 /** A PNG (by its magic number) of exactly `size` bytes. */
 const pngOfSize = (size: number) => {
@@ -55,17 +37,21 @@ const MAX_REFERENCE_BYTES = 64 * 1024;
 // ---------------------------------------------------------------------------
 // Shared state
 // ---------------------------------------------------------------------------
-let database: TestDatabase;
-let t: TestApp;
-let mock: MockOpenAIVideos;
+// Jobs stay queued upstream: every task in this file stays running, so holds stay visible.
+const t = useTestApp({
+  mock: "openai",
+  mockOptions: { script: { queuedPolls: 1_000_000 }, extraModels: ["sora-2-beta"] },
+  config: { maxReferenceImageBytes: MAX_REFERENCE_BYTES },
+  channels: [
+    { name: "gateway", models: ["sora-2", "sora-2-pro"] },
+    { name: "switched-off", models: ["sora-2", "sora-2-beta"], enabled: false },
+  ],
+});
+const { mock } = t;
 
-// A local HTTPS server that serves reference images, with a throwaway self-signed certificate.
-let certDir: string;
-let ca: string;
-let imageServer: https.Server;
-let imageOrigin: string;
-let imageConnections = 0;
+// A local HTTPS server that serves reference images.
 const imageRequests: string[] = [];
+const imageServer = useHttpsServer(serveImage);
 
 function serveImage(req: IncomingMessage, res: ServerResponse) {
   const path = new URL(req.url ?? "/", "https://127.0.0.1").pathname;
@@ -138,60 +124,6 @@ const dbId = (globalId: string) => {
 };
 
 const create = (token: string | null, input: Record<string, unknown>) => t.gql(CREATE_VIDEO, { input }, { token });
-
-beforeAll(async () => {
-  certDir = mkdtempSync(join(tmpdir(), "reelay-create-tls-"));
-  const keyPath = join(certDir, "key.pem");
-  const certPath = join(certDir, "cert.pem");
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-subj",
-      "/CN=localhost",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost",
-      "-days",
-      "1",
-      "-keyout",
-      keyPath,
-      "-out",
-      certPath,
-    ],
-    { stdio: "ignore" },
-  );
-  ca = readFileSync(certPath, "utf8");
-  imageServer = https.createServer({ key: readFileSync(keyPath), cert: ca }, serveImage);
-  imageServer.on("connection", () => imageConnections++); // raw TCP accepts, before TLS or HTTP
-  await new Promise<void>((resolve) => imageServer.listen(0, "127.0.0.1", resolve));
-  imageOrigin = `https://127.0.0.1:${(imageServer.address() as AddressInfo).port}`;
-
-  database = await createTestDatabase();
-  // Jobs stay queued upstream: every task in this file stays running, so holds stay visible.
-  mock = await startMockOpenAIVideos({ script: { queuedPolls: 1_000_000 }, extraModels: ["sora-2-beta"] });
-  t = await startTestApp({ databaseUrl: database.url, config: { maxReferenceImageBytes: MAX_REFERENCE_BYTES } });
-  await upsertChannel(t, { name: "gateway", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["sora-2", "sora-2-pro"] });
-  await upsertChannel(t, {
-    name: "switched-off",
-    baseUrl: mock.baseUrl,
-    apiKey: mock.apiKey,
-    models: ["sora-2", "sora-2-beta"],
-    enabled: false,
-  });
-});
-
-afterAll(async () => {
-  await t?.stop();
-  await mock?.close();
-  await database?.drop();
-  imageServer?.closeAllConnections();
-  await new Promise((resolve) => imageServer?.close(resolve));
-  if (certDir) rmSync(certDir, { recursive: true, force: true });
-});
 
 // ---------------------------------------------------------------------------
 describe("createVideo refuses bad requests before any upstream call or charge", () => {
@@ -416,18 +348,12 @@ describe("createVideo forwards the reference image byte for byte", () => {
   });
 
   describe("from an https URL", () => {
-    let fetching: TestApp;
-    beforeAll(async () => {
-      // A second instance on the same database that may fetch from the local HTTPS server.
-      fetching = await startTestApp({
-        databaseUrl: database.url,
-        config: { maxReferenceImageBytes: MAX_REFERENCE_BYTES, role: "api" },
-        referenceFetch: { allowPrivateAddresses: true, ca },
-      });
-    });
-    afterAll(async () => {
-      await fetching?.stop();
-    });
+    // A second instance on the same database that may fetch from the local HTTPS server.
+    const fetching = useTestApp(() => ({
+      database: t.database,
+      config: { maxReferenceImageBytes: MAX_REFERENCE_BYTES, role: "api" },
+      referenceFetch: { allowPrivateAddresses: true, ca: imageServer.ca },
+    }));
 
     it("fetches the URL once and forwards exactly the bytes it served", async () => {
       const user = await newUser();
@@ -435,7 +361,7 @@ describe("createVideo forwards the reference image byte for byte", () => {
       imageRequests.length = 0;
       const res = await fetching.gql(
         CREATE_VIDEO,
-        { input: { model: "sora-2", prompt, inputReferenceUrl: `${imageOrigin}/first-frame.jpg` } },
+        { input: { model: "sora-2", prompt, inputReferenceUrl: `${imageServer.origin}/first-frame.jpg` } },
         { token: user.token },
       );
       expect(res.errors).toBeUndefined();
@@ -529,29 +455,29 @@ describe("createVideo refuses bad reference images before any upstream call or c
 
   it("refuses a plain http:// URL without connecting to it", async () => {
     const user = await newUser();
-    const connections = imageConnections;
+    const connections = imageServer.connections;
     imageRequests.length = 0;
     const error = await expectRefused(user, "BAD_USER_INPUT", () =>
       create(user.token, {
         model: "sora-2",
         prompt: "an http reference",
-        inputReferenceUrl: `${imageOrigin.replace("https:", "http:")}/first-frame.jpg`,
+        inputReferenceUrl: `${imageServer.origin.replace("https:", "http:")}/first-frame.jpg`,
       }),
     );
     expect(error.message).toMatch(/https/);
-    expect(imageConnections).toBe(connections);
+    expect(imageServer.connections).toBe(connections);
     expect(imageRequests).toEqual([]);
   });
 
   it("refuses an https URL on a loopback address without ever fetching it", async () => {
     const user = await newUser();
-    const connections = imageConnections;
+    const connections = imageServer.connections;
     imageRequests.length = 0;
     const error = await expectRefused(user, "BAD_USER_INPUT", () =>
-      create(user.token, { model: "sora-2", prompt: "a loopback reference", inputReferenceUrl: `${imageOrigin}/first-frame.jpg` }),
+      create(user.token, { model: "sora-2", prompt: "a loopback reference", inputReferenceUrl: `${imageServer.origin}/first-frame.jpg` }),
     );
     expect(error.message).toMatch(/not a public internet address/);
-    expect(imageConnections, "the loopback server must never see a connection").toBe(connections);
+    expect(imageServer.connections, "the loopback server must never see a connection").toBe(connections);
     expect(imageRequests).toEqual([]);
   });
 

@@ -1,31 +1,24 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.js";
 import { CREATE_VIDEO, grantCredit, ME, upsertChannel } from "./helpers/fixtures.js";
 import { Collector, wsClient } from "./helpers/subscriptions.js";
 import { tokenFor } from "./helpers/tokens.js";
-import { type MockOpenAIVideos, startMockOpenAIVideos } from "./mocks/openai-videos.js";
+import { useMock, useStarted } from "./helpers/use-test-app.js";
 
 // The defaults of `npm start`: PGlite on disk, in-process pub/sub, local-disk media.
-let dir: string;
-let mock: MockOpenAIVideos;
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "reelay-embedded-"));
-  mock = await startMockOpenAIVideos();
-});
-
-afterAll(async () => {
-  await mock?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const scratch = useStarted(
+  async () => ({ dir: await mkdtemp(path.join(tmpdir(), "reelay-embedded-")) }),
+  ({ dir }) => rm(dir, { recursive: true, force: true }),
+);
+const mock = useMock("openai");
 
 describe("the embedded default (PGlite, in-process pub/sub, local media)", () => {
   it("runs a whole task, and keeps its data across a restart", async () => {
-    const databaseUrl = `pglite:${path.join(dir, "pglite")}`;
-    const mediaDir = path.join(dir, "media");
+    const databaseUrl = `pglite:${path.join(scratch.dir, "pglite")}`;
+    const mediaDir = path.join(scratch.dir, "media");
     let t: TestApp = await startTestApp({ databaseUrl, config: { mediaDir } });
     const token = await tokenFor("embedded@user");
     let taskId: string;

@@ -1,20 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codeOf, startTestApp, type TestApp } from "./helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
+import { describe, expect, it } from "vitest";
+import { codeOf } from "./helpers/app.js";
 import { tokenFor } from "./helpers/tokens.js";
+import { useTestApp } from "./helpers/use-test-app.js";
 
-let database: TestDatabase;
-let t: TestApp;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  t = await startTestApp({ databaseUrl: database.url });
-});
-
-afterAll(async () => {
-  await t?.stop();
-  await database?.drop();
-});
+const t = useTestApp();
 
 describe("errors", () => {
   it("masks an unexpected failure: INTERNAL_SERVER_ERROR, no message, no stack, no secret", async () => {

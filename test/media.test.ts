@@ -1,18 +1,11 @@
 import { readdir, readFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parseRange } from "../src/http/media.js";
 import { parseTaskId } from "../src/schema/tasks.js";
-import { startTestApp, type TestApp } from "./helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { CREATE_VIDEO, grantCredit, upsertChannel, waitForTask } from "./helpers/fixtures.js";
-import { tokenFor } from "./helpers/tokens.js";
-import { type MockOpenAIVideos, startMockOpenAIVideos } from "./mocks/openai-videos.js";
-
-let database: TestDatabase;
-let t: TestApp;
-let mock: MockOpenAIVideos;
+import { CREATE_VIDEO, waitForTask } from "./helpers/fixtures.js";
+import { useTestApp } from "./helpers/use-test-app.js";
 
 /** the finished task every test here reads */
 let videoUrl: string;
@@ -23,6 +16,13 @@ let expected: Buffer;
 let expectedThumbnail: Buffer;
 const PROMPT = "a paper boat on a canal, secret-prompt-words";
 const VIDEO_BYTES = 200_000;
+
+const t = useTestApp({
+  mock: "openai",
+  mockOptions: { script: { videoBytes: VIDEO_BYTES } },
+  channels: [{ name: "gateway", models: ["sora-2"] }],
+});
+const { mock } = t;
 
 /** A raw HTTP GET that sends the path exactly as written (fetch would normalise dot segments). */
 function rawGet(origin: string, rawPath: string): Promise<{ status: number; body: string }> {
@@ -45,13 +45,7 @@ const withParam = (url: string, name: string, value: string) => {
 };
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  mock = await startMockOpenAIVideos({ script: { videoBytes: VIDEO_BYTES } });
-  t = await startTestApp({ databaseUrl: database.url });
-  await upsertChannel(t, { name: "gateway", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["sora-2"] });
-  const subject = "viewer@media";
-  const token = await tokenFor(subject);
-  await grantCredit(t, subject, "5");
+  const token = await t.userWithCredit("viewer@media", "5");
   const created = await t.gql(CREATE_VIDEO, { input: { model: "sora-2", prompt: PROMPT, seconds: 4, size: "1280x720" } }, { token });
   if (created.errors) throw new Error(JSON.stringify(created.errors));
   const done = await waitForTask(t, token, created.data!.createVideo.id, (x) => x.status === "COMPLETED");
@@ -62,12 +56,6 @@ beforeAll(async () => {
   videoKey = row.videoKey!;
   expected = mock.contentOf(row.upstreamId!);
   expectedThumbnail = mock.contentOf(row.upstreamId!, "thumbnail");
-});
-
-afterAll(async () => {
-  await t?.stop();
-  await mock?.close();
-  await database?.drop();
 });
 
 describe("signed media URLs", () => {

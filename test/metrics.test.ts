@@ -1,30 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseTaskId } from "../src/schema/tasks.js";
-import { startTestApp, type TestApp } from "./helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { CREATE_VIDEO, grantCredit, upsertChannel, waitForTask } from "./helpers/fixtures.js";
+import { startTestApp } from "./helpers/app.js";
+import { CREATE_VIDEO, grantCredit, waitForTask } from "./helpers/fixtures.js";
 import { Collector, wsClient } from "./helpers/subscriptions.js";
 import { tokenFor } from "./helpers/tokens.js";
+import { useTestApp } from "./helpers/use-test-app.js";
 import { until } from "./helpers/wait.js";
-import { type MockOpenAIVideos, mockFailures, startMockOpenAIVideos } from "./mocks/openai-videos.js";
+import { mockFailures } from "./mocks/openai-videos.js";
 
-let database: TestDatabase;
-let mock: MockOpenAIVideos;
-let t: TestApp;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  mock = await startMockOpenAIVideos();
-  mock.scriptFor("[hold]", { queuedPolls: 10_000 });
-  t = await startTestApp({ databaseUrl: database.url });
-  await upsertChannel(t, { name: "gateway", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["sora-2"] });
+const t = useTestApp({
+  mock: "openai",
+  mockOptions: { scripts: { "[hold]": { queuedPolls: 10_000 } } },
+  channels: [{ name: "gateway", models: ["sora-2"] }],
 });
-
-afterAll(async () => {
-  await t?.stop();
-  await mock?.close();
-  await database?.drop();
-});
+const { mock } = t;
 
 /** One sample of a metric, by name and labels, from the Prometheus text. */
 async function sample(name: string, labels: Record<string, string> = {}) {
@@ -98,7 +87,7 @@ describe("/metrics", () => {
   });
 
   it("is served by a worker too, which serves no API", async () => {
-    const worker = await startTestApp({ databaseUrl: database.url, config: { role: "worker" } });
+    const worker = await startTestApp({ databaseUrl: t.database.url, config: { role: "worker" } });
     try {
       const res = await fetch(`${worker.origin}/metrics`);
       expect(res.status).toBe(200);

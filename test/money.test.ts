@@ -1,16 +1,11 @@
 import { decodeGlobalID } from "@pothos/plugin-relay";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { formatMoney } from "../src/money.js";
 import { completeTask, endTask } from "../src/tasks/lifecycle.js";
-import { codeOf, startTestApp, type TestApp } from "./helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { CREATE_VIDEO, grantCredit, ledgerOf, ME, TASK_FIELDS, upsertChannel, waitForTask } from "./helpers/fixtures.js";
+import { codeOf } from "./helpers/app.js";
+import { CREATE_VIDEO, grantCredit, ledgerOf, ME, TASK_FIELDS, waitForTask } from "./helpers/fixtures.js";
 import { tokenFor } from "./helpers/tokens.js";
-import { type MockOpenAIVideos, startMockOpenAIVideos } from "./mocks/openai-videos.js";
-
-let database: TestDatabase;
-let t: TestApp;
-let mock: MockOpenAIVideos;
+import { useTestApp } from "./helpers/use-test-app.js";
 
 /** polls answered "queued" by the mock for prompts containing [hold]: the task stays running for the whole file */
 const FOREVER = 1_000_000;
@@ -18,21 +13,14 @@ const CANCEL_TASK = /* GraphQL */ `mutation($id: ID!) { cancelTask(id: $id) { ${
 const GRANT = /* GraphQL */ `mutation($s: String!, $a: Money!) { grantCredit(subject: $s, amount: $a) { id subject role balance held } }`;
 const STATS = /* GraphQL */ `query { stats { total queued processing completed failed cancelled spent } }`;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  mock = await startMockOpenAIVideos();
-  mock.scriptFor("[hold]", { queuedPolls: FOREVER });
-  mock.scriptFor("[reports-4s]", { reportedSeconds: "4" });
-  mock.scriptFor("[reports-12s]", { reportedSeconds: "12" });
-  t = await startTestApp({ databaseUrl: database.url });
-  await upsertChannel(t, { name: "gateway", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["sora-2", "sora-2-pro"] });
+const t = useTestApp({
+  mock: "openai",
+  mockOptions: {
+    scripts: { "[hold]": { queuedPolls: FOREVER }, "[reports-4s]": { reportedSeconds: "4" }, "[reports-12s]": { reportedSeconds: "12" } },
+  },
+  channels: [{ name: "gateway", models: ["sora-2", "sora-2-pro"] }],
 });
-
-afterAll(async () => {
-  await t?.stop();
-  await mock?.close();
-  await database?.drop();
-});
+const { mock } = t;
 
 /** The database id of a task from its GraphQL id. */
 const dbId = (id: string) => decodeGlobalID(id).id;

@@ -1,15 +1,16 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { hold } from "../src/billing/ledger.js";
 import { UpstreamError } from "../src/providers/errors.js";
 import { openaiAdaptor } from "../src/providers/openai.js";
 import { parseTaskId } from "../src/schema/tasks.js";
 import { createPoller, type Poller } from "../src/worker/poller.js";
 import { startTestApp, type TestApp } from "./helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
+import { createTestDatabase } from "./helpers/database.js";
 import { CREATE_VIDEO, grantCredit, ledgerOf, ME, TASK_FIELDS, upsertChannel, waitForTask } from "./helpers/fixtures.js";
 import { tokenFor } from "./helpers/tokens.js";
+import { useMock, useStarted, useTestApp } from "./helpers/use-test-app.js";
 import { sleep, timestamps, until } from "./helpers/wait.js";
 import {
   type MockOpenAIVideos,
@@ -81,23 +82,12 @@ const rowOf = (t: TestApp, id: string) => t.app.services.db.task.findUniqueOrThr
 // the main instance: default test config (pollIntervalMs 100, maxPollBackoffMs 1000)
 // ---------------------------------------------------------------------------------------------
 
-let database: TestDatabase;
-let t: TestApp;
-let mock: MockOpenAIVideos;
+const t = useTestApp({ mock: "openai", channels: [{ name: "gateway", models: ["sora-2", "sora-2-pro"] }] });
+const { mock } = t;
 let arrival: (r: RecordedRequest) => number;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  mock = await startMockOpenAIVideos();
+beforeAll(() => {
   arrival = timestamps(mock);
-  t = await startTestApp({ databaseUrl: database.url });
-  await upsertChannel(t, { name: "gateway", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["sora-2", "sora-2-pro"] });
-});
-
-afterAll(async () => {
-  await t?.stop();
-  await mock?.close();
-  await database?.drop();
 });
 
 describe("status mapping and progress", () => {
@@ -461,22 +451,14 @@ describe("leases", () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("deadline", () => {
-  let db2: TestDatabase;
-  let t2: TestApp;
-  let mock2: MockOpenAIVideos;
-
-  beforeAll(async () => {
-    db2 = await createTestDatabase();
-    mock2 = await startMockOpenAIVideos({ script: { queuedPolls: 10_000 } });
+  const t2 = useTestApp({
+    mock: "openai",
+    mockOptions: { script: { queuedPolls: 10_000 } },
     // A backoff ceiling far beyond the deadline: the deadline must still be kept.
-    t2 = await startTestApp({ databaseUrl: db2.url, config: { taskTimeoutMs: 1_500, maxPollBackoffMs: 60_000 } });
-    await upsertChannel(t2, { name: "slow", baseUrl: mock2.baseUrl, apiKey: mock2.apiKey, models: ["sora-2"] });
+    config: { taskTimeoutMs: 1_500, maxPollBackoffMs: 60_000 },
+    channels: [{ name: "slow", models: ["sora-2"] }],
   });
-  afterAll(async () => {
-    await t2?.stop();
-    await mock2?.close();
-    await db2?.drop();
-  });
+  const mock2 = t2.mock;
 
   it("fails a task that outlives its deadline with TIMEOUT, releases its hold and stops the upstream job", async () => {
     const subject = "timeout@poller";
@@ -513,25 +495,18 @@ describe("deadline", () => {
 });
 
 describe("closing a poller", () => {
-  let db3: TestDatabase;
-  let t3: TestApp;
-  let mock3: MockOpenAIVideos;
-  let proxy: Awaited<ReturnType<typeof startRecordingProxy>>;
-
-  beforeAll(async () => {
-    db3 = await createTestDatabase();
-    mock3 = await startMockOpenAIVideos({ script: { queuedPolls: 0, progressSteps: [40, 80] } });
-    // polls take 400 ms, so one is reliably in flight when the poller is closed
-    proxy = await startRecordingProxy(mock3.baseUrl, (method, path) => (method === "GET" && /^\/v1\/videos\/[^/]+$/.test(path) ? 400 : 0));
-    t3 = await startTestApp({ databaseUrl: db3.url, config: { role: "api" } });
+  const mock3 = useMock("openai", { script: { queuedPolls: 0, progressSteps: [40, 80] } });
+  // polls take 400 ms, so one is reliably in flight when the poller is closed
+  const proxy = useStarted(
+    () => startRecordingProxy(mock3.baseUrl, (method, path) => (method === "GET" && /^\/v1\/videos\/[^/]+$/.test(path) ? 400 : 0)),
+    (proxy) => proxy.close(),
+  );
+  const t3 = useTestApp(() => ({
+    config: { role: "api" },
+    channels: [{ name: "slow-polls", models: ["sora-2"], mock: { baseUrl: proxy.baseUrl, apiKey: mock3.apiKey } }],
+  }));
+  beforeAll(() => {
     expect(t3.app.poller).toBeNull();
-    await upsertChannel(t3, { name: "slow-polls", baseUrl: proxy.baseUrl, apiKey: mock3.apiKey, models: ["sora-2"] });
-  });
-  afterAll(async () => {
-    await t3?.stop();
-    await proxy?.close();
-    await mock3?.close();
-    await db3?.drop();
   });
 
   it("waits for in-flight work to finish and hands every lease back", async () => {

@@ -6,23 +6,16 @@ import { cp, mkdtemp, readdir, realpath, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startTestApp } from "./helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
 import { startReelay } from "./helpers/processes.js";
 import { TEST_JWT_SECRET } from "./helpers/tokens.js";
+import { useTestDatabase } from "./helpers/use-test-app.js";
+import { until } from "./helpers/wait.js";
 import { ADMIN_URL, databaseUrl } from "./setup/global-setup.js";
 
-let database: TestDatabase;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-
-afterAll(async () => {
-  await database?.drop();
-});
+const database = useTestDatabase();
 
 describe("roles", () => {
   it("ROLE=worker answers the probes but serves no GraphQL, WebSocket or media", async () => {
@@ -77,14 +70,15 @@ describe("npm start", () => {
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
     try {
-      let ready = false;
-      for (let i = 0; i < 150 && !ready; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        ready = await fetch(`http://127.0.0.1:${port}/ready`).then(
-          (r) => r.status === 200,
-          () => false,
-        );
-      }
+      const ready = await until(
+        "the process to report ready",
+        () =>
+          fetch(`http://127.0.0.1:${port}/ready`).then(
+            (r) => r.status === 200,
+            () => false,
+          ),
+        15_000,
+      ).catch(() => false);
       expect(ready, output).toBe(true);
       // Logs are structured JSON lines.
       const listening = output
@@ -103,12 +97,16 @@ describe("npm start", () => {
       expect(traced.headers.get("x-request-id")).toBe("trace-4f2a");
       const minted = await fetch(`http://127.0.0.1:${port}/health`, { headers: { "x-request-id": "not a valid id!" } });
       expect(minted.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const lines = output
-        .split("\n")
-        .filter((l) => l.startsWith("{"))
-        .map((l) => JSON.parse(l));
-      expect(lines.filter((l) => l.requestId === "trace-4f2a").length).toBeGreaterThan(0);
+      // Complete lines only: the last one may still be being written.
+      const linesOf = (requestId: string) =>
+        output
+          .split("\n")
+          .slice(0, -1)
+          .filter((l) => l.startsWith("{"))
+          .map((l) => JSON.parse(l))
+          .filter((l) => l.requestId === requestId);
+      await until("the traced request's log lines", () => linesOf("trace-4f2a").length > 0, 5_000).catch(() => false);
+      expect(linesOf("trace-4f2a").length).toBeGreaterThan(0);
 
       const exited = once(child, "exit");
       child.kill("SIGTERM");

@@ -1,14 +1,18 @@
 import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codeOf, startTestApp, type TestApp } from "./helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { CREATE_VIDEO, grantCredit, ledgerOf, ME, upsertChannel, waitForTask } from "./helpers/fixtures.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { codeOf } from "./helpers/app.js";
+import { CREATE_VIDEO, grantCredit, ledgerOf, ME, waitForTask } from "./helpers/fixtures.js";
 import { tokenFor } from "./helpers/tokens.js";
-import { type MockOpenAIVideos, startMockOpenAIVideos } from "./mocks/openai-videos.js";
+import { useTestApp } from "./helpers/use-test-app.js";
 
-let database: TestDatabase;
-let t: TestApp;
-let mock: MockOpenAIVideos;
+const t = useTestApp({
+  mock: "openai",
+  mockOptions: {
+    scripts: { "[hold]": { queuedPolls: 1_000_000 }, "[fast-fail]": { outcome: "failed", queuedPolls: 0, progressSteps: [] } },
+  },
+  channels: [{ name: "gateway", models: ["sora-2", "sora-2-pro"] }],
+});
+const { mock } = t;
 
 const OWNER = "owner@queries";
 const OTHER = "other@queries";
@@ -55,14 +59,8 @@ async function create(token: string, prompt: string) {
   return res.data!.createVideo.id as string;
 }
 
+// The tasks every test here reads: the owner's, of every status, and two of another user's.
 beforeAll(async () => {
-  database = await createTestDatabase();
-  mock = await startMockOpenAIVideos();
-  mock.scriptFor("[hold]", { queuedPolls: 1_000_000 });
-  mock.scriptFor("[fast-fail]", { outcome: "failed", queuedPolls: 0, progressSteps: [] });
-  t = await startTestApp({ databaseUrl: database.url });
-  await upsertChannel(t, { name: "gateway", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["sora-2", "sora-2-pro"] });
-
   ownerToken = await tokenFor(OWNER);
   otherToken = await tokenFor(OTHER);
   await grantCredit(t, OWNER, "20");
@@ -105,12 +103,6 @@ beforeAll(async () => {
 
   // Cancelled last of all: the oldest task by creation is the newest by update.
   expect((await t.gql(CANCEL_TASK, { id: cancelled }, { token: ownerToken })).data!.cancelTask.status).toBe("CANCELLED");
-});
-
-afterAll(async () => {
-  await t?.stop();
-  await mock?.close();
-  await database?.drop();
 });
 
 describe("the tasks connection", () => {

@@ -1,43 +1,38 @@
 import { randomUUID } from "node:crypto";
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parseTaskId } from "../src/schema/tasks.js";
-import { codeOf, startTestApp, type TestApp } from "./helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
+import { codeOf } from "./helpers/app.js";
 import { CREATE_VIDEO, grantCredit, ledgerOf, ME, TASK_FIELDS, upsertChannel, waitForTask } from "./helpers/fixtures.js";
 import { tokenFor } from "./helpers/tokens.js";
-import { sleep, timestamps } from "./helpers/wait.js";
-import { type MockOpenAIVideos, type RecordedRequest, startMockOpenAIVideos } from "./mocks/openai-videos.js";
+import { useMock, useTestApp } from "./helpers/use-test-app.js";
+import { expectNothingWithin, timestamps } from "./helpers/wait.js";
+import type { MockOpenAIVideos, RecordedRequest } from "./mocks/openai-videos.js";
 
 const REMIX = /* GraphQL */ `mutation($input: RemixVideoInput!) { remixVideo(input: $input) { ${TASK_FIELDS} } }`;
 const CANCEL = /* GraphQL */ `mutation($id: ID!) { cancelTask(id: $id) { ${TASK_FIELDS} } }`;
 
-let database: TestDatabase;
-let t: TestApp;
+const t = useTestApp({
+  mock: "openai",
+  mockOptions: {
+    apiKey: "sk-first-gateway-key-1111",
+    scripts: {
+      "[slow]": { queuedPolls: 10_000 },
+      "[running]": { queuedPolls: 0, progressSteps: Array.from({ length: 500 }, (_, i) => 10 + Math.floor(i / 10)) },
+    },
+  },
+  channels: [{ name: "first", models: ["sora-2", "sora-2-pro"], priority: 0 }],
+});
 /** the channel "first" (priority 0) */
-let mock1: MockOpenAIVideos;
+const mock1 = t.mock;
 /** the channel "second", added later with a higher priority and another key */
-let mock2: MockOpenAIVideos;
+const mock2 = useMock("openai", { apiKey: "sk-second-gateway-key-2222" });
 /** the channel "third": highest priority, disabled */
-let mock3: MockOpenAIVideos;
+const mock3 = useMock("openai", { apiKey: "sk-third-gateway-key-3333" });
 let arrival: (r: RecordedRequest) => number;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  mock1 = await startMockOpenAIVideos({ apiKey: "sk-first-gateway-key-1111" });
-  mock2 = await startMockOpenAIVideos({ apiKey: "sk-second-gateway-key-2222" });
-  mock3 = await startMockOpenAIVideos({ apiKey: "sk-third-gateway-key-3333" });
+beforeAll(() => {
   arrival = timestamps(mock1);
-  mock1.scriptFor("[slow]", { queuedPolls: 10_000 });
-  mock1.scriptFor("[running]", { queuedPolls: 0, progressSteps: Array.from({ length: 500 }, (_, i) => 10 + Math.floor(i / 10)) });
-  t = await startTestApp({ databaseUrl: database.url });
-  await upsertChannel(t, { name: "first", baseUrl: mock1.baseUrl, apiKey: mock1.apiKey, models: ["sora-2", "sora-2-pro"], priority: 0 });
-});
-
-afterAll(async () => {
-  await t?.stop();
-  await Promise.all([mock1?.close(), mock2?.close(), mock3?.close()]);
-  await database?.drop();
 });
 
 /** A task on the channel "first" (pinned, so the channels other tests add do not matter). */
@@ -190,9 +185,10 @@ describe("cancelTask", () => {
     expect(deletes).toHaveLength(1);
     expect(deletes[0].headers.authorization).toBe(`Bearer ${mock1.apiKey}`);
 
-    await sleep(1_000);
     // A poll that had already started when the cancellation committed may still arrive just after it.
-    const late = requestsTo(mock1, "GET", `/v1/videos/${upstreamId}`).filter((r) => arrival(r) > cancelledAt + 150);
+    const polledLate = () => requestsTo(mock1, "GET", `/v1/videos/${upstreamId}`).filter((r) => arrival(r) > cancelledAt + 150);
+    await expectNothingWithin(1_000, "a poll after the cancellation", () => polledLate().length > 0);
+    const late = polledLate();
     expect(late, "polls after the cancellation").toHaveLength(0);
     const after = await waitForTask(t, token, task.id, () => true);
     expect(after).toMatchObject({ status: "CANCELLED", cost: "0" });
@@ -236,7 +232,9 @@ describe("cancelTask", () => {
       const res = await t.gql(CANCEL, { id }, { token: stranger });
       expect(codeOf(res)).toBe("NOT_FOUND");
     }
-    await sleep(200);
+    await expectNothingWithin(200, "the stranger's cancellation reached the provider", () =>
+      requestsTo(mock1, "DELETE", `/v1/videos/${upstreamId}`).some(Boolean),
+    );
     expect((await waitForTask(t, owner, task.id, () => true)).status).toBe("QUEUED");
     expect(await me(owner)).toMatchObject({ balance: "4.6", held: "0.4" });
     expect(requestsTo(mock1, "DELETE", `/v1/videos/${upstreamId}`)).toHaveLength(0);

@@ -1,35 +1,24 @@
 import { createServer } from "node:net";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Channel } from "../src/generated/prisma/client.js";
 import { parseTaskId } from "../src/schema/tasks.js";
 import { order } from "../src/tasks/routing.js";
-import { codeOf, startTestApp, type TestApp } from "./helpers/app.js";
-import { createTestDatabase } from "./helpers/database.js";
+import { codeOf, type TestApp } from "./helpers/app.js";
 import { CREATE_VIDEO, grantCredit, ME, waitForTask } from "./helpers/fixtures.js";
 import { tokenFor } from "./helpers/tokens.js";
-import { sleep, until } from "./helpers/wait.js";
-import { type MockOpenAIVideos, mockFailures, startMockOpenAIVideos } from "./mocks/openai-videos.js";
+import { startMockForTest, startTestAppForTest } from "./helpers/use-test-app.js";
+import { letTimePass, until } from "./helpers/wait.js";
+import { type MockOpenAIVideos, type MockOpenAIVideosOptions, mockFailures } from "./mocks/openai-videos.js";
 
 const HEALTH = /* GraphQL */ `{ channels { name weight maxConcurrency runningTasks health { state consecutiveFailures openUntil lastError lastErrorAt } } }`;
-const cleanups: (() => Promise<unknown>)[] = [];
+/** The circuit opens after two failures in a row and lets a trial through 800 ms later; a submission is tried twice. */
+const CIRCUIT = { circuitFailureThreshold: 2, circuitCooldownMs: 800, submitAttempts: 2 };
 
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
-
-/** An instance on its own database with gateways (mock servers, or a closed port) as channels. */
+/** An instance for this test, on its own database, with gateways (mock servers, or a closed port) as channels. */
 async function scenario(
   channels: { name: string; priority?: number; weight?: number; maxConcurrency?: number; mock?: MockOpenAIVideos; closed?: boolean }[],
 ) {
-  const database = await createTestDatabase();
-  const t = await startTestApp({
-    databaseUrl: database.url,
-    config: { circuitFailureThreshold: 2, circuitCooldownMs: 800, submitAttempts: 2 },
-  });
-  cleanups.push(
-    () => database.drop(),
-    () => t.stop(),
-  );
+  const t = await startTestAppForTest(CIRCUIT);
   for (const c of channels) {
     const baseUrl = c.closed ? `http://127.0.0.1:${await closedPort()}` : c.mock!.baseUrl;
     const res = await t.gql(
@@ -53,11 +42,7 @@ async function scenario(
   return t;
 }
 
-async function gateway(script?: Parameters<typeof startMockOpenAIVideos>[0]) {
-  const mock = await startMockOpenAIVideos(script);
-  cleanups.push(() => mock.close());
-  return mock;
-}
+const gateway = (options?: MockOpenAIVideosOptions) => startMockForTest("openai", options);
 
 async function closedPort() {
   return new Promise<number>((resolve) => {
@@ -198,7 +183,7 @@ describe("circuit breaker", () => {
     expect((await create(t, "skipped@routing", "a task while open")).task.channel).toBe("steady");
     expect(submissions(flaky)).toBe(before); // not even tried
 
-    await sleep(900);
+    await letTimePass(CIRCUIT.circuitCooldownMs + 100, "the open circuit's cool-down ends");
     expect((await health(t, "flaky")).health.state).toBe("HALF_OPEN");
     expect((await create(t, "trial@routing", "the trial task")).task.channel).toBe("flaky");
     expect((await health(t, "flaky")).health).toMatchObject({ state: "CLOSED", consecutiveFailures: 0, openUntil: null });

@@ -1,18 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import type { Config } from "../src/config.js";
 import type { ProviderAdaptor } from "../src/providers/types.js";
 import { parseTaskId } from "../src/schema/tasks.js";
 import { createS3Storage } from "../src/storage/s3.js";
 import { mirrorMedia } from "../src/worker/mirror.js";
-import { codeOf, startTestApp, type TestApp } from "./helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { CREATE_VIDEO, grantCredit, ledgerOf, upsertChannel, waitForTask } from "./helpers/fixtures.js";
+import { codeOf, type TestApp } from "./helpers/app.js";
+import { CREATE_VIDEO, grantCredit, ledgerOf, waitForTask } from "./helpers/fixtures.js";
 import { tinyPng } from "./helpers/images.js";
-import { startTestS3, type TestS3 } from "./helpers/s3.js";
+import { startTestS3 } from "./helpers/s3.js";
 import { tokenFor } from "./helpers/tokens.js";
+import { useMock, useStarted, useTestApp } from "./helpers/use-test-app.js";
 import { until } from "./helpers/wait.js";
-import { type MockOpenAIVideos, startMockOpenAIVideos } from "./mocks/openai-videos.js";
 
 const MIB = 1024 * 1024;
 const MEDIA_FIELDS = /* GraphQL */ `id status cost videoUrl thumbnailUrl mediaStatus mediaExpiresAt`;
@@ -20,37 +20,16 @@ const TASK = /* GraphQL */ `query($id: ID!) { videoTask(id: $id) { ${MEDIA_FIELD
 const BACKLOG = /* GraphQL */ `{ mediaBacklog { id mediaStatus mirror { attempts lastError nextAttemptAt providerCopyExpiresAt } } }`;
 const RETRY = /* GraphQL */ `mutation($id: ID!) { retryMirror(id: $id) { id mediaStatus } }`;
 
-let s3: TestS3;
-let mock: MockOpenAIVideos;
-const databases: TestDatabase[] = [];
-const apps: TestApp[] = [];
+const s3 = useStarted(startTestS3, (s3) => s3.close());
+// Above the 5 MiB part size, so mirroring is a real multipart upload.
+const mock = useMock("openai", { scripts: { "[large]": { videoBytes: 9 * MIB + 12345 } } });
 
-beforeAll(async () => {
-  s3 = await startTestS3();
-  mock = await startMockOpenAIVideos();
-  // Above the 5 MiB part size, so mirroring is a real multipart upload.
-  mock.scriptFor("[large]", { videoBytes: 9 * MIB + 12345 });
-});
-
-afterAll(async () => {
-  for (const app of apps) await app.stop();
-  for (const database of databases) await database.drop();
-  await mock?.close();
-  await s3?.close();
-});
-
-/** An instance on its own database, storing media in the test S3 server, with a channel on the mock gateway. */
-async function instance(config: Parameters<typeof startTestApp>[0]["config"]) {
-  const database = await createTestDatabase();
-  databases.push(database);
-  const t = await startTestApp({
-    databaseUrl: database.url,
-    config: { mediaSweepIntervalMs: 100, mirrorRetryBaseMs: 200, mirrorRetryMaxMs: 1_000, ...config },
-  });
-  apps.push(t);
-  await upsertChannel(t, { name: "gateway", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["sora-2"] });
-  return t;
-}
+/** An instance for the block, on its own database, storing media in the test S3 server, with a channel on the mock gateway. */
+const useInstance = (config: () => Partial<Config>) =>
+  useTestApp(() => ({
+    config: { mediaSweepIntervalMs: 100, mirrorRetryBaseMs: 200, mirrorRetryMaxMs: 1_000, ...config() },
+    channels: [{ name: "gateway", models: ["sora-2"], mock }],
+  }));
 
 async function createTask(t: TestApp, subject: string, prompt: string) {
   const token = await tokenFor(subject);
@@ -164,10 +143,7 @@ describe("mirroring an image task", () => {
 });
 
 describe("mirroring into S3 with a public base URL", () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await instance({ s3: s3.config({ publicBaseUrl: true }) });
-  });
+  const t = useInstance(() => ({ s3: s3.config({ publicBaseUrl: true }) }));
 
   it("links the stored copy directly, and its bytes are the provider's", async () => {
     const { token, task, rowId, upstreamId } = await createTask(t, "public@s3", "a lighthouse at dusk [large]");
@@ -181,10 +157,7 @@ describe("mirroring into S3 with a public base URL", () => {
 });
 
 describe("mirroring into S3 served through signed URLs", () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await instance({ s3: s3.config() });
-  });
+  const t = useInstance(() => ({ s3: s3.config() }));
 
   it("streams the stored copy with Range, HEAD, ETag, Content-Length, Accept-Ranges and Cache-Control", async () => {
     const { token, task, upstreamId } = await createTask(t, "signed@s3", "a tram in the rain [large]");
@@ -325,10 +298,7 @@ describe("mirroring into S3 served through signed URLs", () => {
 });
 
 describe("retention", () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await instance({ s3: s3.config({ publicBaseUrl: true }), mediaRetentionMs: 1_500 });
-  });
+  const t = useInstance(() => ({ s3: s3.config({ publicBaseUrl: true }), mediaRetentionMs: 1_500 }));
 
   it("deletes media past MEDIA_RETENTION_DAYS from storage and shows it expired instead of a dead link", async () => {
     const { token, task, rowId } = await createTask(t, "retention@s3", "a sandcastle at high tide");

@@ -1,21 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
+import { describe, expect, it } from "vitest";
 import { Collector, wsClient } from "./helpers/subscriptions.js";
 import { tokenFor } from "./helpers/tokens.js";
+import { useTestApp } from "./helpers/use-test-app.js";
 
-let database: TestDatabase;
-let t: TestApp;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  t = await startTestApp({ databaseUrl: database.url });
-});
-
-afterAll(async () => {
-  await t?.stop();
-  await database?.drop();
-});
+const t = useTestApp();
 
 const ALL_TASKS = /* GraphQL */ `subscription { taskProgress { id status } }`;
 

@@ -1,11 +1,11 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codeOf, startTestApp, TEST_REDIS_URL, type TestApp, uniqueRedisPrefix } from "./helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { CREATE_VIDEO, grantCredit, ledgerOf, ME, upsertChannel, waitForTask } from "./helpers/fixtures.js";
+import { codeOf, TEST_REDIS_URL, type TestApp, uniqueRedisPrefix } from "./helpers/app.js";
+import { CREATE_VIDEO, grantCredit, ledgerOf, ME, waitForTask } from "./helpers/fixtures.js";
 import { Collector, wsClient } from "./helpers/subscriptions.js";
 import { tokenFor } from "./helpers/tokens.js";
-import { type MockOpenAIVideos, startMockOpenAIVideos } from "./mocks/openai-videos.js";
+import { useTestApp, useTestDatabase } from "./helpers/use-test-app.js";
+import { until } from "./helpers/wait.js";
 
 interface TaskView {
   id: string;
@@ -25,24 +25,17 @@ const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
 /** prompts containing this stay queued upstream until the test moves them with setJobState */
 const HOLD = "[hold]";
 
-let database: TestDatabase;
-let mock: MockOpenAIVideos;
-let t: TestApp;
+const t = useTestApp({
+  mock: "openai",
+  mockOptions: { script: { queuedPolls: 1, progressSteps: [20, 40, 60, 80] }, scripts: { [HOLD]: { queuedPolls: 1_000_000 } } },
+  channels: [{ name: "gateway", models: ["sora-2", "sora-2-pro"] }],
+});
+const { mock } = t;
 const clients: { dispose(): unknown }[] = [];
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  mock = await startMockOpenAIVideos({ script: { queuedPolls: 1, progressSteps: [20, 40, 60, 80] } });
-  mock.scriptFor(HOLD, { queuedPolls: 1_000_000 });
-  t = await startTestApp({ databaseUrl: database.url });
-  await upsertChannel(t, { name: "gateway", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["sora-2", "sora-2-pro"] });
-});
-
+// Before the instance stops (hooks after all run last-registered first): an open subscriber would hold its shutdown.
 afterAll(async () => {
   for (const client of clients) await client.dispose();
-  await t?.stop();
-  await mock?.close();
-  await database?.drop();
 });
 
 /** a graphql-ws client disposed after the file */
@@ -64,13 +57,11 @@ async function createTask(app: TestApp, token: string, prompt: string): Promise<
 }
 
 /** the upstream job of a task, found by its (unique) prompt */
-async function upstreamIdOf(app: TestApp, prompt: string) {
-  for (let i = 0; i < 100; i++) {
-    const row = await app.app.services.db.task.findFirst({ where: { prompt }, select: { upstreamId: true } });
-    if (row?.upstreamId) return row.upstreamId;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`no upstream id recorded for "${prompt}"`);
+function upstreamIdOf(app: TestApp, prompt: string) {
+  return until(
+    `an upstream id recorded for "${prompt}"`,
+    async () => (await app.app.services.db.task.findFirst({ where: { prompt }, select: { upstreamId: true } }))?.upstreamId,
+  );
 }
 
 /** Reads a subscription by id until its terminal state; fails if it goes quiet or errs. */
@@ -403,35 +394,32 @@ describe("taskProgress over GraphQL over SSE", () => {
 });
 
 describe("across instances over Redis", () => {
-  let shared: TestDatabase;
+  const shared = useTestDatabase();
   const prefix = uniqueRedisPrefix();
   const otherPrefix = uniqueRedisPrefix();
-  let api: TestApp;
-  let worker: TestApp;
-  let isolated: TestApp;
   let raw: Redis;
   const published: { channel: string; message: string }[] = [];
 
   beforeAll(async () => {
-    shared = await createTestDatabase();
     // Every channel on this Redis, so that one published outside the prefix would be seen too.
     raw = new Redis(TEST_REDIS_URL);
     raw.on("pmessage", (_pattern: string, channel: string, message: string) => published.push({ channel, message }));
     await raw.psubscribe("*");
-    api = await startTestApp({ databaseUrl: shared.url, config: { role: "api", redisUrl: TEST_REDIS_URL, redisPrefix: prefix } });
-    worker = await startTestApp({ databaseUrl: shared.url, config: { role: "worker", redisUrl: TEST_REDIS_URL, redisPrefix: prefix } });
-    isolated = await startTestApp({ databaseUrl: shared.url, config: { role: "api", redisUrl: TEST_REDIS_URL, redisPrefix: otherPrefix } });
-    await upsertChannel(api, { name: "gateway", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["sora-2", "sora-2-pro"] });
   });
+  const redis = (role: "api" | "worker", redisPrefix: string) => ({ role, redisUrl: TEST_REDIS_URL, redisPrefix });
+  const api = useTestApp({
+    database: shared,
+    config: redis("api", prefix),
+    channels: [{ name: "gateway", models: ["sora-2", "sora-2-pro"], mock }],
+  });
+  const worker = useTestApp({ database: shared, config: redis("worker", prefix) });
+  const isolated = useTestApp({ database: shared, config: redis("api", otherPrefix) });
 
+  // Runs before the instances stop (hooks after all run last-registered first).
   afterAll(async () => {
     // An open subscriber would hold each instance's shutdown for its whole grace period.
     for (const c of clients.splice(0)) await c.dispose();
     raw?.disconnect();
-    await api?.stop();
-    await worker?.stop();
-    await isolated?.stop();
-    await shared?.drop();
   });
 
   it("delivers the progress a worker instance polls to a subscriber on an API instance, and nothing to another prefix", async () => {

@@ -17,6 +17,32 @@ export async function until<T>(
   }
 }
 
+/**
+ * Watches `happened` for `ms` and fails as soon as it reports something: the one kind of
+ * fixed wait a test may make on its own account, to show that something does NOT happen
+ * within a time (a request not sent, a message not delivered, a row left alone).
+ */
+export async function expectNothingWithin(ms: number, what: string, happened: () => unknown): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await happened()) throw new Error(`${what} within ${ms} ms`);
+    if (Date.now() >= deadline) return;
+    await sleep(Math.min(10, deadline - Date.now()));
+  }
+}
+
+/**
+ * Lets `ms` of real time pass because the server reads the time from its clock (a lease
+ * lapsing, a cool-down, a retention period, a token's issue time) and nothing else moves it.
+ */
+export const letTimePass = (ms: number, _reason: string) => sleep(ms);
+
+/**
+ * Lets what is already queued for the next turn of the event loop run first: undici, for one,
+ * hands a kept-alive connection back to its pool only then, after the response has ended.
+ */
+export const nextEventLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Arrival time of every request the mock records from now on (the mock itself keeps none). */
 export function timestamps(mock: MockOpenAIVideos): (r: RecordedRequest) => number {
   const at = new WeakMap<RecordedRequest, number>();

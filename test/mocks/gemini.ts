@@ -65,7 +65,9 @@ const DURATIONS = [4, 6, 8];
 const ASPECT_RATIOS = ["16:9", "9:16"];
 const RESOLUTIONS = ["720p", "1080p", "4k"];
 
-export async function startMockGemini(options: { apiKey?: string; videoBytes?: number } = {}): Promise<MockGemini> {
+export async function startMockGemini(
+  options: { apiKey?: string; videoBytes?: number /** polls an operation takes to finish (default 2) */; pollsUntilDone?: number } = {},
+): Promise<MockGemini> {
   const apiKey = options.apiKey ?? "AIza-mock-gemini-key";
   const videoBytes = options.videoBytes ?? 48 * 1024;
   const requests: MockGemini["requests"] = [];
@@ -75,7 +77,7 @@ export async function startMockGemini(options: { apiKey?: string; videoBytes?: n
   const imageRequests: MockGemini["imageRequests"] = [];
   const files = new Map<string, string>(); // file id → operation name
   const failures = failureQueue();
-  let pollsUntilDone = 2;
+  let pollsUntilDone = options.pollsUntilDone ?? 2;
 
   const storage = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://storage");

@@ -188,7 +188,7 @@ describe("openai-videos mock", () => {
     expect(m.contentOf(v.id).equals(m.contentOf(v.id))).toBe(true);
   });
 
-  it("supports Range requests (206 / 416)", async () => {
+  it("answers a Range request with 206 and exactly that part, and an unsatisfiable one with 416", async () => {
     const { m, call, create } = await start({ script: { videoBytes: 100_000 } });
     const v = await create();
     m.setJobState(v.id, { status: "completed" });
@@ -302,7 +302,7 @@ describe("openai-videos mock", () => {
     });
   });
 
-  it("failNext injects n matching failures (before auth), then behaves normally", async () => {
+  it("answers the next n matching requests with the failNext response (before checking the key), then as usual", async () => {
     const { m, json, create, call } = await start();
     m.failNext(2, { method: "POST", path: "/v1/videos" }, mockFailures.rateLimit());
     m.failNext(1, { method: "GET", path: /^\/v1\/videos\/[^/]+$/ }, mockFailures.overloaded());
@@ -346,7 +346,7 @@ describe("openai-videos mock", () => {
     expect((await call("GET", `/v1/videos/${v.id}/content`)).status).toBe(404);
   });
 
-  it("supports setScript, scriptFor (first match wins) and reportedSeconds", async () => {
+  it("follows setScript, or the first scriptFor rule whose prompt matches, and reports reportedSeconds", async () => {
     const { m, create, pollUntilDone } = await start({ script: { queuedPolls: 2 } });
     m.scriptFor(/dog/, { progressSteps: [10, 90], reportedSeconds: "5", videoBytes: 1234 });
     m.scriptFor("dog", { outcome: "failed" }); // shadowed by the first rule
@@ -376,7 +376,18 @@ describe("openai-videos mock", () => {
     ]);
   });
 
-  it("setJobState jumps and pins a job", async () => {
+  it("follows the per-prompt scripts given at start like scriptFor rules, the first match winning", async () => {
+    const { create, pollUntilDone } = await start({
+      scripts: { dog: { queuedPolls: 0, progressSteps: [10] }, "a dog": { outcome: "failed" } },
+    });
+    const dog = await pollUntilDone((await create({ prompt: "a dog" })).id);
+    expect(dog.seen).toEqual([
+      ["in_progress", 10],
+      ["completed", 100],
+    ]);
+  });
+
+  it("moves a job to the state setJobState gives and keeps it there on later polls", async () => {
     const { m, json, create } = await start();
     const v = await create();
     m.setJobState(v.id, { status: "in_progress", progress: 42 });
@@ -417,7 +428,7 @@ describe("openai-videos mock", () => {
     await expect(fetch(`${m.baseUrl}/v1/videos`)).rejects.toThrow();
   });
 
-  it("close() returns promptly even with a download in flight", async () => {
+  it("closes promptly even with a download in flight", async () => {
     const { m, call, create } = await start({ script: { videoBytes: 256 * 1024 * 1024 } });
     const v = await create();
     m.setJobState(v.id, { status: "completed" });

@@ -32,6 +32,8 @@ export interface MockOpenAIVideosOptions {
   apiKey?: string;
   /** default script for every new job */
   script?: MockVideoScript;
+  /** per-prompt scripts from the start, as `scriptFor(prompt, script)` for each entry in order */
+  scripts?: Record<string, MockVideoScript>;
   /** extra accepted `model` values (they accept all four sizes) */
   extraModels?: string[];
 }
@@ -270,7 +272,10 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
   const apiKey = options.apiKey ?? "sk-mock-openai";
   const models = [...MODELS, ...(options.extraModels ?? [])];
   let defaultScript: MockVideoScript = { ...options.script };
-  const rules: { prompt: RegExp | string; script: MockVideoScript }[] = [];
+  const rules: { prompt: RegExp | string; script: MockVideoScript }[] = Object.entries(options.scripts ?? {}).map(([prompt, script]) => ({
+    prompt,
+    script,
+  }));
   const failures: { remaining: number; method?: string; path?: string | RegExp; response: MockResponse }[] = [];
   const requests: RecordedRequest[] = [];
   const jobs = new Map<string, MockJob>();

@@ -1,37 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseTaskId } from "../../src/schema/tasks.js";
 import { createPoller } from "../../src/worker/poller.js";
-import { codeOf, startTestApp, type TestApp } from "../helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { CREATE_VIDEO, grantCredit, ledgerOf, ME, upsertChannel, waitForTask } from "../helpers/fixtures.js";
+import { codeOf, startTestApp } from "../helpers/app.js";
+import { CREATE_VIDEO, grantCredit, ledgerOf, ME, waitForTask } from "../helpers/fixtures.js";
 import { tokenFor } from "../helpers/tokens.js";
-import { chatSseFailures, type MockChatSse, startMockChatSse } from "../mocks/chat-sse.js";
+import { useTestApp } from "../helpers/use-test-app.js";
+import { expectNothingWithin, until } from "../helpers/wait.js";
+import { chatSseFailures } from "../mocks/chat-sse.js";
 import { bytesAt, runTask } from "./end-to-end.js";
 
 const MODEL = "sora_video2-landscape";
 
-let database: TestDatabase;
-let mock: MockChatSse;
-let t: TestApp;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  mock = await startMockChatSse();
-  t = await startTestApp({ databaseUrl: database.url });
-  await upsertChannel(t, {
-    name: "reseller",
-    provider: "chat-sse",
-    baseUrl: mock.baseUrl,
-    apiKey: mock.apiKey,
-    models: [MODEL, "sora_video2-15s"],
-  });
-});
-
-afterAll(async () => {
-  await t?.stop();
-  await mock?.close();
-  await database?.drop();
-});
+const t = useTestApp({ mock: "chat-sse", channels: [{ name: "reseller", models: [MODEL, "sora_video2-15s"] }] });
+const { mock } = t;
 
 describe("a reseller's streamed task through GraphQL", () => {
   it("pushes progress from the stream to the subscription, mirrors the linked video and charges the hold", async () => {
@@ -69,7 +50,7 @@ describe("a reseller's streamed task through GraphQL", () => {
   });
 
   it("fails, with its hold released, a stream that a worker which has since died had opened", async () => {
-    const api = await startTestApp({ databaseUrl: database.url, config: { role: "api" } });
+    const api = await startTestApp({ databaseUrl: t.database.url, config: { role: "api" } });
     try {
       const subject = "orphan@reseller";
       const token = await tokenFor(subject);
@@ -87,10 +68,10 @@ describe("a reseller's streamed task through GraphQL", () => {
         },
       });
       const worker = createPoller(api.app.services);
-      for (let i = 0; i < 50 && (await api.app.services.db.task.findUniqueOrThrow({ where: { id } })).status === "QUEUED"; i++) {
+      await until("a worker to take the orphaned stream over", async () => {
         await worker.tick();
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+        return (await api.app.services.db.task.findUniqueOrThrow({ where: { id } })).status !== "QUEUED";
+      });
       await worker.close();
       const ended = await waitForTask(api, token, created.data!.createVideo.id, (x) => x.status === "FAILED");
       expect(ended).toMatchObject({ cost: "0", error: { code: "UPSTREAM_ERROR" } });
@@ -113,7 +94,7 @@ describe("a reseller's streamed task through GraphQL", () => {
       expect(codeOf(res)).toBe("BAD_USER_INPUT");
       expect(res.errors![0].extensions!.field).toBe(field);
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expectNothingWithin(200, "a stream opened for a refused request", () => mock.requests.length > before);
     expect(mock.requests.length).toBe(before);
     expect((await t.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "1", held: "0" });
   });

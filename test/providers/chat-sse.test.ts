@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { chatSseAdaptor, progressIn, resultUrlIn } from "../../src/providers/chat-sse.js";
-import { chatSseFailures, type MockChatSse, startMockChatSse } from "../mocks/chat-sse.js";
+import { useMock } from "../helpers/use-test-app.js";
+import { chatSseFailures, startMockChatSse } from "../mocks/chat-sse.js";
 import { describeAdaptorContract } from "./adaptor-contract.js";
 
 const MODEL = "sora_video2-landscape";
@@ -35,15 +36,9 @@ describe("reading a reseller's stream", () => {
 });
 
 describe("chat-sse adaptor against the mock reseller", () => {
-  let mock: MockChatSse;
+  const mock = useMock("chat-sse");
   const channel = () => ({ id: "c", name: "reseller", provider: "chat-sse", baseUrl: mock.baseUrl, apiKey: mock.apiKey });
   const request = (prompt: string) => ({ model: MODEL, prompt, seconds: null, size: null, aspectRatio: null, reference: null });
-  beforeAll(async () => {
-    mock = await startMockChatSse();
-  });
-  afterAll(async () => {
-    await mock?.close();
-  });
 
   it("pushes each progress figure as it streams, before the stream ends", async () => {
     const seen: { progress: number; at: number }[] = [];

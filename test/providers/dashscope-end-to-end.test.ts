@@ -1,34 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codeOf, startTestApp, type TestApp } from "../helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { CREATE_VIDEO, grantCredit, upsertChannel } from "../helpers/fixtures.js";
+import { describe, expect, it } from "vitest";
+import { codeOf } from "../helpers/app.js";
+import { CREATE_VIDEO, grantCredit } from "../helpers/fixtures.js";
 import { tinyPng } from "../helpers/images.js";
 import { tokenFor } from "../helpers/tokens.js";
-import { type MockDashScope, startMockDashScope } from "../mocks/dashscope.js";
+import { useTestApp } from "../helpers/use-test-app.js";
 import { bytesAt, runTask } from "./end-to-end.js";
 
-let database: TestDatabase;
-let mock: MockDashScope;
-let t: TestApp;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  mock = await startMockDashScope();
-  t = await startTestApp({ databaseUrl: database.url });
-  await upsertChannel(t, {
-    name: "wan",
-    provider: "dashscope",
-    baseUrl: mock.baseUrl,
-    apiKey: mock.apiKey,
-    models: ["wan2.5-t2v-preview", "wan2.5-i2v-preview"],
-  });
-});
-
-afterAll(async () => {
-  await t?.stop();
-  await mock?.close();
-  await database?.drop();
-});
+const t = useTestApp({ mock: "dashscope", channels: [{ name: "wan", models: ["wan2.5-t2v-preview", "wan2.5-i2v-preview"] }] });
+const { mock } = t;
 
 describe("a Wan task through GraphQL", () => {
   it("runs on DashScope, mirrors the video and settles by the seconds reported in usage", async () => {

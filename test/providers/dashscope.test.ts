@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { dashscopeAdaptor } from "../../src/providers/dashscope.js";
 import { tinyPng } from "../helpers/images.js";
-import { dashscopeFailures, type MockDashScope, startMockDashScope } from "../mocks/dashscope.js";
+import { useMock } from "../helpers/use-test-app.js";
+import { dashscopeFailures, startMockDashScope } from "../mocks/dashscope.js";
 import { describeAdaptorContract } from "./adaptor-contract.js";
 
 const MODEL = "wan2.5-t2v-preview";
@@ -22,14 +23,8 @@ describeAdaptorContract("dashscope", async () => {
 });
 
 describe("dashscope adaptor specifics", () => {
-  let mock: MockDashScope;
+  const mock = useMock("dashscope");
   const channel = () => ({ id: "c", name: "wan", provider: "dashscope", baseUrl: mock.baseUrl, apiKey: mock.apiKey });
-  beforeAll(async () => {
-    mock = await startMockDashScope();
-  });
-  afterAll(async () => {
-    await mock?.close();
-  });
 
   it("submits asynchronously with W*H sizes for text-to-video, and a resolution tier plus a data: URI image for image-to-video", async () => {
     const t2v = await dashscopeAdaptor.submit({

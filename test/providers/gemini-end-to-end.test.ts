@@ -1,36 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codeOf, startTestApp, type TestApp } from "../helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { CREATE_VIDEO, grantCredit, ME, upsertChannel } from "../helpers/fixtures.js";
+import { describe, expect, it } from "vitest";
+import { codeOf } from "../helpers/app.js";
+import { CREATE_VIDEO, grantCredit, ME } from "../helpers/fixtures.js";
 import { tokenFor } from "../helpers/tokens.js";
-import { type MockGemini, startMockGemini } from "../mocks/gemini.js";
+import { useTestApp } from "../helpers/use-test-app.js";
 import { bytesAt, runTask } from "./end-to-end.js";
 
 const MODEL = "veo-3.0-fast-generate-001";
 
-let database: TestDatabase;
-let mock: MockGemini;
-let t: TestApp;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  mock = await startMockGemini();
-  mock.setPollsUntilDone(3);
-  t = await startTestApp({ databaseUrl: database.url });
-  await upsertChannel(t, {
-    name: "veo",
-    provider: "gemini",
-    baseUrl: mock.baseUrl,
-    apiKey: mock.apiKey,
-    models: [MODEL, "veo-3.1-generate-preview"],
-  });
+const t = useTestApp({
+  mock: "gemini",
+  mockOptions: { pollsUntilDone: 3 },
+  channels: [{ name: "veo", models: [MODEL, "veo-3.1-generate-preview"] }],
 });
-
-afterAll(async () => {
-  await t?.stop();
-  await mock?.close();
-  await database?.drop();
-});
+const { mock } = t;
 
 describe("a Veo task through GraphQL", () => {
   it("is submitted on the pinned gemini channel, streams progress, mirrors the video and settles by the seconds made", async () => {

@@ -1,35 +1,17 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codeOf, startTestApp, type TestApp } from "../helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { CREATE_VIDEO, grantCredit, ME, upsertChannel } from "../helpers/fixtures.js";
+import { describe, expect, it } from "vitest";
+import { codeOf } from "../helpers/app.js";
+import { CREATE_VIDEO, grantCredit, ME } from "../helpers/fixtures.js";
 import { tinyPng } from "../helpers/images.js";
 import { tokenFor } from "../helpers/tokens.js";
-import { type MockGemini, startMockGemini } from "../mocks/gemini.js";
+import { useTestApp } from "../helpers/use-test-app.js";
 import { bytesAt, runTask } from "./end-to-end.js";
 
-let database: TestDatabase;
-let mock: MockGemini;
-let t: TestApp;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  mock = await startMockGemini();
-  t = await startTestApp({ databaseUrl: database.url });
-  await upsertChannel(t, {
-    name: "gemini-images",
-    provider: "gemini",
-    baseUrl: mock.baseUrl,
-    apiKey: mock.apiKey,
-    models: ["gemini-2.5-flash-image", "imagen-4.0-generate-001"],
-  });
+const t = useTestApp({
+  mock: "gemini",
+  channels: [{ name: "gemini-images", models: ["gemini-2.5-flash-image", "imagen-4.0-generate-001"] }],
 });
-
-afterAll(async () => {
-  await t?.stop();
-  await mock?.close();
-  await database?.drop();
-});
+const { mock } = t;
 
 describe("image tasks", () => {
   it("makes an IMAGE task through the same lifecycle, stores the image with its own type, and charges one image", async () => {

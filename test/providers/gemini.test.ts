@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { geminiAdaptor } from "../../src/providers/gemini.js";
 import { tinyPng } from "../helpers/images.js";
-import { geminiFailures, type MockGemini, startMockGemini } from "../mocks/gemini.js";
+import { useMock } from "../helpers/use-test-app.js";
+import { geminiFailures, startMockGemini } from "../mocks/gemini.js";
 import { collect, describeAdaptorContract } from "./adaptor-contract.js";
 
 const MODEL = "veo-3.0-fast-generate-001";
@@ -27,14 +28,8 @@ describeAdaptorContract("gemini", async () => {
 });
 
 describe("gemini adaptor, Veo specifics", () => {
-  let mock: MockGemini;
+  const mock = useMock("gemini");
   const channel = () => ({ id: "c", name: "veo", provider: "gemini", baseUrl: mock.baseUrl, apiKey: mock.apiKey });
-  beforeAll(async () => {
-    mock = await startMockGemini();
-  });
-  afterAll(async () => {
-    await mock?.close();
-  });
 
   it("maps Reelay's size to Veo's aspect ratio and resolution, and sends the reference image inline", async () => {
     const png = tinyPng();

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UpstreamError } from "../../src/providers/errors.js";
 import { upstreamFetch } from "../../src/providers/http.js";
-import { sleep } from "../helpers/wait.js";
+import { nextEventLoopTurn, until } from "../helpers/wait.js";
 import { closeNow, listenLocally } from "../mocks/http.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -64,12 +64,12 @@ describe("upstreamFetch", () => {
     expect(first.headers.get("x-missing")).toBeNull();
     expect(JSON.parse(await first.text())).toEqual({ id: "v1" });
     const socketOf = (path: string) => api.seen.filter((r) => r.path === path).at(-1)!.socket;
-    await sleep(20); // the connection goes back to the pool just after the body ends
+    await nextEventLoopTurn(); // the connection goes back to the pool just after the body ends
     const second = await upstreamFetch(`${api.origin}/gone`);
     expect({ status: second.status, ok: second.ok }).toEqual({ status: 404, ok: false });
     expect(socketOf("/gone")).toBe(socketOf("/ok")); // reused after a read body
     await second.discard();
-    await sleep(20);
+    await nextEventLoopTurn();
     await (await upstreamFetch(`${api.origin}/ok`)).text();
     expect(socketOf("/ok")).toBe(socketOf("/gone")); // reused after a discarded one
   });
@@ -97,15 +97,19 @@ describe("upstreamFetch", () => {
       res.write("x");
     });
     const res = await upstreamFetch(`${api.origin}/unread`, { timeoutMs: 100 });
-    await sleep(300); // the timer fires and destroys the body; an unhandled 'error' would fail this file
+    // The timer fires and destroys the body; an unhandled 'error' would fail this file.
+    await until("the timeout to destroy the unread body", () => res.body.destroyed, 2_000).catch(() => null);
     expect(res.body.destroyed).toBe(true);
   });
 
   it("stops when the caller aborts, before or during the exchange", async () => {
-    api.routes.set("/slow", (_req, res) => void setTimeout(() => res.writeHead(200).end("late"), 2_000));
     const controller = new AbortController();
+    // The caller gives up once the provider has the request, and long before it would answer.
+    api.routes.set("/slow", (_req, res) => {
+      controller.abort();
+      setTimeout(() => res.writeHead(200).end("late"), 2_000);
+    });
     const pending = upstreamFetch(`${api.origin}/slow`, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 50);
     const started = Date.now();
     expect(await rejection(pending)).toBeInstanceOf(UpstreamError);
     expect(Date.now() - started).toBeLessThan(1_500);

@@ -1,33 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codeOf, startTestApp, type TestApp } from "../helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { CREATE_VIDEO, grantCredit, upsertChannel } from "../helpers/fixtures.js";
+import { describe, expect, it } from "vitest";
+import { codeOf } from "../helpers/app.js";
+import { CREATE_VIDEO, grantCredit } from "../helpers/fixtures.js";
 import { tokenFor } from "../helpers/tokens.js";
-import { type MockKling, startMockKling } from "../mocks/kling.js";
+import { useTestApp } from "../helpers/use-test-app.js";
 import { bytesAt, runTask } from "./end-to-end.js";
 
-let database: TestDatabase;
-let mock: MockKling;
-let t: TestApp;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  mock = await startMockKling();
-  t = await startTestApp({ databaseUrl: database.url });
-  await upsertChannel(t, {
-    name: "kling",
-    provider: "kling",
-    baseUrl: mock.baseUrl,
-    apiKey: mock.apiKey,
-    models: ["kling-v2-5-turbo", "kling-v2-1-master"],
-  });
-});
-
-afterAll(async () => {
-  await t?.stop();
-  await mock?.close();
-  await database?.drop();
-});
+const t = useTestApp({ mock: "kling", channels: [{ name: "kling", models: ["kling-v2-5-turbo", "kling-v2-1-master"] }] });
+const { mock } = t;
 
 describe("a Kling task through GraphQL", () => {
   it("runs in pro mode for a 1080p size, mirrors the video, and charges what Kling made, never above the hold", async () => {

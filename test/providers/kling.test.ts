@@ -1,8 +1,10 @@
 import { decodeJwt, decodeProtectedHeader } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { klingAdaptor } from "../../src/providers/kling.js";
 import { tinyPng } from "../helpers/images.js";
-import { klingFailures, type MockKling, startMockKling } from "../mocks/kling.js";
+import { useMock } from "../helpers/use-test-app.js";
+import { letTimePass } from "../helpers/wait.js";
+import { klingFailures, startMockKling } from "../mocks/kling.js";
 import { describeAdaptorContract } from "./adaptor-contract.js";
 
 const MODEL = "kling-v2-5-turbo";
@@ -27,21 +29,15 @@ describeAdaptorContract("kling", async () => {
 });
 
 describe("kling adaptor specifics", () => {
-  let mock: MockKling;
+  const mock = useMock("kling");
   const channel = () => ({ id: "c", name: "kling", provider: "kling", baseUrl: mock.baseUrl, apiKey: mock.apiKey });
-  beforeAll(async () => {
-    mock = await startMockKling();
-  });
-  afterAll(async () => {
-    await mock?.close();
-  });
 
   it("signs a fresh short-lived JWT for every request: HS256, iss = access key, nbf in the past", async () => {
     await klingAdaptor.submit({
       channel: channel(),
       request: { model: MODEL, prompt: "a fox", seconds: 5, size: null, aspectRatio: "9:16", reference: null },
     });
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await letTimePass(1_100, "the next token is signed in a later second (its nbf and exp are whole seconds)");
     await klingAdaptor.submit({
       channel: channel(),
       request: { model: MODEL, prompt: "a hare", seconds: 5, size: null, aspectRatio: "9:16", reference: null },

@@ -1,32 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { formatMoney } from "../../src/money.js";
-import { codeOf, startTestApp, type TestApp } from "../helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { CREATE_VIDEO, grantCredit, ledgerOf, upsertChannel } from "../helpers/fixtures.js";
+import { codeOf } from "../helpers/app.js";
+import { CREATE_VIDEO, grantCredit, ledgerOf } from "../helpers/fixtures.js";
 import { tokenFor } from "../helpers/tokens.js";
-import { type MockSeedance, startMockSeedance } from "../mocks/seedance.js";
+import { useTestApp } from "../helpers/use-test-app.js";
 import { bytesAt, runTask } from "./end-to-end.js";
 
 const MODEL = "seedance-1-0-pro-250528";
 /** the catalogue's default: $2.50 per million tokens */
 const NANO_PER_TOKEN = 2_500n;
 
-let database: TestDatabase;
-let mock: MockSeedance;
-let t: TestApp;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  mock = await startMockSeedance();
-  t = await startTestApp({ databaseUrl: database.url });
-  await upsertChannel(t, { name: "ark", provider: "seedance", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: [MODEL] });
-});
-
-afterAll(async () => {
-  await t?.stop();
-  await mock?.close();
-  await database?.drop();
-});
+const t = useTestApp({ mock: "seedance", channels: [{ name: "ark", models: [MODEL] }] });
+const { mock } = t;
 
 describe("a Seedance task through GraphQL", () => {
   it("holds the most tokens the request can make and settles by the tokens Seedance reports", async () => {

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { seedanceAdaptor } from "../../src/providers/seedance.js";
-import { type MockSeedance, seedanceFailures, startMockSeedance } from "../mocks/seedance.js";
+import { useMock } from "../helpers/use-test-app.js";
+import { seedanceFailures, startMockSeedance } from "../mocks/seedance.js";
 import { describeAdaptorContract } from "./adaptor-contract.js";
 
 const MODEL = "seedance-1-0-pro-250528";
@@ -21,14 +22,8 @@ describeAdaptorContract("seedance", async () => {
 });
 
 describe("seedance adaptor specifics", () => {
-  let mock: MockSeedance;
+  const mock = useMock("seedance");
   const channel = () => ({ id: "c", name: "ark", provider: "seedance", baseUrl: mock.baseUrl, apiKey: mock.apiKey });
-  beforeAll(async () => {
-    mock = await startMockSeedance();
-  });
-  afterAll(async () => {
-    await mock?.close();
-  });
 
   it("passes ratio, duration and resolution as flags after the prompt, and reports usage in tokens", async () => {
     const submitted = await seedanceAdaptor.submit({

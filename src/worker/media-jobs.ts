@@ -1,4 +1,5 @@
 import type { Services } from "../context.js";
+import { ErrorCode, notFound, ReelayError } from "../errors.js";
 import { Prisma, type Task } from "../generated/prisma/client.js";
 import { upstreamOf } from "../providers/channel.js";
 import { UpstreamError } from "../providers/errors.js";
@@ -136,4 +137,25 @@ export function createMediaJobs(services: Services, queue: TaskQueue) {
       ];
     },
   };
+}
+
+/** how long a LOST task's provider copy is given to prove it still exists when an admin retries its mirror */
+const ADMIN_RETRY_WINDOW_MS = 3600_000;
+
+/**
+ * An admin's retry of a completed task's mirror: a PROXIED or LOST task is mirrored again at
+ * the next worker round, with its attempts counted afresh; a STORED task is left as it is.
+ * Refuses a task that is not COMPLETED, or whose media was deleted after its retention.
+ */
+export async function retryMirror(services: Services, taskId: string): Promise<void> {
+  const task = await services.db.task.findUnique({ where: { id: taskId }, select: { status: true, mediaStatus: true } });
+  if (!task) throw notFound("No such task");
+  if (task.status !== "COMPLETED")
+    throw new ReelayError(ErrorCode.CONFLICT, `Only a COMPLETED task has media to mirror; this one is ${task.status}`);
+  if (task.mediaStatus === "EXPIRED") throw new ReelayError(ErrorCode.CONFLICT, "This task's media was deleted after the retention period");
+  if (task.mediaStatus !== "PROXIED" && task.mediaStatus !== "LOST") return;
+  const retry = { mediaStatus: "PROXIED" as const, nextMirrorAt: new Date(), mirrorAttempts: 0 };
+  // A LOST task's provider copy was thought gone; give it one more window to prove otherwise.
+  const window = task.mediaStatus === "LOST" ? { upstreamMediaExpiresAt: new Date(Date.now() + ADMIN_RETRY_WINDOW_MS) } : {};
+  await services.db.task.updateMany({ where: { id: taskId, mediaStatus: task.mediaStatus }, data: { ...retry, ...window } });
 }

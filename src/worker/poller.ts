@@ -46,7 +46,12 @@ export function createPoller(services: Services, options: { workerId?: string } 
   async function tick(): Promise<number> {
     if (stop.signal.aborted) return 0;
     const tasks = await queue.claimDue(slots.free());
-    for (const task of tasks) slots.take(task.id, () => pollStep(task));
+    for (const task of tasks) {
+      // A lease that lapsed while this worker kept working (the database was away) is claimed
+      // back by it: the work under way goes on, none starts beside it.
+      if (slots.busy(task.id)) continue;
+      slots.take(task.id, () => pollStep(task));
+    }
     return tasks.length + (await sweepMedia());
   }
 
@@ -126,6 +131,7 @@ function createSlots(size: number, stop: AbortSignal, logger: Logger) {
 
   return {
     free: () => size - inFlight.size,
+    busy: (key: string) => inFlight.has(key),
     /** runs `work` in a slot of its own, freed when it settles */
     take(key: string, work: () => Promise<void>) {
       const running = work()

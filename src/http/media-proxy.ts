@@ -1,6 +1,5 @@
 import type { Services } from "../context.js";
-import { adaptorFor } from "../providers/index.js";
-import { channelConfig } from "../tasks/create.js";
+import { upstreamOf } from "../providers/channel.js";
 import { completedSnapshot } from "../worker/media-jobs.js";
 import type { MediaProxy } from "./media.js";
 
@@ -15,13 +14,12 @@ export function createMediaProxy(services: Services): MediaProxy {
     if (!task) return null;
     const storedKey = variant === "video" ? task.videoKey : task.thumbnailKey;
     if (storedKey) return { storedKey };
-    if (task.mediaStatus !== "PROXIED" || !task.upstreamId) return null;
-    const adaptor = adaptorFor(task.provider);
-    if (!adaptor) return null;
+    const target = task.mediaStatus === "PROXIED" ? upstreamOf(task) : null;
+    if (!target?.upstream) return null;
     try {
-      const download = await adaptor.download({
-        channel: channelConfig(task.channel),
-        task: { upstreamId: task.upstreamId, state: task.upstreamState, model: task.model },
+      const download = await target.adaptor.download({
+        channel: target.channel,
+        task: target.upstream,
         snapshot: completedSnapshot(task),
         variant,
         range,

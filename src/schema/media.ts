@@ -1,9 +1,9 @@
 import { builder } from "../builder.js";
-import { ErrorCode, notFound, ReelayError } from "../errors.js";
+import { notFound } from "../errors.js";
+import { retryMirror } from "../worker/media-jobs.js";
 import { parseTaskId } from "./tasks.js";
 
 const BACKLOG_LIMIT = 200;
-const ADMIN_RETRY_WINDOW_MS = 3600_000;
 
 builder.queryField("mediaBacklog", (t) =>
   t.prismaField({
@@ -31,18 +31,8 @@ builder.mutationField("retryMirror", (t) =>
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, args, ctx) => {
       const id = parseTaskId(String(args.id));
-      const task = id ? await ctx.services.db.task.findUnique({ where: { id }, select: { status: true, mediaStatus: true } }) : null;
-      if (!id || !task) throw notFound("No such task");
-      if (task.status !== "COMPLETED")
-        throw new ReelayError(ErrorCode.CONFLICT, `Only a COMPLETED task has media to mirror; this one is ${task.status}`);
-      if (task.mediaStatus === "EXPIRED")
-        throw new ReelayError(ErrorCode.CONFLICT, "This task's media was deleted after the retention period");
-      if (task.mediaStatus === "PROXIED" || task.mediaStatus === "LOST") {
-        const data = { mediaStatus: "PROXIED" as const, nextMirrorAt: new Date(), mirrorAttempts: 0 };
-        // A LOST task's provider copy was thought gone; give it one more window to prove otherwise.
-        const window = task.mediaStatus === "LOST" ? { upstreamMediaExpiresAt: new Date(Date.now() + ADMIN_RETRY_WINDOW_MS) } : {};
-        await ctx.services.db.task.updateMany({ where: { id, mediaStatus: task.mediaStatus }, data: { ...data, ...window } });
-      }
+      if (!id) throw notFound("No such task");
+      await retryMirror(ctx.services, id);
       return ctx.services.db.task.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),

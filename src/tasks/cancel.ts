@@ -1,7 +1,6 @@
 import type { CurrentUser, Services } from "../context.js";
 import { notFound } from "../errors.js";
-import { adaptorFor } from "../providers/index.js";
-import { channelConfig } from "./create.js";
+import { upstreamOf } from "../providers/channel.js";
 import { endTask } from "./lifecycle.js";
 import { isTerminal } from "./status.js";
 
@@ -16,13 +15,10 @@ export async function cancelTask(services: Services, user: CurrentUser, taskId: 
   if (!task) throw notFound("No such task");
   if (isTerminal(task.status)) return;
   const ended = await endTask(services, task.id, "CANCELLED", null);
-  const adaptor = adaptorFor(task.provider);
-  if (!ended || !task.upstreamId || !adaptor?.cancel) return;
+  const target = upstreamOf(task);
+  if (!ended || !target?.upstream || !target.adaptor.cancel) return;
   try {
-    await adaptor.cancel({
-      channel: channelConfig(task.channel),
-      task: { upstreamId: task.upstreamId, state: task.upstreamState, model: task.model },
-    });
+    await target.adaptor.cancel({ channel: target.channel, task: target.upstream });
   } catch (err) {
     logger.warn({ err, taskId }, "the provider did not confirm the cancellation");
   }

@@ -6,13 +6,15 @@ import type { CurrentUser, Services } from "../context.js";
 import { badInput, ErrorCode, isPrismaError, notFound, PrismaErrorCode, ReelayError } from "../errors.js";
 import type { Channel, Task } from "../generated/prisma/client.js";
 import { readReferenceImage } from "../media/reference-image.js";
+import { type TaskUpstream, upstreamOf } from "../providers/channel.js";
 import { UpstreamError } from "../providers/errors.js";
-import { adaptorFor } from "../providers/index.js";
-import type { ChannelConfig, ProviderAdaptor, SubmitRequest, SubmitResult } from "../providers/types.js";
-import { streamState } from "../worker/stream.js";
-import { withLease } from "./lease.js";
-import { endTask, publishTask, recordProgress, type TaskFailure } from "./lifecycle.js";
+import type { SubmitRequest, SubmitResult } from "../providers/types.js";
+import { upstreamFailure } from "./failure.js";
+import { jsonValue } from "./json-column.js";
+import { endTask, publishTask, recordProgress } from "./lifecycle.js";
+import { handOver, type Lease, leasedTo, withLease } from "./queue.js";
 import { recordChannelFailure, recordChannelSuccess, routeChannels } from "./routing.js";
+import { streamState } from "./stream-state.js";
 import { type VideoParams, validateVideoParams } from "./validate.js";
 
 export interface CreateVideoInput {
@@ -30,14 +32,6 @@ export interface CreateVideoInput {
 /** longest delay honoured from a provider's Retry-After while the client waits */
 const MAX_SUBMIT_WAIT_MS = 10_000;
 const IDEMPOTENCY_KEY_LIMIT = 200; // characters
-
-export const channelConfig = (c: Pick<Channel, "id" | "name" | "provider" | "baseUrl" | "apiKey">): ChannelConfig => ({
-  id: c.id,
-  name: c.name,
-  provider: c.provider,
-  baseUrl: c.baseUrl,
-  apiKey: c.apiKey,
-});
 
 /**
  * createVideo: validate, price, hold, submit. Everything that can be refused is checked
@@ -58,7 +52,6 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
   const params = validateVideoParams(input.model, spec, { ...input, hasReference });
   const channels = await routeChannels(db, config, input.model, input.channel);
   const [channel] = channels;
-  const adaptor = adaptorFor(channel.provider)!;
   const reference = await readReferenceImage(
     { file: input.inputReference, url: input.inputReferenceUrl },
     { maxBytes: config.maxReferenceImageBytes, fetch: services.referenceFetch },
@@ -84,23 +77,14 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
     aspectRatio: params.aspectRatio,
     reference,
   };
-  if (adaptor.stream) {
+  if (upstreamOf({ provider: channel.provider, model: input.model, channel })?.adaptor.stream) {
     // A streamed generation lives as long as its connection: a worker opens it, not this request.
-    await db.task.update({
-      where: { id: taskId },
-      data: {
-        upstreamId: `stream:${taskId}`,
-        upstreamState: streamState(request) as never,
-        nextPollAt: new Date(),
-        leaseOwner: null,
-        leaseUntil: null,
-      },
-    });
+    await handOver(db, taskId, { upstreamId: `stream:${taskId}`, upstreamState: streamState(request), nextPollAt: new Date() });
     // A worker opens the stream; the task is on its channel from here.
     services.logger.info({ taskId, userId: user.id, subject: user.subject, channel: channel.name, streamed: true }, "task submitted");
     return taskId;
   }
-  await withLease(db, submissionLease(services, taskId), () => submitWithFailover(services, taskId, channels, request));
+  await withLease(db, taskId, submitter(services), () => submitWithFailover(services, taskId, channels, request));
   return taskId;
 }
 
@@ -119,9 +103,10 @@ export async function remixVideo(
     throw new ReelayError(ErrorCode.CONFLICT, `Only a COMPLETED task can be remixed; this one is ${original.status}`);
   }
   const { channel } = original;
-  const adaptor = adaptorFor(channel.provider);
-  if (!channel.enabled || !adaptor)
+  const target = upstreamOf(original);
+  if (!channel.enabled || !target?.upstream)
     throw new ReelayError(ErrorCode.NO_CHANNEL, `The channel "${channel.name}" that made this video is not available`);
+  const { adaptor, upstream: source } = target;
   if (!adaptor.remix) throw badInput(`${channel.provider} channels cannot remix videos`);
   const params = validateVideoParams(original.model, findModel(original.model), {
     prompt: input.prompt,
@@ -140,12 +125,11 @@ export async function remixVideo(
   });
   if (typeof taskId !== "string") return taskId.existing;
   services.logger.info({ taskId, userId: user.id, subject: user.subject, model: original.model, remixedFrom: original.id }, "task created");
-  const source = { upstreamId: original.upstreamId, state: original.upstreamState, model: original.model };
-  await withLease(db, submissionLease(services, taskId), async () => {
-    const outcome = await attempt(services, channel, config.submitAttempts, () =>
-      adaptor.remix!({ channel: channelConfig(channel), task: source, prompt: params.prompt }),
+  await withLease(db, taskId, submitter(services), async () => {
+    const outcome = await attempt(services, target.channel, config.submitAttempts, () =>
+      adaptor.remix!({ channel: target.channel, task: source, prompt: params.prompt }),
     );
-    await recordSubmission(services, taskId, channel, adaptor, outcome);
+    await recordSubmission(services, taskId, original.model, target, outcome);
   });
   return taskId;
 }
@@ -167,11 +151,7 @@ async function findIdempotent(services: Services, user: CurrentUser, key: string
  * can see; if the submitter dies, its lease lapses and a worker fails the task with the
  * hold released (README, "The create window").
  */
-const submissionLease = (services: Services, taskId: string) => ({
-  taskId,
-  owner: `submit:${services.instanceId}`,
-  ms: services.config.leaseMs,
-});
+const submitter = (services: Services): Lease => ({ owner: `submit:${services.instanceId}`, ms: services.config.leaseMs });
 
 /** The task row and its hold, in one transaction: there is never a hold without a task or a task without a hold. */
 async function insertWithHold(
@@ -220,8 +200,7 @@ async function insertWithHold(
           priceUnit: price.unit,
           unitPrice: price.price,
           deadlineAt: new Date(Date.now() + config.taskTimeoutMs),
-          leaseOwner: submissionLease(services, "").owner,
-          leaseUntil: new Date(Date.now() + config.leaseMs),
+          ...leasedTo(submitter(services)),
         },
         select: { id: true },
       });
@@ -241,7 +220,12 @@ async function insertWithHold(
 type Outcome = { ok: true; result: SubmitResult } | { ok: false; error: unknown };
 
 /** One channel's try at a submission: 429s and 5xx are retried with backoff, up to `attempts` calls. */
-async function attempt(services: Services, channel: Channel, attempts: number, call: () => Promise<SubmitResult>): Promise<Outcome> {
+async function attempt(
+  services: Services,
+  channel: Pick<Channel, "id" | "name">,
+  attempts: number,
+  call: () => Promise<SubmitResult>,
+): Promise<Outcome> {
   try {
     const result = await withRetries(attempts, services.config.submitBackoffMs, call);
     await recordChannelSuccess(services.db, channel.id);
@@ -272,9 +256,10 @@ async function submitWithFailover(services: Services, taskId: string, channels: 
   const { db, config, logger } = services;
   let outcome: Outcome = { ok: false, error: new Error("no channel was tried") };
   let channel = channels[0];
+  let tried: TaskUpstream | null = null;
   for (const [index, candidate] of channels.entries()) {
-    const adaptor = adaptorFor(candidate.provider)!;
-    if (adaptor.stream) continue; // a streamed generation cannot be a failover target
+    const target = upstreamOf({ provider: candidate.provider, model: request.model, channel: candidate });
+    if (!target || target.adaptor.stream) continue; // a streamed generation cannot be a failover target
     if (candidate.id !== channel.id) {
       const { count } = await db.task.updateMany({
         where: { id: taskId, status: "QUEUED", upstreamId: null },
@@ -284,55 +269,54 @@ async function submitWithFailover(services: Services, taskId: string, channels: 
       logger.info({ taskId, from: channel.name, to: candidate.name }, "failing over to the next channel");
     }
     channel = candidate;
+    tried = target;
     const last = index === channels.length - 1;
     outcome = await attempt(services, candidate, last ? config.submitAttempts : 1, () =>
-      adaptor.submit({ channel: channelConfig(candidate), request }),
+      target.adaptor.submit({ channel: target.channel, request }),
     );
     if (outcome.ok || (outcome.error instanceof UpstreamError && (outcome.error.kind === "rejected" || outcome.error.kind === "not_found")))
       break;
   }
-  await recordSubmission(services, taskId, channel, adaptorFor(channel.provider)!, outcome);
+  await recordSubmission(services, taskId, request.model, tried, outcome);
 }
 
 /**
- * Records what the provider answered: the upstream id of an accepted job, or the task
- * FAILED with its hold released.
+ * Records what the provider answered on the channel last tried: the upstream id of an
+ * accepted job, handed over to the workers, or the task FAILED with its hold released.
  */
-async function recordSubmission(services: Services, taskId: string, channel: Channel, adaptor: ProviderAdaptor, outcome: Outcome) {
+async function recordSubmission(
+  services: Services,
+  taskId: string,
+  model: string,
+  tried: Pick<TaskUpstream, "adaptor" | "channel"> | null,
+  outcome: Outcome,
+) {
   const { config, db, logger } = services;
   if (!outcome.ok) {
     const err = outcome.error;
-    const failure = submitFailure(err);
-    if (!(err instanceof UpstreamError)) logger.error({ err, taskId, channel: channel.name }, "submission failed unexpectedly");
-    else logger.warn({ taskId, channel: channel.name, kind: err.kind, code: err.code }, "provider refused the submission");
-    await endTask(services, taskId, "FAILED", failure);
+    const channel = tried?.channel.name;
+    if (!(err instanceof UpstreamError)) logger.error({ err, taskId, channel }, "submission failed unexpectedly");
+    else logger.warn({ taskId, channel, kind: err.kind, code: err.code }, "provider refused the submission");
+    await endTask(services, taskId, "FAILED", upstreamFailure(err, "submit"));
     return;
   }
   const { result } = outcome;
   const done = result.snapshot.status === "COMPLETED" || result.snapshot.status === "FAILED";
-  const { count } = await db.task.updateMany({
-    where: { id: taskId, status: "QUEUED", upstreamId: null },
-    data: {
-      upstreamId: result.upstreamId,
-      upstreamState: (result.state ?? undefined) as never,
-      leaseOwner: null,
-      leaseUntil: null,
-      // A job that finished within the call is picked up by the worker at once.
-      nextPollAt: new Date(Date.now() + (done ? 0 : config.pollIntervalMs)),
-    },
+  const handedOver = await handOver(db, taskId, {
+    upstreamId: result.upstreamId,
+    upstreamState: jsonValue(result.state),
+    // A job that finished within the call is picked up by the worker at once.
+    nextPollAt: new Date(Date.now() + (done ? 0 : config.pollIntervalMs)),
   });
-  if (count === 0) {
+  if (!handedOver) {
     // Cancelled while the provider was answering: stop the job we just started.
-    if (adaptor.cancel) {
-      const task = { upstreamId: result.upstreamId, state: result.state, model: "" };
-      await adaptor
-        .cancel({ channel: channelConfig(channel), task })
-        .catch((err) => logger.warn({ err, taskId }, "could not cancel upstream"));
-    }
+    await tried?.adaptor
+      .cancel?.({ channel: tried.channel, task: { upstreamId: result.upstreamId, state: result.state, model } })
+      .catch((err) => logger.warn({ err, taskId }, "could not cancel upstream"));
     return;
   }
   const task = await db.task.findUniqueOrThrow({ where: { id: taskId }, select: { id: true, userId: true, status: true, progress: true } });
-  logger.info({ taskId, userId: task.userId, channel: channel.name, upstreamId: result.upstreamId }, "task submitted");
+  logger.info({ taskId, userId: task.userId, channel: tried?.channel.name, upstreamId: result.upstreamId }, "task submitted");
   const { status, progress } = result.snapshot;
   if (status === "QUEUED" || status === "PROCESSING") {
     if (!(await recordProgress(services, task, { status, progress }))) await publishTask(services, task);
@@ -342,28 +326,15 @@ async function recordSubmission(services: Services, taskId: string, channel: Cha
 }
 
 async function withRetries<T>(attempts: number, backoffMs: number, fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+  for (let tries = 1; ; tries++) {
     try {
       return await fn();
     } catch (err) {
-      if (!(err instanceof UpstreamError) || !err.retryable || attempt >= attempts) throw err;
-      const exponential = backoffMs * 2 ** (attempt - 1);
+      if (!(err instanceof UpstreamError) || !err.retryable || tries >= attempts) throw err;
+      const exponential = backoffMs * 2 ** (tries - 1);
       const wait = Math.min(MAX_SUBMIT_WAIT_MS, Math.max(exponential, err.options.retryAfterMs ?? 0));
       await sleep(wait * (0.8 + Math.random() * 0.4)); // jitter, so retries of many clients spread out
     }
-  }
-}
-
-/** The error a task shows when the provider would not take it. */
-function submitFailure(err: unknown): TaskFailure {
-  if (!(err instanceof UpstreamError)) return { code: "UPSTREAM_ERROR", message: "The request could not be submitted to the provider" };
-  switch (err.kind) {
-    case "rejected":
-      return { code: err.code === "CONTENT_POLICY" ? "CONTENT_POLICY" : "UPSTREAM_REJECTED", message: err.message };
-    case "rate_limited":
-      return { code: "RATE_LIMITED", message: `The provider is rate limiting requests: ${err.message}` };
-    default:
-      return { code: "UPSTREAM_ERROR", message: err.message };
   }
 }
 

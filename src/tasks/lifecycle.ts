@@ -41,7 +41,7 @@ export async function recordProgress(
     data: { status, progress },
   });
   if (count === 0) return null;
-  const changed = { ...task, status, progress };
+  const changed: typeof task = { ...task, status, progress };
   await publishTask(services, changed);
   return changed;
 }
@@ -60,7 +60,7 @@ export type CompletedMedia = Partial<
     | "upstreamMediaExpiresAt"
     | "mediaExpiresAt"
   >
-> & { upstreamResult?: Prisma.InputJsonValue };
+> & { upstreamResult?: Prisma.InputJsonValue | Prisma.NullableJsonNullValueInput };
 
 /**
  * COMPLETED with settlement, in one transaction and only from a running state:

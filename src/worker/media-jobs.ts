@@ -1,11 +1,13 @@
 import type { Services } from "../context.js";
-import { type Channel, Prisma, type Task } from "../generated/prisma/client.js";
+import { ErrorCode, notFound, ReelayError } from "../errors.js";
+import { Prisma, type Task } from "../generated/prisma/client.js";
 import { STORED_ERROR_LENGTH } from "../limits.js";
+import { upstreamOf } from "../providers/channel.js";
 import { UpstreamError } from "../providers/errors.js";
-import { adaptorFor } from "../providers/index.js";
 import type { ProviderAdaptor, UpstreamSnapshot } from "../providers/types.js";
-import { channelConfig } from "../tasks/create.js";
+import { jsonValue } from "../tasks/json-column.js";
 import type { CompletedMedia } from "../tasks/lifecycle.js";
+import type { TaskQueue } from "../tasks/queue.js";
 import { type MirroredMedia, mirrorMedia, StorageWriteError } from "./mirror.js";
 
 /** when a provider says nothing about how long it keeps results */
@@ -44,7 +46,7 @@ export function proxiedMedia(
     mirrorError: err.message.slice(0, STORED_ERROR_LENGTH),
     nextMirrorAt: new Date(Date.now() + mirrorBackoff(services, attempts)),
     upstreamMediaExpiresAt: upstreamExpiry(adaptor, snapshot),
-    upstreamResult: (snapshot.result ?? null) as Prisma.InputJsonValue,
+    upstreamResult: jsonValue(snapshot.result) ?? Prisma.JsonNull,
   };
 }
 
@@ -57,68 +59,55 @@ export const completedSnapshot = (task: Pick<Task, "upstreamResult">): UpstreamS
   result: task.upstreamResult ?? undefined,
 });
 
+/** The work of one claimed task: a mirror to retry or media to delete, under this worker's lease. */
+export interface MediaJob {
+  id: string;
+  run(signal: AbortSignal): Promise<void>;
+}
+
 /**
  * Background media work of a worker: mirrors that failed at completion are retried with
  * backoff until they succeed or the provider's copy is gone, and media past its retention
  * is deleted. Claims use the task lease, so no two workers touch one task at once.
  */
-export function createMediaJobs(services: Services, workerId: string, leaseMs: number) {
+export function createMediaJobs(services: Services, queue: TaskQueue) {
   const { db, logger, storage } = services;
-
-  async function claim(where: Prisma.Sql, limit: number): Promise<string[]> {
-    if (limit <= 0) return [];
-    const rows = await db.$queryRaw<{ id: string }[]>`
-      UPDATE tasks SET "leaseOwner" = ${workerId}, "leaseUntil" = now() + ${`${leaseMs} milliseconds`}::interval
-      WHERE id IN (
-        SELECT id FROM tasks
-        WHERE status = 'COMPLETED' AND ${where}
-          AND ("leaseUntil" IS NULL OR "leaseUntil" < now())
-        LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING id`;
-    return rows.map((r) => r.id);
-  }
-
-  /** Ends this worker's claim with the given changes, if it still holds it. */
-  const release = (taskId: string, data: Prisma.TaskUpdateManyMutationInput) =>
-    db.task.updateMany({ where: { id: taskId, leaseOwner: workerId }, data: { ...data, leaseOwner: null, leaseUntil: null } });
+  const owner = queue.lease.owner;
 
   async function remirror(taskId: string, signal: AbortSignal) {
-    const task: (Task & { channel: Channel }) | null = await db.task.findUnique({ where: { id: taskId }, include: { channel: true } });
-    if (!task || task.leaseOwner !== workerId || task.mediaStatus !== "PROXIED" || !task.upstreamId) return;
-    const adaptor = adaptorFor(task.provider);
-    const lost = (reason: string) => release(taskId, { mediaStatus: "LOST", nextMirrorAt: null, mirrorError: reason });
-    if (!adaptor) return void (await lost(`no adaptor for provider ${task.provider}`));
+    const task = await db.task.findUnique({ where: { id: taskId }, include: { channel: true } });
+    if (!task || task.leaseOwner !== owner || task.mediaStatus !== "PROXIED" || !task.upstreamId) return;
+    const target = upstreamOf(task);
+    const lost = (reason: string) => queue.release(taskId, { mediaStatus: "LOST", nextMirrorAt: null, mirrorError: reason });
+    if (!target?.upstream) return void (await lost(`no adaptor for provider ${task.provider}`));
     if (task.upstreamMediaExpiresAt && task.upstreamMediaExpiresAt.getTime() <= Date.now()) {
       logger.error({ taskId }, "the provider's copy expired before the media could be mirrored");
       return void (await lost("the provider's copy expired before it could be mirrored"));
     }
     try {
       const media = await mirrorMedia({
-        adaptor,
-        channel: channelConfig(task.channel),
-        task: { id: task.id, upstreamId: task.upstreamId, state: task.upstreamState, model: task.model, mediaType: task.mediaType },
+        adaptor: target.adaptor,
+        channel: target.channel,
+        task: { ...target.upstream, id: task.id, mediaType: task.mediaType },
         snapshot: completedSnapshot(task),
         storage,
         signal,
       });
       services.metrics.mirrorBytes.inc(media.bytes);
-      await release(taskId, { ...storedMedia(services, media), mirrorAttempts: { increment: 1 } });
+      await queue.release(taskId, { ...storedMedia(services, media), mirrorAttempts: { increment: 1 } });
       logger.info({ taskId, attempts: task.mirrorAttempts + 1 }, "mirrored media after an earlier storage failure");
     } catch (err) {
       if (err instanceof UpstreamError && err.kind === "not_found") {
         return void (await lost("the provider no longer has the media"));
       }
-      services.metrics.mirrorFailures.inc({ side: err instanceof StorageWriteError ? "storage" : "provider" });
+      const side = err instanceof StorageWriteError ? "storage" : "provider";
+      services.metrics.mirrorFailures.inc({ side });
       const attempts = task.mirrorAttempts + 1;
       const wait = mirrorBackoff(services, attempts);
-      logger.warn(
-        { taskId, attempts, retryInMs: wait, err: String(err), side: err instanceof StorageWriteError ? "storage" : "provider" },
-        "mirroring failed again",
-      );
-      await release(taskId, {
+      logger.warn({ taskId, attempts, retryInMs: wait, err: String(err), side }, "mirroring failed again");
+      await queue.release(taskId, {
         mirrorAttempts: attempts,
-        mirrorError: String((err as Error).message ?? err).slice(0, STORED_ERROR_LENGTH),
+        mirrorError: (err instanceof Error ? err.message : String(err)).slice(0, STORED_ERROR_LENGTH),
         nextMirrorAt: new Date(Date.now() + wait),
       });
     }
@@ -126,27 +115,48 @@ export function createMediaJobs(services: Services, workerId: string, leaseMs: n
 
   async function expire(taskId: string) {
     const task = await db.task.findUnique({ where: { id: taskId } });
-    if (!task || task.leaseOwner !== workerId || task.mediaStatus !== "STORED") return;
+    if (!task || task.leaseOwner !== owner || task.mediaStatus !== "STORED") return;
     try {
       for (const key of [task.videoKey, task.thumbnailKey]) if (key) await storage.delete(key);
     } catch (err) {
       logger.warn({ taskId, err: String(err) }, "deleting expired media failed; will try again");
-      await release(taskId, {});
+      await queue.release(taskId);
       return;
     }
-    await release(taskId, { mediaStatus: "EXPIRED", videoKey: null, thumbnailKey: null });
+    await queue.release(taskId, { mediaStatus: "EXPIRED", videoKey: null, thumbnailKey: null });
     logger.info({ taskId }, "deleted media past its retention");
   }
 
   return {
-    /** claims due mirror retries and retention deletions; returns the work to await */
-    async claim(limit: number): Promise<{ id: string; run: (signal: AbortSignal) => Promise<void> }[]> {
-      const mirrors = await claim(Prisma.sql`"mediaStatus" = 'PROXIED' AND "nextMirrorAt" <= now()`, limit);
-      const expiring = await claim(Prisma.sql`"mediaStatus" = 'STORED' AND "mediaExpiresAt" <= now()`, limit - mirrors.length);
+    /** claims due mirror retries and retention deletions, up to `limit` in all */
+    async claim(limit: number): Promise<MediaJob[]> {
+      const mirrors = await queue.claimMedia("mirror", limit);
+      const expiring = await queue.claimMedia("expiry", limit - mirrors.length);
       return [
         ...mirrors.map((id) => ({ id, run: (signal: AbortSignal) => remirror(id, signal) })),
         ...expiring.map((id) => ({ id, run: () => expire(id) })),
       ];
     },
   };
+}
+
+/** how long a LOST task's provider copy is given to prove it still exists when an admin retries its mirror */
+const ADMIN_RETRY_WINDOW_MS = 3600_000;
+
+/**
+ * An admin's retry of a completed task's mirror: a PROXIED or LOST task is mirrored again at
+ * the next worker round, with its attempts counted afresh; a STORED task is left as it is.
+ * Refuses a task that is not COMPLETED, or whose media was deleted after its retention.
+ */
+export async function retryMirror(services: Services, taskId: string): Promise<void> {
+  const task = await services.db.task.findUnique({ where: { id: taskId }, select: { status: true, mediaStatus: true } });
+  if (!task) throw notFound("No such task");
+  if (task.status !== "COMPLETED")
+    throw new ReelayError(ErrorCode.CONFLICT, `Only a COMPLETED task has media to mirror; this one is ${task.status}`);
+  if (task.mediaStatus === "EXPIRED") throw new ReelayError(ErrorCode.CONFLICT, "This task's media was deleted after the retention period");
+  if (task.mediaStatus !== "PROXIED" && task.mediaStatus !== "LOST") return;
+  const retry = { mediaStatus: "PROXIED" as const, nextMirrorAt: new Date(), mirrorAttempts: 0 };
+  // A LOST task's provider copy was thought gone; give it one more window to prove otherwise.
+  const window = task.mediaStatus === "LOST" ? { upstreamMediaExpiresAt: new Date(Date.now() + ADMIN_RETRY_WINDOW_MS) } : {};
+  await services.db.task.updateMany({ where: { id: taskId, mediaStatus: task.mediaStatus }, data: { ...retry, ...window } });
 }

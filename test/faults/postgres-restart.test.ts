@@ -1,7 +1,9 @@
 /**
  * PostgreSQL restarts under a running Reelay process (its own cluster, so the shared
  * server is never touched): the process stays up, /ready turns false and then true,
- * and the task that was running when the database went away finishes, charged once.
+ * and the task that was running when the database went away finishes, charged once;
+ * so does a streamed task whose stream stays open through the restart. (A process that
+ * crashes fails the test: see helpers/processes.ts.)
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,28 +14,40 @@ import { checkMoney } from "../helpers/invariants.js";
 import { type PostgresCluster, type ReelayProcess, startPostgresCluster, startReelay } from "../helpers/processes.js";
 import { tokenFor } from "../helpers/tokens.js";
 import { until } from "../helpers/wait.js";
+import { type MockChatSse, startMockChatSse } from "../mocks/chat-sse.js";
 import { type MockOpenAIVideos, startMockOpenAIVideos } from "../mocks/openai-videos.js";
+
+const STREAMED_MODEL = "sora_video2-landscape";
 
 let cluster: PostgresCluster;
 let databaseUrl: string;
 let mock: MockOpenAIVideos;
+let reseller: MockChatSse;
 let reelay: ReelayProcess;
 let mediaDir: string;
 
 beforeAll(async () => {
-  [cluster, mock, mediaDir] = await Promise.all([
+  [cluster, mock, reseller, mediaDir] = await Promise.all([
     startPostgresCluster(),
     startMockOpenAIVideos(),
+    startMockChatSse(),
     mkdtemp(path.join(tmpdir(), "reelay-pg-media-")),
   ]);
   databaseUrl = await cluster.createDatabase("reelay");
   reelay = await startReelay({ DATABASE_URL: databaseUrl, MEDIA_DIR: mediaDir, LEASE_MS: "2000" });
   await upsertChannel(reelay, { name: "gateway", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["sora-2"] });
+  await upsertChannel(reelay, {
+    name: "reseller",
+    provider: "chat-sse",
+    baseUrl: reseller.baseUrl,
+    apiKey: reseller.apiKey,
+    models: [STREAMED_MODEL],
+  });
 });
 
 afterAll(async () => {
   await reelay?.kill();
-  await Promise.allSettled([mock?.close(), cluster?.destroy(), rm(mediaDir, { recursive: true, force: true })]);
+  await Promise.allSettled([mock?.close(), reseller?.close(), cluster?.destroy(), rm(mediaDir, { recursive: true, force: true })]);
 });
 
 const readiness = async () => {
@@ -85,5 +99,40 @@ it("stays up while PostgreSQL restarts, reports it on /ready, and resumes the wo
   expect(await checkMoney(databaseUrl)).toEqual({ violations: [], statuses: { COMPLETED: 2 } });
   // Each lost connection was logged, and the process never stopped.
   expect(reelay.logs().some((l) => l.msg === "claiming due tasks failed" || /database connection/.test(l.msg))).toBe(true);
+  expect(reelay.child.alive).toBe(true);
+});
+
+it("keeps a streamed task's stream open while PostgreSQL restarts, and completes it, charged once, once the database is back", async () => {
+  const subject = "stream-restart@pg";
+  const token = await tokenFor(subject);
+  await grantCredit(reelay, subject, "1");
+  const created = await reelay.gql(
+    CREATE_VIDEO,
+    { input: { model: STREAMED_MODEL, prompt: "[held] a stream through a restart" } },
+    { token },
+  );
+  expect(created.errors).toBeUndefined();
+  const id = created.data!.createVideo.id as string;
+  await waitForTask(reelay, token, id, (t) => t.status === "PROCESSING" && t.progress >= 77);
+
+  await cluster.stop();
+  await until("/ready to report the database down", async () => (await readiness()).status === 503);
+  // The stream goes on reporting progress that cannot be recorded, for longer than any
+  // periodic look at the database would wait; the process stays up all along.
+  const failedProgressWrites = () => reelay.logs().filter((l) => l.msg === "could not record the stream's progress").length;
+  await until("20 progress readings the database could not record", () => {
+    expect(reelay.child.alive).toBe(true);
+    return failedProgressWrites() >= 20;
+  });
+
+  await cluster.start();
+  await until("/ready to report the database back", async () => (await readiness()).status === 200, 20_000);
+  reseller.releaseHeld();
+  const done = await waitForTask(reelay, token, id, (t) => t.status !== "QUEUED" && t.status !== "PROCESSING", 20_000);
+  expect(done).toMatchObject({ status: "COMPLETED", progress: 100, cost: "0.1" });
+  // The one stream opened went through the restart: none was opened again.
+  expect(reseller.requests.filter((r) => JSON.stringify(r.body).includes("a stream through a restart"))).toHaveLength(1);
+  expect((await reelay.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "0.9", held: "0" });
+  expect((await checkMoney(databaseUrl)).violations).toEqual([]);
   expect(reelay.child.alive).toBe(true);
 });

@@ -2,6 +2,10 @@
  * Processes a fault test owns and may kill: Reelay instances (`node src/main.ts`), a
  * redis-server and a PostgreSQL cluster, each on a free port of 127.0.0.1, so that
  * killing them never touches the shared services other test files use.
+ *
+ * A Reelay instance that dies by itself (an unhandled rejection or uncaught exception ends
+ * a Node process with exit code 1) fails the test it died in, and the file, even when the
+ * test itself never looks at the process again: see the hooks below.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
@@ -11,6 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { afterAll, afterEach } from "vitest";
 import type { GraphQLResponse } from "./app.js";
 import type { GraphQLTarget } from "./fixtures.js";
 import { TEST_JWT_SECRET, tokenFor } from "./tokens.js";
@@ -27,17 +32,34 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** What Node writes to stderr when an error nobody handled ends the process. */
+const FATAL_ERROR = /UnhandledPromiseRejection|uncaughtException|triggerUncaughtException|^Node\.js v\d+/m;
+
 /** A child process whose output is kept for failure messages. */
 class Child {
   output = "";
+  stderr = "";
   readonly exited: Promise<number | null>;
   constructor(readonly process: ChildProcess) {
     process.stdout?.on("data", (d) => (this.output += d));
-    process.stderr?.on("data", (d) => (this.output += d));
+    process.stderr?.on("data", (d) => {
+      this.output += d;
+      this.stderr += d;
+    });
     this.exited = new Promise((resolve) => process.once("exit", (code) => resolve(code)));
   }
   get alive() {
     return this.process.exitCode === null && this.process.signalCode === null;
+  }
+  /**
+   * Why the process looks crashed: it ended with a failure code of its own (not from a
+   * signal a test sent), or Node reported an unhandled error. Null while it looks healthy.
+   */
+  crash(): string | null {
+    const { exitCode } = this.process;
+    if (exitCode !== null && exitCode !== 0) return `exited by itself with code ${exitCode}`;
+    if (FATAL_ERROR.test(this.stderr)) return "reported an unhandled error";
+    return null;
   }
   async kill(signal: NodeJS.Signals = "SIGKILL") {
     if (!this.alive) return;
@@ -45,6 +67,23 @@ class Child {
     await this.exited;
   }
 }
+
+/** Every Reelay process this test file started, checked after each test and after the file. */
+const reelays: ReelayProcess[] = [];
+
+function expectNoCrashedReelay() {
+  const crashed = reelays.filter((r) => r.child.crash() !== null);
+  // Reported once: a later check should not fail another test for the same crash.
+  for (const r of crashed) reelays.splice(reelays.indexOf(r), 1);
+  if (crashed.length === 0) return;
+  const reports = crashed.map((r) => `reelay (${r.role}) on port ${r.port} ${r.child.crash()}:\n${r.child.output.slice(-4_000)}`);
+  throw new Error(reports.join("\n\n"));
+}
+
+afterEach(expectNoCrashedReelay);
+// Registered when a test file imports this module, before the file's own hooks: after-hooks
+// run in reverse order, so this one runs last, once the file has stopped its processes.
+afterAll(expectNoCrashedReelay);
 
 export interface ReelayProcess extends GraphQLTarget {
   role: string;
@@ -103,7 +142,7 @@ export async function startReelay(
     throw new Error(`${(err as Error).message}\n${child.output}`);
   }
   const url = `${origin}/graphql`;
-  return {
+  const reelay: ReelayProcess = {
     role: env.ROLE ?? "all",
     adminToken: await tokenFor("admin@test", { role: "admin" }),
     async gql<T>(
@@ -133,6 +172,8 @@ export async function startReelay(
         .map((line) => JSON.parse(line)),
     kill: (signal) => child.kill(signal),
   };
+  reelays.push(reelay);
+  return reelay;
 }
 
 export interface RedisServer {

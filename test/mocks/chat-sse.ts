@@ -10,7 +10,9 @@ import { closeNow, failureQueue, listenLocally, readJsonBody, sendJson } from ".
  *
  * Prompt conventions: "[fail]" → an in-stream error frame; "[drop]" → the connection is cut
  * after some progress; "[nourl]" → the stream ends without a link; "[html]" → the link comes
- * as `<video src>` with an escaped query; "[blocked]" → 400 moderation error before any stream.
+ * as `<video src>` with an escaped query; "[blocked]" → 400 moderation error before any stream;
+ * "[held]" → after the usual progress the stream goes on reporting progress until
+ * `releaseHeld()`, then ends as usual.
  */
 export interface MockChatSse {
   baseUrl: string;
@@ -21,6 +23,10 @@ export interface MockChatSse {
   /** ids in the order their streams finished */
   finished: string[];
   failNext(n: number, response: { status: number; body: unknown; headers?: Record<string, string> }): void;
+  /** lets every "[held]" stream, open now or later, go on to its end */
+  releaseHeld(): void;
+  /** streams whose connection is still open */
+  openStreams(): number;
   close(): Promise<void>;
 }
 
@@ -39,6 +45,8 @@ export const chatSseFailures = {
 };
 
 const FRAME_GAP_MS = 15;
+/** how often a held stream reports progress */
+const HELD_FRAME_MS = 100;
 
 export async function startMockChatSse(): Promise<MockChatSse> {
   const apiKey = "sk-mock-reseller";
@@ -46,6 +54,8 @@ export async function startMockChatSse(): Promise<MockChatSse> {
   const videos = new Map<string, Buffer>();
   const finished: string[] = [];
   const failures = failureQueue();
+  let heldReleased = false;
+  let openStreams = 0;
 
   const server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
 
@@ -77,6 +87,12 @@ export async function startMockChatSse(): Promise<MockChatSse> {
       );
 
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    openStreams++;
+    let hungUp = false;
+    res.on("close", () => {
+      hungUp = true;
+      openStreams--;
+    });
     const id = `task_${randomBytes(6).toString("hex")}`;
     const say = async (text: string) => {
       res.write(
@@ -89,6 +105,12 @@ export async function startMockChatSse(): Promise<MockChatSse> {
     await say("⌛️ 任务正在队列中，请耐心等待...\n");
     for (const p of ["12.0", "36.0", "76.5"]) await say(`🏃 进度：${p}%\n`);
     if (prompt.includes("[drop]")) return res.destroy();
+    // Held: one more percent per frame, up to 98, until released or the client hangs up.
+    for (let p = 77; prompt.includes("[held]") && !heldReleased && !hungUp; p = Math.min(98, p + 1)) {
+      await say(`🏃 进度：${p}.0%\n`);
+      await new Promise((resolve) => setTimeout(resolve, HELD_FRAME_MS));
+    }
+    if (hungUp) return;
     if (prompt.includes("[fail]")) {
       res.write(
         `data: ${JSON.stringify(chatError("生成失败: the content violates our policy (sentinel_block)", "upstream_error", "content_policy_violation"))}\n\n`,
@@ -124,6 +146,10 @@ export async function startMockChatSse(): Promise<MockChatSse> {
     videos,
     finished,
     failNext: (n, response) => failures.add(n, {}, response),
+    releaseHeld: () => {
+      heldReleased = true;
+    },
+    openStreams: () => openStreams,
     close: () => closeNow(server),
   };
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { parseTaskId } from "../../src/schema/tasks.js";
 import { createPoller } from "../../src/worker/poller.js";
 import { codeOf, startTestApp } from "../helpers/app.js";
-import { CREATE_VIDEO, grantCredit, ledgerOf, ME, waitForTask } from "../helpers/fixtures.js";
+import { createTestDatabase } from "../helpers/database.js";
+import { CREATE_VIDEO, grantCredit, ledgerOf, ME, upsertChannel, waitForTask } from "../helpers/fixtures.js";
 import { tokenFor } from "../helpers/tokens.js";
 import { useTestApp } from "../helpers/use-test-app.js";
 import { expectNothingWithin, until } from "../helpers/wait.js";
@@ -50,8 +51,11 @@ describe("a reseller's streamed task through GraphQL", () => {
   });
 
   it("fails, with its hold released, a stream that a worker which has since died had opened", async () => {
-    const api = await startTestApp({ databaseUrl: t.database.url, config: { role: "api" } });
+    // A database of its own: the file's app runs a worker that would otherwise open the stream first.
+    const orphans = await createTestDatabase();
+    const api = await startTestApp({ databaseUrl: orphans.url, config: { role: "api" } });
     try {
+      await upsertChannel(api, { name: "reseller", provider: "chat-sse", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: [MODEL] });
       const subject = "orphan@reseller";
       const token = await tokenFor(subject);
       await grantCredit(api, subject, "1");
@@ -79,7 +83,26 @@ describe("a reseller's streamed task through GraphQL", () => {
       expect((await ledgerOf(api, subject)).filter((e) => e.taskId === id).map((e) => e.kind)).toEqual(["HOLD", "RELEASE"]);
     } finally {
       await api.stop();
+      await orphans.drop();
     }
+  });
+
+  it("stops the stream as soon as the task is cancelled, and charges nothing", async () => {
+    const subject = "cancelled@reseller";
+    const token = await tokenFor(subject);
+    await grantCredit(t, subject, "1");
+    const created = await t.gql(CREATE_VIDEO, { input: { model: MODEL, prompt: "[held] a cancelled stream" } }, { token });
+    const id = created.data!.createVideo.id;
+    await waitForTask(t, token, id, (x) => x.status === "PROCESSING" && x.progress >= 77);
+    expect(mock.openStreams()).toBe(1);
+
+    const cancelled = await t.gql(`mutation($id: ID!) { cancelTask(id: $id) { status cost } }`, { id }, { token });
+    expect(cancelled.data!.cancelTask).toEqual({ status: "CANCELLED", cost: "0" });
+    // The bus tells the worker at once: the connection closes well before a poll of the row would.
+    await until("the stream's connection to close", () => mock.openStreams() === 0, 1_000);
+    expect(await waitForTask(t, token, id, () => true)).toMatchObject({ status: "CANCELLED", cost: "0" });
+    expect((await t.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "1", held: "0" });
+    expect((await ledgerOf(t, subject)).filter((e) => e.taskId === parseTaskId(id)).map((e) => e.kind)).toEqual(["HOLD", "RELEASE"]);
   });
 
   it("refuses what a reseller model does not take before opening any stream", async () => {

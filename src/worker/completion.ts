@@ -1,0 +1,80 @@
+import { costOf } from "../billing/prices.js";
+import type { Services } from "../context.js";
+import { Prisma, type Task } from "../generated/prisma/client.js";
+import type { TaskUpstream } from "../providers/channel.js";
+import type { UpstreamSnapshot, UpstreamTask } from "../providers/types.js";
+import { jsonValue } from "../tasks/json-column.js";
+import { completeTask } from "../tasks/lifecycle.js";
+import { proxiedMedia, storedMedia, upstreamExpiry } from "./media-jobs.js";
+import { type MirroredMedia, mirrorMedia, StorageWriteError } from "./mirror.js";
+
+/** What completing a task needs of its row. */
+export type CompletingTask = Pick<Task, "id" | "mediaType" | "priceUnit" | "unitPrice" | "seconds" | "holdAmount">;
+
+/**
+ * Completes a task its provider finished: copies the media into storage and settles the
+ * charge. When storage fails the task completes all the same, served from the provider's
+ * copy and mirrored again later. Returns false when the provider's copy could not be read:
+ * the provider keeps it a while, so the caller tries again on a later poll.
+ */
+export async function completeWithMedia(
+  services: Services,
+  task: CompletingTask,
+  target: TaskUpstream & { upstream: UpstreamTask },
+  snapshot: UpstreamSnapshot,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const { adaptor, channel, upstream } = target;
+  const charge = { charge: chargeFor(task, snapshot), seconds: reportedSeconds(task, snapshot) };
+  let media: MirroredMedia;
+  try {
+    media = await mirrorMedia({
+      adaptor,
+      channel,
+      task: { ...upstream, id: task.id, mediaType: task.mediaType },
+      snapshot,
+      storage: services.storage,
+      signal,
+    });
+  } catch (err) {
+    services.metrics.mirrorFailures.inc({ side: err instanceof StorageWriteError ? "storage" : "provider" });
+    if (!(err instanceof StorageWriteError)) {
+      services.logger.warn({ taskId: task.id, err: String(err) }, "downloading the finished media failed; will retry");
+      return false;
+    }
+    // The video exists and the provider serves it: complete now, serve it through this
+    // server, and mirror it again in the background.
+    services.logger.warn({ taskId: task.id, err: err.message }, "storing the finished media failed; completing with the provider's copy");
+    await completeTask(services, task.id, { ...charge, media: proxiedMedia(services, adaptor, snapshot, err) });
+    return true;
+  }
+  services.metrics.mirrorBytes.inc(media.bytes);
+  await completeTask(services, task.id, {
+    ...charge,
+    media: {
+      ...storedMedia(services, media),
+      upstreamResult: jsonValue(snapshot.result) ?? Prisma.JsonNull,
+      upstreamMediaExpiresAt: upstreamExpiry(adaptor, snapshot),
+    },
+  });
+  return true;
+}
+
+/** What the task costs: the price of what the provider reports it made, else of what was asked. */
+export function chargeFor(task: Pick<Task, "priceUnit" | "unitPrice" | "seconds" | "holdAmount">, snapshot: UpstreamSnapshot): bigint {
+  const usage = snapshot.usage ?? {};
+  switch (task.priceUnit) {
+    case "SECOND":
+      return usage.seconds !== undefined ? costOf(task.unitPrice, usage.seconds) : task.holdAmount;
+    case "IMAGE":
+      return usage.images !== undefined ? costOf(task.unitPrice, usage.images) : task.holdAmount;
+    case "TOKEN":
+      return usage.tokens !== undefined ? costOf(task.unitPrice, usage.tokens) : task.holdAmount;
+  }
+}
+
+/** The length the provider reports it made, rounded to whole seconds; else the length asked for. */
+function reportedSeconds(task: Pick<Task, "seconds">, snapshot: UpstreamSnapshot): number | null {
+  const seconds = snapshot.usage?.seconds;
+  return seconds !== undefined && Number.isFinite(seconds) ? Math.round(seconds) : task.seconds;
+}

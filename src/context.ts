@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { TokenVerifier } from "./auth.js";
 import type { Config } from "./config.js";
 import type { Database, Db } from "./db/index.js";
+import type { Role } from "./generated/prisma/enums.js";
 import type { MediaSigner } from "./http/media.js";
 import type { SafeFetchOptions } from "./media/safe-fetch.js";
 import type { Metrics } from "./metrics.js";
@@ -55,7 +56,7 @@ export type SharedReads = Map<string, { row: Promise<unknown>; until: number }>;
 export interface CurrentUser {
   id: string;
   subject: string;
-  role: "USER" | "ADMIN";
+  role: Role;
 }
 
 export interface Context {

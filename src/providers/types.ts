@@ -19,8 +19,10 @@ export interface UpstreamTask {
 }
 
 /** What a model makes. */
-export type MediaKind = "VIDEO" | "IMAGE";
-export type PriceUnit = "SECOND" | "IMAGE" | "TOKEN";
+/** What a model makes and how it is priced: the database's own enums. */
+import type { MediaType as MediaKind, PriceUnit } from "../generated/prisma/enums.js";
+
+export type { MediaKind, PriceUnit };
 
 /** What Reelay knows about a model: what input it takes and how it is priced by default. */
 export interface ModelSpec {

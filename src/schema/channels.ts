@@ -4,6 +4,7 @@ import { maskKey } from "../channels/input.js";
 import { createRunningTasksLoader, type RunningTasksLoader } from "../channels/running.js";
 import { resetChannelHealth, upsertChannel } from "../channels/store.js";
 import type { Context } from "../context.js";
+import { knownProviders } from "../providers/index.js";
 
 /** per request: every Channel.runningTasks of one response comes from one grouped query */
 const runningTasksLoaders = new WeakMap<Context, RunningTasksLoader>();
@@ -74,7 +75,7 @@ builder.prismaNode("Channel", {
 const ChannelInput = builder.inputType("ChannelInput", {
   fields: (t) => ({
     name: t.string({ required: true }),
-    provider: t.string({ required: true, description: "openai | gemini | kling | dashscope | seedance | chat-sse (more may exist)" }),
+    provider: t.string({ required: true, description: `${knownProviders().join(" | ")} (more may exist)` }),
     baseUrl: t.string({ required: true }),
     apiKey: t.string({ required: true, description: "provider credential; for kling the form ACCESS_KEY:SECRET_KEY" }),
     models: t.stringList({ required: true }),

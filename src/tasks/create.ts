@@ -8,7 +8,7 @@ import type { Channel, Task } from "../generated/prisma/client.js";
 import { readReferenceImage } from "../media/reference-image.js";
 import { type TaskUpstream, upstreamOf } from "../providers/channel.js";
 import { UpstreamError } from "../providers/errors.js";
-import type { SubmitRequest, SubmitResult } from "../providers/types.js";
+import type { MediaKind, SubmitRequest, SubmitResult } from "../providers/types.js";
 import { upstreamFailure } from "./failure.js";
 import { jsonValue } from "./json-column.js";
 import { endTask, publishTask, recordProgress } from "./lifecycle.js";
@@ -161,7 +161,7 @@ async function insertWithHold(
     model: string;
     channel: Channel;
     params: VideoParams;
-    mediaType: "VIDEO" | "IMAGE";
+    mediaType: MediaKind;
     idempotencyKey: string | null;
     remixedFromId: string | null;
   },

@@ -1,6 +1,6 @@
 import { PassThrough, type Readable } from "node:stream";
 import { extensionFor, sniffMediaType } from "../media/image-sniff.js";
-import type { ChannelConfig, ProviderAdaptor, UpstreamSnapshot, UpstreamTask } from "../providers/types.js";
+import type { ChannelConfig, MediaKind, ProviderAdaptor, UpstreamSnapshot, UpstreamTask } from "../providers/types.js";
 import { type MediaStorage, mediaKey, type StoredObject } from "../storage/types.js";
 
 export interface MirroredMedia {
@@ -34,7 +34,7 @@ const SNIFF_BYTES = 16;
 export async function mirrorMedia(options: {
   adaptor: ProviderAdaptor;
   channel: ChannelConfig;
-  task: UpstreamTask & { id: string; mediaType: "VIDEO" | "IMAGE" };
+  task: UpstreamTask & { id: string; mediaType: MediaKind };
   snapshot: UpstreamSnapshot;
   storage: MediaStorage;
   signal?: AbortSignal;

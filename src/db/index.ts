@@ -18,6 +18,12 @@ const MIGRATION_LOCK_KEY = 7_316_530_201;
 const POOL_SIZE = 10;
 /** a connection attempt that hangs (a black-holed network) fails after this, so /ready and queries answer */
 const CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * A burst of creates holds every pooled connection for a moment: a transaction waits up
+ * to maxWait for one (Prisma's default of 2 s fails a busy instance's creates) and may run
+ * for `timeout` once it has it.
+ */
+const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 }; // ms
 
 export interface Database {
   db: PrismaClient;
@@ -56,7 +62,7 @@ export async function openDatabase(url: string): Promise<Database> {
     };
   });
   const adapter = new PrismaPg(pool, { onPoolError: lost, onConnectionError: lost, disposeExternalPool: true });
-  const db = new PrismaClient({ adapter });
+  const db = new PrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS });
   return {
     db,
     kind: "postgres",
@@ -83,7 +89,7 @@ async function openPglite(dir: string): Promise<Database> {
   const { PrismaPGlite } = await import("pglite-prisma-adapter");
   if (dir !== "memory") await mkdir(dir, { recursive: true }); // PGlite does not create it
   const pglite = new PGlite(dir === "memory" ? "memory://" : dir);
-  const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const db = new PrismaClient({ adapter: new PrismaPGlite(pglite), transactionOptions: TRANSACTION_OPTIONS });
   return {
     db,
     kind: "pglite",

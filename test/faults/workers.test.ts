@@ -45,7 +45,9 @@ beforeAll(async () => {
     REDIS_PREFIX: uniqueRedisPrefix(),
     MEDIA_DIR: mediaDir,
     POLL_INTERVAL_MS: "100",
-    LEASE_MS: "3000",
+    // Long enough that a submission or poll slowed down by a loaded machine never loses its lease:
+    // nothing here dies, so no lease has to lapse.
+    LEASE_MS: "15000",
     WORKER_CONCURRENCY: "8",
   };
   api = await startReelay({ ...env, ROLE: "api" });

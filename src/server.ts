@@ -88,7 +88,11 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
 
 /** Config never changes once the app is built; a write to it throws. */
 function frozenConfig(config: Config): Config {
-  return Object.freeze({ ...config, s3: config.s3 && Object.freeze({ ...config.s3 }) });
+  return Object.freeze({
+    ...config,
+    s3: config.s3 && Object.freeze({ ...config.s3 }),
+    jwtAudience: Object.freeze([...config.jwtAudience]),
+  });
 }
 
 /** yoga with Reelay's schema, context, error masking and request limits. */

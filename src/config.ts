@@ -19,6 +19,14 @@ export interface Config {
   jwtAudience: readonly string[];
   /** key for signing media URLs (MEDIA_SIGNING_SECRET); null: a random one kept in dataDir */
   mediaSigningSecret: string | null;
+  /** yoga's GraphiQL page on a browser GET of /graphql (GRAPHIQL) */
+  graphiql: boolean;
+  /** whether __schema and __type may be queried (INTROSPECTION) */
+  introspection: boolean;
+  /** bearer token /metrics requires (METRICS_TOKEN); null: /metrics is open */
+  metricsToken: string | null;
+  /** origins browsers may call the API from (CORS_ORIGINS): a list, "*" for any; empty: same-origin only */
+  corsOrigins: "*" | readonly string[];
   /** how clients reach this server (media URLs); null: http://HOST:PORT of the port it listens on */
   publicBaseUrl: string | null;
   pollIntervalMs: number;
@@ -128,6 +136,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtIssuer: env.JWT_ISSUER || null,
     jwtAudience: commaList(env.JWT_AUDIENCE),
     mediaSigningSecret: env.MEDIA_SIGNING_SECRET || null,
+    graphiql: bool(env, "GRAPHIQL", true),
+    introspection: bool(env, "INTROSPECTION", true),
+    metricsToken: env.METRICS_TOKEN || null,
+    corsOrigins: corsOrigins(env.CORS_ORIGINS),
     publicBaseUrl: env.PUBLIC_BASE_URL ? env.PUBLIC_BASE_URL.replace(/\/+$/, "") : null,
     pollIntervalMs: int(env, "POLL_INTERVAL_MS", 5_000),
     role,
@@ -169,4 +181,20 @@ function httpUrl(env: NodeJS.ProcessEnv, name: string): string {
   if (!url || (url.protocol !== "https:" && url.protocol !== "http:"))
     throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
   return url.href;
+}
+
+/** CORS_ORIGINS: "*" or a list of origins (scheme://host[:port], as browsers send them in Origin). */
+function corsOrigins(raw: string | undefined): "*" | string[] {
+  const items = commaList(raw);
+  if (items.includes("*")) {
+    if (items.length > 1) throw new ConfigError(`CORS_ORIGINS is either "*" or a list of origins, got "${raw}"`);
+    return "*";
+  }
+  return items.map((item) => {
+    const origin = URL.canParse(item) ? new URL(item).origin : "null";
+    if (origin === "null" || origin !== item.replace(/\/+$/, "")) {
+      throw new ConfigError(`CORS_ORIGINS entries must be origins such as https://app.example.com, got "${item}"`);
+    }
+    return origin;
+  });
 }

@@ -12,7 +12,7 @@ import { type Context, type CurrentUser, resolveUser, type Services } from "./co
 import type { Database } from "./db/index.js";
 import { badInput, ErrorCode, isNulCharacterError, ReelayError } from "./errors.js";
 import { createRequestHandler, currentRequestFields } from "./http/routes.js";
-import { useCsrfHeaderForSimpleRequests, usePayloadLimit } from "./http/yoga-plugins.js";
+import { useCorsOrigins, useCsrfHeaderForSimpleRequests, useIntrospection, usePayloadLimit } from "./http/yoga-plugins.js";
 import { schema } from "./schema/index.js";
 import { createServices, httpOrigin, runInOrder } from "./services.js";
 import { createPoller, type Poller } from "./worker/poller.js";
@@ -92,6 +92,7 @@ function frozenConfig(config: Config): Config {
     ...config,
     s3: config.s3 && Object.freeze({ ...config.s3 }),
     jwtAudience: Object.freeze([...config.jwtAudience]),
+    corsOrigins: config.corsOrigins === "*" ? "*" : Object.freeze([...config.corsOrigins]),
   });
 }
 
@@ -102,7 +103,9 @@ function createGraphQLServer(services: Services): Yoga {
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
-    graphiql: { title: "Reelay", subscriptionsProtocol: "WS" },
+    graphiql: config.graphiql ? { title: "Reelay", subscriptionsProtocol: "WS" } : false,
+    // useCorsOrigins below: yoga's default echoes any origin and allows credentials.
+    cors: false,
     logging: logger.child({ component: "yoga" }),
     fetchAPI: createFetch({
       formDataLimits: { fileSize: config.maxReferenceImageBytes + 1, files: 1, fieldSize: MULTIPART_OVERHEAD_BYTES },
@@ -129,8 +132,10 @@ function createGraphQLServer(services: Services): Yoga {
       },
     },
     plugins: [
+      useCorsOrigins(config.corsOrigins),
       useCsrfHeaderForSimpleRequests(),
       usePayloadLimit(config.maxReferenceImageBytes + MULTIPART_OVERHEAD_BYTES),
+      useIntrospection(config.introspection),
       EnvelopArmorPlugin({
         maxDepth: { n: 10, ignoreIntrospection: true },
         maxAliases: { n: 15 },
@@ -217,7 +222,7 @@ async function listen(server: Server, services: Services, poller: Poller | null)
       database: services.database.kind,
       pubsub: config.redisUrl ? "redis" : "in-process",
       // GraphiQL is what yoga answers a browser at the GraphQL path.
-      ...(config.role === "worker" ? {} : { graphql: publicGraphQL, graphiql: publicGraphQL }),
+      ...(config.role === "worker" ? {} : { graphql: publicGraphQL, ...(config.graphiql ? { graphiql: publicGraphQL } : {}) }),
     },
     "reelay is listening",
   );

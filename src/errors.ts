@@ -12,6 +12,7 @@ export const ErrorCode = {
   RATE_LIMITED: "RATE_LIMITED",
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   CONFLICT: "CONFLICT",
+  QUERY_TOO_COMPLEX: "QUERY_TOO_COMPLEX",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -39,6 +40,22 @@ export class ReelayError extends GraphQLError {
 export const badInput = (message: string, details?: Record<string, unknown>) => new ReelayError(ErrorCode.BAD_USER_INPUT, message, details);
 
 export const notFound = (what = "Not found") => new ReelayError(ErrorCode.NOT_FOUND, what);
+
+/** the most of a message an error keeps: graphql-js quotes a bad variable's value whole, however large */
+export const MAX_ERROR_MESSAGE_LENGTH = 240;
+/** how much of a longer message survives, before the mark that it was cut */
+const KEPT_MESSAGE_LENGTH = 200;
+
+/**
+ * Cuts a message longer than MAX_ERROR_MESSAGE_LENGTH to its first 200 characters, in place:
+ * the same error goes on (yoga logs every error its mask replaces, which would log the input whole).
+ */
+export function boundMessage<E extends Error>(error: E): E {
+  if (error.message.length > MAX_ERROR_MESSAGE_LENGTH) {
+    error.message = `${error.message.slice(0, KEPT_MESSAGE_LENGTH)}… (${error.message.length - KEPT_MESSAGE_LENGTH} more characters)`;
+  }
+  return error;
+}
 
 /** PostgreSQL refuses text with NUL characters (SQLSTATE 22021): that is malformed input, not an internal error. */
 export function isNulCharacterError(err: unknown): boolean {

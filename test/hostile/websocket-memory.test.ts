@@ -34,7 +34,8 @@ async function rssOf(pid: number): Promise<number> {
 
 /** Opens a socket, sends connection_init with `token` (waiting for the ack), then one message of MESSAGE_BYTES; resolves with the close code. */
 async function sendHuge(message: Buffer, token: string | null): Promise<number> {
-  const ws = new WebSocket(server.url.replace(/^http/, "ws"), "graphql-transport-ws");
+  // An all-zero mask leaves the payload as it is: the frame goes out at once, without a 50 MB copy to mask.
+  const ws = new WebSocket(server.url.replace(/^http/, "ws"), "graphql-transport-ws", { generateMask: (mask) => void mask.fill(0) });
   ws.on("error", () => {}); // the server stops reading: the send may fail, the close code tells
   const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
   await new Promise((resolve) => ws.once("open", resolve));
@@ -84,7 +85,8 @@ describe("WebSocket messages of 50 MB from five clients at once", () => {
     const growth = await peakGrowthDuring(sending);
     expect(await sending).toEqual(Array(CLIENTS).fill(1009));
     expect(growth).toBeLessThan(MAX_GROWTH_BYTES);
-    // and it goes on serving
+    // and it goes on serving, having printed no "internal error" for any of them
     expect((await server.gql(`{ __typename }`)).data).toEqual({ __typename: "Query" });
+    expect(server.child.output).not.toMatch(/Internal error/);
   });
 });

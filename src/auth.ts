@@ -1,4 +1,4 @@
-import { errors, jwtVerify } from "jose";
+import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { ErrorCode, ReelayError } from "./errors.js";
 import { MAX_SUBJECT_LENGTH } from "./limits.js";
 
@@ -7,7 +7,21 @@ export interface TokenClaims {
   role: "USER" | "ADMIN";
 }
 
-const ALGORITHMS = ["HS256"];
+/** How bearer tokens are checked. At least one of `secret` and `jwksUrl`. */
+export interface TokenVerifierOptions {
+  /** HS256 key shared with whoever issues tokens */
+  secret?: Uint8Array | null;
+  /** an identity provider's key set: tokens signed with one of its asymmetric keys are accepted */
+  jwksUrl?: string | null;
+  /** the `iss` a token must carry; not checked when null */
+  issuer?: string | null;
+  /** a token's `aud` must name one of these; not checked when empty */
+  audience?: readonly string[];
+}
+
+const SECRET_ALGORITHMS = ["HS256"];
+/** what identity providers sign with; never a symmetric one, which a public key set would turn into a forgery kit */
+const JWKS_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
 /** tolerated clock difference between token issuer and this server */
 const CLOCK_TOLERANCE_S = 5;
 
@@ -15,13 +29,14 @@ const CLOCK_TOLERANCE_S = 5;
 const VERIFIED_TTL_MS = 60_000;
 const VERIFIED_CACHE_SIZE = 10_000;
 
-/** Checks bearer tokens against one secret, remembering the ones it accepted: a client sends the same token with every request. */
+/** Checks bearer tokens, remembering the ones it accepted: a client sends the same token with every request. */
 export interface TokenVerifier {
   /** `Bearer <JWT>` → its claims; null when there is no header; throws UNAUTHENTICATED when invalid */
   verify(header: string | null | undefined): Promise<TokenClaims | null>;
 }
 
-export function createTokenVerifier(secret: Uint8Array): TokenVerifier {
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const check = createTokenCheck(options);
   const verified = new Map<string, { claims: TokenClaims; until: number }>();
   return {
     async verify(header) {
@@ -29,7 +44,7 @@ export function createTokenVerifier(secret: Uint8Array): TokenVerifier {
       if (token === null) return null;
       const known = verified.get(token);
       if (known && known.until > Date.now()) return known.claims;
-      const fresh = await verifyToken(token, secret);
+      const fresh = await check(token);
       verified.delete(token);
       verified.set(token, { claims: fresh.claims, until: Math.min(Date.now() + VERIFIED_TTL_MS, fresh.expiresAt) });
       if (verified.size > VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!); // the oldest
@@ -38,10 +53,10 @@ export function createTokenVerifier(secret: Uint8Array): TokenVerifier {
   };
 }
 
-/** Verifies `Bearer <JWT>` (HS256, `exp` honoured) once, remembering nothing. Null when no header; throws UNAUTHENTICATED when invalid. */
-export async function verifyAuthorization(header: string | null | undefined, secret: Uint8Array): Promise<TokenClaims | null> {
+/** Verifies `Bearer <JWT>` once, remembering nothing. Null when no header; throws UNAUTHENTICATED when invalid. */
+export async function verifyAuthorization(header: string | null | undefined, options: TokenVerifierOptions): Promise<TokenClaims | null> {
   const token = bearerToken(header);
-  return token === null ? null : (await verifyToken(token, secret)).claims;
+  return token === null ? null : (await createTokenCheck(options)(token)).claims;
 }
 
 /** The token of an Authorization header value; null when there is none. */
@@ -52,24 +67,54 @@ function bearerToken(header: string | null | undefined): string | null {
   return match[1];
 }
 
-async function verifyToken(token: string, secret: Uint8Array): Promise<{ claims: TokenClaims; expiresAt: number }> {
-  try {
-    const { payload } = await jwtVerify(token, secret, { algorithms: ALGORITHMS, clockTolerance: CLOCK_TOLERANCE_S });
-    if (typeof payload.sub !== "string" || payload.sub === "") {
-      throw new ReelayError(ErrorCode.UNAUTHENTICATED, "Token has no subject");
+type TokenCheck = (token: string) => Promise<{ claims: TokenClaims; expiresAt: number }>;
+
+/**
+ * A token is accepted when its signature verifies (HS256 with the secret, or a key of the
+ * JWKS), it carries `exp` and has not expired, and its `iss` and `aud` match when configured.
+ */
+function createTokenCheck({ secret = null, jwksUrl = null, issuer = null, audience = [] }: TokenVerifierOptions): TokenCheck {
+  if (!secret && !jwksUrl) throw new Error("Bearer tokens need a secret or a JWKS URL to be verified with");
+  const jwks = jwksUrl ? createRemoteJWKSet(new URL(jwksUrl)) : null;
+  const keyFor: JWTVerifyGetKey = (header, token) => (header.alg === "HS256" ? secret! : jwks!(header, token));
+  const algorithms = [...(secret ? SECRET_ALGORITHMS : []), ...(jwks ? JWKS_ALGORITHMS : [])];
+  const claimChecks = {
+    algorithms,
+    clockTolerance: CLOCK_TOLERANCE_S,
+    requiredClaims: ["exp"],
+    ...(issuer ? { issuer } : {}),
+    ...(audience.length ? { audience: [...audience] } : {}),
+  };
+  return async (token) => {
+    try {
+      const { payload } = await jwtVerify(token, keyFor, claimChecks);
+      if (typeof payload.sub !== "string" || payload.sub === "") {
+        throw new ReelayError(ErrorCode.UNAUTHENTICATED, "Token has no subject");
+      }
+      if (payload.sub.includes("\u0000") || payload.sub.length > MAX_SUBJECT_LENGTH) {
+        throw new ReelayError(ErrorCode.UNAUTHENTICATED, "Token subject is not acceptable");
+      }
+      return {
+        claims: { subject: payload.sub, role: payload.role === "admin" ? "ADMIN" : "USER" },
+        // requiredClaims makes exp a number; remembered only until then, tolerance or not
+        expiresAt: (payload.exp as number) * 1000,
+      };
+    } catch (err) {
+      if (err instanceof ReelayError) throw err;
+      throw new ReelayError(ErrorCode.UNAUTHENTICATED, refusal(err));
     }
-    if (payload.sub.includes("\u0000") || payload.sub.length > MAX_SUBJECT_LENGTH) {
-      throw new ReelayError(ErrorCode.UNAUTHENTICATED, "Token subject is not acceptable");
-    }
-    return {
-      claims: { subject: payload.sub, role: payload.role === "admin" ? "ADMIN" : "USER" },
-      expiresAt: typeof payload.exp === "number" ? (payload.exp + CLOCK_TOLERANCE_S) * 1000 : Infinity,
-    };
-  } catch (err) {
-    if (err instanceof ReelayError) throw err;
-    const reason = err instanceof errors.JWTExpired ? "Token has expired" : "Token is invalid";
-    throw new ReelayError(ErrorCode.UNAUTHENTICATED, reason);
+  };
+}
+
+/** Why a token was refused, in words that reveal nothing about the keys. */
+function refusal(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return "Token has expired";
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.claim === "exp") return "Token has no expiry (exp)";
+    if (err.claim === "iss") return "Token was issued by someone else (iss)";
+    if (err.claim === "aud") return "Token is meant for someone else (aud)";
   }
+  return "Token is invalid";
 }
 
 export const secretKey = (secret: string) => new TextEncoder().encode(secret);

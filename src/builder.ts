@@ -12,6 +12,8 @@ import { formatMoney, parseMoney } from "./money.js";
 
 /** The types that implement Node; each is keyed by a UUID. */
 const NODE_TYPES = new Set(["VideoTask", "User", "Channel"]);
+/** the most ids one nodes(ids:) call looks up */
+export const MAX_NODE_IDS = 100;
 /** looked up like any id, it matches no row: node(id) answers null */
 const NO_NODE = { typename: "VideoTask", id: NIL_UUID };
 
@@ -69,7 +71,13 @@ export const builder = new SchemaBuilder<{
     edgesFieldOptions: { nullable: { list: false, items: false } },
     nodeFieldOptions: { nullable: false },
     nodeQueryOptions: { nullable: true, authScopes: { loggedIn: true } },
-    nodesQueryOptions: { authScopes: { loggedIn: true } },
+    nodesQueryOptions: {
+      authScopes: { loggedIn: true },
+      resolve: (_root, args, _ctx, _info, resolveNodes) => {
+        if (args.ids.length > MAX_NODE_IDS) throw badInput(`nodes takes at most ${MAX_NODE_IDS} ids, got ${args.ids.length}`);
+        return resolveNodes(args.ids);
+      },
+    },
     decodeGlobalID: decodeNodeID,
   },
 });

@@ -7,9 +7,26 @@ export interface Config {
   databaseUrl: string;
   redisUrl: string | null;
   redisPrefix: string;
-  jwtSecret: string;
-  /** true when JWT_SECRET was not set and the development secret is in use */
-  jwtSecretIsDefault: boolean;
+  /** where Reelay keeps its own files: the embedded database, local media and generated secrets (DATA_DIR) */
+  dataDir: string;
+  /** HS256 secret for bearer tokens (JWT_SECRET); null: a random one kept in dataDir, unless a JWKS verifies tokens */
+  jwtSecret: string | null;
+  /** the identity provider's key set (JWT_JWKS_URL): tokens signed with its asymmetric keys are accepted */
+  jwtJwksUrl: string | null;
+  /** the `iss` every token must carry (JWT_ISSUER); null: not checked */
+  jwtIssuer: string | null;
+  /** audiences a token's `aud` must name one of (JWT_AUDIENCE, comma-separated); empty: not checked */
+  jwtAudience: readonly string[];
+  /** key for signing media URLs (MEDIA_SIGNING_SECRET); null: a random one kept in dataDir */
+  mediaSigningSecret: string | null;
+  /** yoga's GraphiQL page on a browser GET of /graphql (GRAPHIQL) */
+  graphiql: boolean;
+  /** whether __schema and __type may be queried (INTROSPECTION) */
+  introspection: boolean;
+  /** bearer token /metrics requires (METRICS_TOKEN); null: /metrics is open */
+  metricsToken: string | null;
+  /** origins browsers may call the API from (CORS_ORIGINS): a list, "*" for any; empty: same-origin only */
+  corsOrigins: "*" | readonly string[];
   /** how clients reach this server (media URLs); null: http://HOST:PORT of the port it listens on */
   publicBaseUrl: string | null;
   pollIntervalMs: number;
@@ -58,13 +75,16 @@ export interface S3Config {
   publicBaseUrl: string | null;
 }
 
-export const DEV_JWT_SECRET = "reelay-development-secret-change-me";
+/** A setting that keeps Reelay from starting; main.ts prints its message alone. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
   return value;
 }
 
@@ -73,7 +93,7 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   if (raw === undefined || raw === "") return fallback;
   if (["1", "true", "yes", "on"].includes(raw)) return true;
   if (["0", "false", "no", "off"].includes(raw)) return false;
-  throw new Error(`${name} must be true or false, got "${env[name]}"`);
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
 function s3Config(env: NodeJS.ProcessEnv): S3Config | null {
@@ -94,20 +114,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = int(env, "PORT", 4000);
   const host = env.HOST || "127.0.0.1";
   const role = (env.ROLE || "all") as Role;
-  if (!["all", "api", "worker"].includes(role)) throw new Error(`ROLE must be all, api or worker, got "${role}"`);
-  const jwtSecret = env.JWT_SECRET || DEV_JWT_SECRET;
+  if (!["all", "api", "worker"].includes(role)) throw new ConfigError(`ROLE must be all, api or worker, got "${role}"`);
+  const dataDir = (env.DATA_DIR || "./.data").replace(/(.)\/+$/, "$1");
+  const jwtSecret = env.JWT_SECRET || null;
+  const jwtJwksUrl = env.JWT_JWKS_URL ? httpUrl(env, "JWT_JWKS_URL") : null;
+  // Tokens minted with a secret nobody chose are worthless in production: every instance would have its own.
+  if (env.NODE_ENV === "production" && !jwtSecret && !jwtJwksUrl) {
+    throw new ConfigError(
+      "NODE_ENV=production needs JWT_SECRET (an HS256 secret shared with whoever issues tokens) or JWT_JWKS_URL (your identity provider's keys); refusing to start without one",
+    );
+  }
   return {
     port,
     host,
-    databaseUrl: env.DATABASE_URL || "pglite:./.data/pglite",
+    databaseUrl: env.DATABASE_URL || `pglite:${dataDir}/pglite`,
     redisUrl: env.REDIS_URL || null,
     redisPrefix: env.REDIS_PREFIX ?? "reelay:",
+    dataDir,
     jwtSecret,
-    jwtSecretIsDefault: !env.JWT_SECRET,
+    jwtJwksUrl,
+    jwtIssuer: env.JWT_ISSUER || null,
+    jwtAudience: commaList(env.JWT_AUDIENCE),
+    mediaSigningSecret: env.MEDIA_SIGNING_SECRET || null,
+    graphiql: bool(env, "GRAPHIQL", true),
+    introspection: bool(env, "INTROSPECTION", true),
+    metricsToken: env.METRICS_TOKEN || null,
+    corsOrigins: corsOrigins(env.CORS_ORIGINS),
     publicBaseUrl: env.PUBLIC_BASE_URL ? env.PUBLIC_BASE_URL.replace(/\/+$/, "") : null,
     pollIntervalMs: int(env, "POLL_INTERVAL_MS", 5_000),
     role,
-    mediaDir: env.MEDIA_DIR || "./.data/media",
+    mediaDir: env.MEDIA_DIR || `${dataDir}/media`,
     mediaUrlTtlSeconds: int(env, "MEDIA_URL_TTL_SECONDS", 24 * 3600),
     taskTimeoutMs: int(env, "TASK_TIMEOUT_MS", 60 * 60_000),
     maxReferenceImageBytes: int(env, "MAX_REFERENCE_IMAGE_BYTES", 10 * 1024 * 1024),
@@ -129,6 +165,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 function positiveDays(raw: string): number {
   const days = Number(raw);
-  if (!Number.isFinite(days) || days <= 0) throw new Error(`MEDIA_RETENTION_DAYS must be a positive number of days, got "${raw}"`);
+  if (!Number.isFinite(days) || days <= 0) throw new ConfigError(`MEDIA_RETENTION_DAYS must be a positive number of days, got "${raw}"`);
   return Math.round(days * 24 * 3600_000);
+}
+
+const commaList = (raw: string | undefined): string[] =>
+  (raw ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+function httpUrl(env: NodeJS.ProcessEnv, name: string): string {
+  const raw = env[name] ?? "";
+  const url = URL.canParse(raw) ? new URL(raw) : null;
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:"))
+    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  return url.href;
+}
+
+/** CORS_ORIGINS: "*" or a list of origins (scheme://host[:port], as browsers send them in Origin). */
+function corsOrigins(raw: string | undefined): "*" | string[] {
+  const items = commaList(raw);
+  if (items.includes("*")) {
+    if (items.length > 1) throw new ConfigError(`CORS_ORIGINS is either "*" or a list of origins, got "${raw}"`);
+    return "*";
+  }
+  return items.map((item) => {
+    const origin = URL.canParse(item) ? new URL(item).origin : "null";
+    if (origin === "null" || origin !== item.replace(/\/+$/, "")) {
+      throw new ConfigError(`CORS_ORIGINS entries must be origins such as https://app.example.com, got "${item}"`);
+    }
+    return origin;
+  });
 }

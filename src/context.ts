@@ -28,8 +28,7 @@ export interface Services {
   /** how clients reach this instance; known once the server listens */
   publicBaseUrl: PublicBaseUrl;
   logger: Logger;
-  jwtKey: Uint8Array;
-  /** checks bearer tokens against jwtKey, remembering the ones it accepted */
+  /** checks bearer tokens (JWT_SECRET or the stored secret, JWT_JWKS_URL), remembering the ones it accepted */
   tokens: TokenVerifier;
   /** users already resolved from a token, by role and subject */
   knownUsers: KnownUsers;

@@ -12,6 +12,7 @@ export const ErrorCode = {
   RATE_LIMITED: "RATE_LIMITED",
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   CONFLICT: "CONFLICT",
+  QUERY_TOO_COMPLEX: "QUERY_TOO_COMPLEX",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -52,6 +53,22 @@ export type PrismaErrorCode = (typeof PrismaErrorCode)[keyof typeof PrismaErrorC
 /** True when a Prisma call failed with this code; every other failure is left to be rethrown (and masked). */
 export function isPrismaError(err: unknown, code: PrismaErrorCode): boolean {
   return typeof err === "object" && err !== null && (err as { code?: unknown }).code === code;
+}
+
+/** the most of a message an error keeps: graphql-js quotes a bad variable's value whole, however large */
+export const MAX_ERROR_MESSAGE_LENGTH = 240;
+/** how much of a longer message survives, before the mark that it was cut */
+const KEPT_MESSAGE_LENGTH = 200;
+
+/**
+ * Cuts a message longer than MAX_ERROR_MESSAGE_LENGTH to its first 200 characters, in place:
+ * the same error goes on (yoga logs every error its mask replaces, which would log the input whole).
+ */
+export function boundMessage<E extends Error>(error: E): E {
+  if (error.message.length > MAX_ERROR_MESSAGE_LENGTH) {
+    error.message = `${error.message.slice(0, KEPT_MESSAGE_LENGTH)}… (${error.message.length - KEPT_MESSAGE_LENGTH} more characters)`;
+  }
+  return error;
 }
 
 /** PostgreSQL refuses text with NUL characters (SQLSTATE 22021): that is malformed input, not an internal error. */

@@ -1,10 +1,19 @@
 // `npm start`: one Reelay process, configured by the environment (see README).
-import { loadConfig } from "./config.js";
+import { type Config, ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./db/index.js";
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  // A setting to fix, not a crash: its message alone, and a failed exit for the supervisor.
+  console.error(`reelay cannot start: ${err.message}`);
+  process.exit(1);
+}
 
 // The database opens while the rest of the server's modules load: the embedded default
 // boots PostgreSQL compiled to WebAssembly, a large share of the time to /ready.
-const config = loadConfig();
 const database = openDatabase(config.databaseUrl);
 database.catch(() => {}); // buildApp awaits it and fails with its error
 const { buildApp } = await import("./server.js");

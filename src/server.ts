@@ -1,18 +1,24 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { createFetch } from "@whatwg-node/fetch";
-import type { execute as graphqlExecute, subscribe as graphqlSubscribe } from "graphql";
+import { GraphQLError, type execute as graphqlExecute, type subscribe as graphqlSubscribe } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
-import { createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
+import { createYoga, type MaskError, maskError, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { WebSocketServer } from "ws";
 import { type Config, loadConfig } from "./config.js";
 import { type Context, type CurrentUser, resolveUser, type Services } from "./context.js";
 import type { Database } from "./db/index.js";
-import { badInput, ErrorCode, isNulCharacterError, ReelayError } from "./errors.js";
+import { badInput, boundMessage, ErrorCode, isNulCharacterError, ReelayError } from "./errors.js";
+import { useQueryLimits } from "./http/query-limits.js";
 import { createRequestHandler, currentRequestFields } from "./http/routes.js";
-import { useCsrfHeaderForSimpleRequests, usePayloadLimit } from "./http/yoga-plugins.js";
+import {
+  useBoundedValidationErrors,
+  useCorsOrigins,
+  useCsrfHeaderForSimpleRequests,
+  useIntrospection,
+  usePayloadLimit,
+} from "./http/yoga-plugins.js";
 import { schema } from "./schema/index.js";
 import { createServices, httpOrigin, runInOrder } from "./services.js";
 import { createPoller, type Poller } from "./worker/poller.js";
@@ -22,6 +28,8 @@ export { CSRF_HEADER } from "./http/yoga-plugins.js";
 export const GRAPHQL_PATH = "/graphql";
 /** multipart bodies hold one file plus the operation; this is the room left for the rest */
 const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
+/** the largest WebSocket message read; ws refuses a longer one from its frame header (close 1009), before any parse or auth */
+export const MAX_WEBSOCKET_MESSAGE_BYTES = 1024 * 1024;
 /** how long open connections may finish before shutdown cuts them */
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -88,7 +96,12 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
 
 /** Config never changes once the app is built; a write to it throws. */
 function frozenConfig(config: Config): Config {
-  return Object.freeze({ ...config, s3: config.s3 && Object.freeze({ ...config.s3 }) });
+  return Object.freeze({
+    ...config,
+    s3: config.s3 && Object.freeze({ ...config.s3 }),
+    jwtAudience: Object.freeze([...config.jwtAudience]),
+    corsOrigins: config.corsOrigins === "*" ? "*" : Object.freeze([...config.corsOrigins]),
+  });
 }
 
 /** yoga with Reelay's schema, context, error masking and request limits. */
@@ -98,7 +111,9 @@ function createGraphQLServer(services: Services): Yoga {
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
-    graphiql: { title: "Reelay", subscriptionsProtocol: "WS" },
+    graphiql: config.graphiql ? { title: "Reelay", subscriptionsProtocol: "WS" } : false,
+    // useCorsOrigins below: yoga's default echoes any origin and allows credentials.
+    cors: false,
     logging: logger.child({ component: "yoga" }),
     fetchAPI: createFetch({
       formDataLimits: { fileSize: config.maxReferenceImageBytes + 1, files: 1, fieldSize: MULTIPART_OVERHEAD_BYTES },
@@ -109,39 +124,44 @@ function createGraphQLServer(services: Services): Yoga {
       if (extra?.currentUser) return { services, currentUser: extra.currentUser };
       return { services, currentUser: await resolveUser(services, initial.request.headers.get("authorization")) };
     },
-    maskedErrors: {
-      maskError(error, message, isDev) {
-        // yoga's own body and multipart file-size refusals: the contract's code for them is PAYLOAD_TOO_LARGE
-        if ((error as { extensions?: { code?: unknown } }).extensions?.code === "REQUEST_ENTITY_TOO_LARGE") {
-          const max = config.maxReferenceImageBytes;
-          return (error as Error).message.startsWith("File size limit exceeded")
-            ? new ReelayError(ErrorCode.PAYLOAD_TOO_LARGE, `inputReference is larger than the ${max}-byte limit`, { maxBytes: max })
-            : new ReelayError(ErrorCode.PAYLOAD_TOO_LARGE, (error as Error).message);
-        }
-        if (isNulCharacterError(error)) return badInput("Text arguments must not contain NUL characters");
-        const masked = maskError(error, message, isDev);
-        if (masked !== error) logger.error({ err: (error as { originalError?: unknown }).originalError ?? error }, "unexpected error");
-        return masked;
-      },
-    },
+    maskedErrors: { maskError: createErrorMask(services) },
     plugins: [
+      useCorsOrigins(config.corsOrigins),
       useCsrfHeaderForSimpleRequests(),
       usePayloadLimit(config.maxReferenceImageBytes + MULTIPART_OVERHEAD_BYTES),
-      EnvelopArmorPlugin({
-        maxDepth: { n: 10, ignoreIntrospection: true },
-        maxAliases: { n: 15 },
-        maxDirectives: { n: 20 },
-        maxTokens: { n: 2_000 },
-        costLimit: { maxCost: 5_000, ignoreIntrospection: true },
-      }),
+      useIntrospection(config.introspection),
+      ...useQueryLimits(),
+      useBoundedValidationErrors(),
     ],
   });
 }
 
+/**
+ * Errors as clients see them: yoga's own refusals under the contract's codes, every error
+ * that is not a GraphQLError masked (INTERNAL_SERVER_ERROR, logged), and no message longer
+ * than MAX_ERROR_MESSAGE_LENGTH, however much of the input graphql-js quoted.
+ */
+function createErrorMask({ config, logger }: Services): MaskError {
+  const contractError = (error: unknown, message: string, isDev?: boolean): Error => {
+    // yoga's own body and multipart file-size refusals: the contract's code for them is PAYLOAD_TOO_LARGE
+    if ((error as { extensions?: { code?: unknown } }).extensions?.code === "REQUEST_ENTITY_TOO_LARGE") {
+      const max = config.maxReferenceImageBytes;
+      return (error as Error).message.startsWith("File size limit exceeded")
+        ? new ReelayError(ErrorCode.PAYLOAD_TOO_LARGE, `inputReference is larger than the ${max}-byte limit`, { maxBytes: max })
+        : new ReelayError(ErrorCode.PAYLOAD_TOO_LARGE, (error as Error).message);
+    }
+    if (isNulCharacterError(error)) return badInput("Text arguments must not contain NUL characters");
+    const masked = maskError(error, message, isDev);
+    if (masked !== error) logger.error({ err: (error as { originalError?: unknown }).originalError ?? error }, "unexpected error");
+    return masked;
+  };
+  return (error, message, isDev) => boundMessage(contractError(error, message, isDev));
+}
+
 /** graphql-ws on the GraphQL path of `server`, through yoga's plugins, context and masking. */
 function serveWebSockets(server: Server, yoga: Yoga, services: Services) {
-  const { config, metrics } = services;
-  const wss = new WebSocketServer({ noServer: true });
+  const { config, metrics, logger } = services;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES });
   wss.on("connection", (socket) => {
     metrics.websockets.inc();
     socket.once("close", () => metrics.websockets.dec());
@@ -154,7 +174,7 @@ function serveWebSockets(server: Server, yoga: Yoga, services: Services) {
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
   });
-  return useServer<Record<string, unknown>, { currentUser?: CurrentUser }>(
+  const disposable = useServer<Record<string, unknown>, { currentUser?: CurrentUser }>(
     {
       // A bad or missing token closes the socket with 4403 Forbidden.
       onConnect: async (ctx) => {
@@ -179,7 +199,14 @@ function serveWebSockets(server: Server, yoga: Yoga, services: Services) {
           socket: ctx.extra.socket,
           params,
         });
-        const document = parse(params.query);
+        // A refused operation (syntax, limits) is answered with its errors; the socket and its other operations go on.
+        let document: ReturnType<typeof parse>;
+        try {
+          document = parse(params.query);
+        } catch (err) {
+          if (err instanceof GraphQLError) return [boundMessage(err)];
+          throw err;
+        }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
         return {
@@ -194,6 +221,13 @@ function serveWebSockets(server: Server, yoga: Yoga, services: Services) {
     },
     wss,
   );
+  // ws has already closed a socket that errs (1009 for a message over maxPayload, 1002 for a
+  // protocol error); graphql-ws would print each to the console as an internal error.
+  wss.on("connection", (socket) => {
+    socket.removeAllListeners("error");
+    socket.on("error", (err) => logger.info({ reason: err.message }, "closed a websocket that broke the protocol or its limits"));
+  });
+  return disposable;
 }
 
 /** Listens, fixes the public base URL from the port, starts the worker and says where the API is. */
@@ -213,7 +247,7 @@ async function listen(server: Server, services: Services, poller: Poller | null)
       database: services.database.kind,
       pubsub: config.redisUrl ? "redis" : "in-process",
       // GraphiQL is what yoga answers a browser at the GraphQL path.
-      ...(config.role === "worker" ? {} : { graphql: publicGraphQL, graphiql: publicGraphQL }),
+      ...(config.role === "worker" ? {} : { graphql: publicGraphQL, ...(config.graphiql ? { graphiql: publicGraphQL } : {}) }),
     },
     "reelay is listening",
   );

@@ -8,6 +8,7 @@ import { type Database, openDatabase } from "./db/index.js";
 import { createMediaSigner } from "./http/media.js";
 import { createMetrics } from "./metrics.js";
 import { createLocalPubSub, createRedisPubSub } from "./pubsub.js";
+import { loadSecrets } from "./secrets.js";
 import { createLocalStorage } from "./storage/local.js";
 
 export type { Services } from "./context.js";
@@ -25,14 +26,15 @@ export interface ServicesOptions {
 
 /**
  * Everything one Reelay instance keeps for its lifetime: the database (opened and
- * migrated), pub/sub, media storage and signer, metrics, logger, token key and the
+ * migrated), pub/sub, media storage and signer, metrics, logger, token verifier and the
  * caches. `close()` releases what it opened.
  */
 export async function createServices(config: Config, options: ServicesOptions = {}): Promise<Services> {
   const logger =
     options.logger ?? pino({ level: config.logLevel, base: { service: "reelay", role: config.role }, mixin: options.logFields });
-  if (config.jwtSecretIsDefault) {
-    logger.warn("JWT_SECRET is not set: using the public development secret. Anyone can mint tokens. Set JWT_SECRET in production.");
+  const secrets = await loadSecrets(config);
+  if (secrets.storedIn.length) {
+    logger.info({ files: secrets.storedIn }, "using random secrets kept in the data directory for what the environment does not set");
   }
   const database = await (options.database ?? openDatabase(config.databaseUrl));
   try {
@@ -43,7 +45,6 @@ export async function createServices(config: Config, options: ServicesOptions = 
     const storage = config.s3 ? (await import("./storage/s3.js")).createS3Storage(config.s3) : createLocalStorage(config.mediaDir);
     const pubsub = config.redisUrl ? createRedisPubSub({ url: config.redisUrl, prefix: config.redisPrefix }) : createLocalPubSub();
     const publicBaseUrl = createPublicBaseUrl(config);
-    const jwtKey = secretKey(config.jwtSecret);
     let closing: Promise<void> | null = null;
     return {
       instanceId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
@@ -52,11 +53,15 @@ export async function createServices(config: Config, options: ServicesOptions = 
       database,
       pubsub,
       storage,
-      signer: createMediaSigner(config.jwtSecret, publicBaseUrl.get, config.mediaUrlTtlSeconds),
+      signer: createMediaSigner(secrets.mediaSigningSecret, publicBaseUrl.get, config.mediaUrlTtlSeconds),
       publicBaseUrl,
       logger,
-      jwtKey,
-      tokens: createTokenVerifier(jwtKey),
+      tokens: createTokenVerifier({
+        secret: secrets.jwtSecret === null ? null : secretKey(secrets.jwtSecret),
+        jwksUrl: config.jwtJwksUrl,
+        issuer: config.jwtIssuer,
+        audience: config.jwtAudience,
+      }),
       knownUsers: new Map(),
       sharedTaskReads: new Map(),
       metrics: createMetrics(database.db, () => database.statements()),

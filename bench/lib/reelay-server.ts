@@ -25,7 +25,6 @@ const app = await buildApp({
     role: options.role ?? "all",
     pollIntervalMs: options.pollIntervalMs ?? 1_000,
     jwtSecret: BENCH_JWT_SECRET,
-    jwtSecretIsDefault: false,
     logLevel: "warn",
     mediaDir: options.mediaDir ?? "./.data/bench-media",
     workerConcurrency: options.workerConcurrency ?? 64,

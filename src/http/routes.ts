@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "../context.js";
 import { MEDIA_PATH_PREFIX, serveMedia } from "./media.js";
@@ -22,6 +22,7 @@ export const currentRequestFields = (): object => requestScope.getStore() ?? {};
 export function createRequestHandler(services: Services, graphql: RequestHandler): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, logger, metrics } = services;
   const mediaProxy = createMediaProxy(services);
+  const metricsAllowed = createBearerCheck(config.metricsToken);
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -32,6 +33,10 @@ export function createRequestHandler(services: Services, graphql: RequestHandler
       return json(res, ready ? 200 : 503, { status: ready ? "ready" : "unavailable", database, ...(redis === null ? {} : { redis }) });
     }
     if (url.pathname === "/metrics") {
+      if (!metricsAllowed(req.headers.authorization)) {
+        res.writeHead(401, { "www-authenticate": 'Bearer realm="metrics"', "cache-control": "no-store" }).end();
+        return;
+      }
       const body = await metrics.registry.metrics();
       res.writeHead(200, { "content-type": metrics.registry.contentType, "cache-control": "no-store" }).end(body);
       return;
@@ -56,6 +61,20 @@ export function createRequestHandler(services: Services, graphql: RequestHandler
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
+  };
+}
+
+/**
+ * Whether an Authorization header carries `Bearer <expected>`; always true when nothing is
+ * expected. Compared as digests in constant time, so timing reveals nothing of the token.
+ */
+function createBearerCheck(expected: string | null): (header: string | undefined) => boolean {
+  if (expected === null) return () => true;
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  const wanted = digest(expected);
+  return (header) => {
+    const given = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "")?.[1];
+    return given !== undefined && timingSafeEqual(digest(given), wanted);
   };
 }
 

@@ -59,7 +59,6 @@ export async function startTestApp(options: {
       host: "127.0.0.1",
       databaseUrl: options.databaseUrl,
       jwtSecret: TEST_JWT_SECRET,
-      jwtSecretIsDefault: false,
       redisUrl: null,
       pollIntervalMs: 100,
       submitBackoffMs: 20,

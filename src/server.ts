@@ -13,6 +13,8 @@ import type { Database } from "./db/index.js";
 import { badInput, ErrorCode, isNulCharacterError, ReelayError } from "./errors.js";
 import { createRequestHandler, currentRequestFields } from "./http/routes.js";
 import { useCsrfHeaderForSimpleRequests, usePayloadLimit } from "./http/yoga-plugins.js";
+import { useMutationRateLimit } from "./rate-limits/mutation-limit.js";
+import { createWebSocketLimits } from "./rate-limits/websocket-limits.js";
 import { schema } from "./schema/index.js";
 import { createServices, httpOrigin, runInOrder } from "./services.js";
 import { createPoller, type Poller } from "./worker/poller.js";
@@ -134,6 +136,7 @@ function createGraphQLServer(services: Services): Yoga {
         maxTokens: { n: 2_000 },
         costLimit: { maxCost: 5_000, ignoreIntrospection: true },
       }),
+      useMutationRateLimit(services.limits),
     ],
   });
 }
@@ -141,6 +144,7 @@ function createGraphQLServer(services: Services): Yoga {
 /** graphql-ws on the GraphQL path of `server`, through yoga's plugins, context and masking. */
 function serveWebSockets(server: Server, yoga: Yoga, services: Services) {
   const { config, metrics } = services;
+  const limits = createWebSocketLimits(services.limits, config);
   const wss = new WebSocketServer({ noServer: true });
   wss.on("connection", (socket) => {
     metrics.websockets.inc();
@@ -156,7 +160,7 @@ function serveWebSockets(server: Server, yoga: Yoga, services: Services) {
   });
   return useServer<Record<string, unknown>, { currentUser?: CurrentUser }>(
     {
-      // A bad or missing token closes the socket with 4403 Forbidden.
+      // A bad or missing token closes the socket with 4403 Forbidden; a user over MAX_SOCKETS_PER_USER gets 4429.
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const header = (params.authorization ?? params.Authorization) as string | undefined;
@@ -164,14 +168,14 @@ function serveWebSockets(server: Server, yoga: Yoga, services: Services) {
           const user = await resolveUser(services, header);
           if (!user) return false;
           ctx.extra.currentUser = user;
-          return true;
+          return await limits.admit(ctx, user.id);
         } catch {
           return false;
         }
       },
       execute: (args) => (args.rootValue as { execute: typeof graphqlExecute }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: typeof graphqlSubscribe }).subscribe(args),
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         // The same plugins, context and masking as over HTTP.
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
@@ -182,6 +186,8 @@ function serveWebSockets(server: Server, yoga: Yoga, services: Services) {
         const document = parse(params.query);
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
+        const refused = limits.startOperation(ctx, id, document, params.operationName);
+        if (refused) return [refused];
         return {
           schema,
           operationName: params.operationName,
@@ -191,6 +197,7 @@ function serveWebSockets(server: Server, yoga: Yoga, services: Services) {
           rootValue: { execute, subscribe },
         };
       },
+      onClose: (ctx) => limits.closed(ctx),
     },
     wss,
   );

@@ -90,7 +90,8 @@ beforeAll(async () => {
   database = await createTestDatabase();
   mock = await startMockOpenAIVideos();
   arrival = timestamps(mock);
-  t = await startTestApp({ databaseUrl: database.url });
+  // The lease race below runs 30 tasks of one user at once.
+  t = await startTestApp({ databaseUrl: database.url, config: { maxActiveTasksPerUser: 30 } });
   await upsertChannel(t, { name: "gateway", baseUrl: mock.baseUrl, apiKey: mock.apiKey, models: ["sora-2", "sora-2-pro"] });
 });
 

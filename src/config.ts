@@ -63,6 +63,18 @@ export interface Config {
   circuitFailureThreshold: number;
   /** how long a tripped channel stays out before one trial submission */
   circuitCooldownMs: number;
+  /** mutations one user may run per minute, over every transport; 0 = no limit */
+  rateLimitPerMinute: number;
+  /** tasks one user may have QUEUED or PROCESSING at once; 0 = no limit */
+  maxActiveTasksPerUser: number;
+  /** requests without valid credentials one client address may send per minute; 0 = no limit */
+  rateLimitAnonPerMinute: number;
+  /** take the client address from the left-most X-Forwarded-For entry (only behind a proxy that sets it) */
+  trustProxy: boolean;
+  /** WebSocket connections one user may hold open at once, across instances; 0 = no limit */
+  maxSocketsPerUser: number;
+  /** live subscriptions on one WebSocket connection; 0 = no limit */
+  maxSubscriptionsPerSocket: number;
 }
 
 export interface S3Config {
@@ -160,6 +172,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mirrorRetryMaxMs: int(env, "MIRROR_RETRY_MAX_MS", 30 * 60_000),
     circuitFailureThreshold: Math.max(1, int(env, "CIRCUIT_FAILURE_THRESHOLD", 5)),
     circuitCooldownMs: int(env, "CIRCUIT_COOLDOWN_MS", 60_000),
+    rateLimitPerMinute: int(env, "RATE_LIMIT_PER_MINUTE", 60),
+    maxActiveTasksPerUser: int(env, "MAX_ACTIVE_TASKS_PER_USER", 10),
+    rateLimitAnonPerMinute: int(env, "RATE_LIMIT_ANON_PER_MINUTE", 120),
+    trustProxy: bool(env, "TRUST_PROXY", false),
+    maxSocketsPerUser: int(env, "MAX_SOCKETS_PER_USER", 10),
+    maxSubscriptionsPerSocket: int(env, "MAX_SUBSCRIPTIONS_PER_SOCKET", 50),
   };
 }
 

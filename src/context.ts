@@ -7,6 +7,7 @@ import type { MediaSigner } from "./http/media.js";
 import type { SafeFetchOptions } from "./media/safe-fetch.js";
 import type { Metrics } from "./metrics.js";
 import type { PubSub } from "./pubsub.js";
+import type { RateLimiter } from "./rate-limits/limiter.js";
 import type { MediaStorage } from "./storage/types.js";
 
 /**
@@ -35,9 +36,11 @@ export interface Services {
   /** task reads shared by the subscribers of one change (see the taskProgress subscription) */
   sharedTaskReads: SharedReads;
   metrics: Metrics;
+  /** per-user and per-client limits, counted in Redis when configured, else in process */
+  limits: RateLimiter;
   /** how reference image URLs are fetched (tests allow a local HTTPS server) */
   referenceFetch?: Omit<SafeFetchOptions, "maxBytes">;
-  /** closes what the services own (pub/sub, database); safe to call more than once */
+  /** closes what the services own (rate limits, pub/sub, database); safe to call more than once */
   close(): Promise<void>;
 }
 

@@ -19,6 +19,8 @@ import {
   useIntrospection,
   usePayloadLimit,
 } from "./http/yoga-plugins.js";
+import { useMutationRateLimit } from "./rate-limits/mutation-limit.js";
+import { createWebSocketLimits } from "./rate-limits/websocket-limits.js";
 import { schema } from "./schema/index.js";
 import { createServices, httpOrigin, runInOrder } from "./services.js";
 import { createPoller, type Poller } from "./worker/poller.js";
@@ -132,6 +134,7 @@ function createGraphQLServer(services: Services): Yoga {
       useIntrospection(config.introspection),
       ...useQueryLimits(),
       useBoundedValidationErrors(),
+      useMutationRateLimit(services.limits),
     ],
   });
 }
@@ -161,6 +164,7 @@ function createErrorMask({ config, logger }: Services): MaskError {
 /** graphql-ws on the GraphQL path of `server`, through yoga's plugins, context and masking. */
 function serveWebSockets(server: Server, yoga: Yoga, services: Services) {
   const { config, metrics, logger } = services;
+  const limits = createWebSocketLimits(services.limits, config);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES });
   wss.on("connection", (socket) => {
     metrics.websockets.inc();
@@ -176,7 +180,7 @@ function serveWebSockets(server: Server, yoga: Yoga, services: Services) {
   });
   const disposable = useServer<Record<string, unknown>, { currentUser?: CurrentUser }>(
     {
-      // A bad or missing token closes the socket with 4403 Forbidden.
+      // A bad or missing token closes the socket with 4403 Forbidden; a user over MAX_SOCKETS_PER_USER gets 4429.
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const header = (params.authorization ?? params.Authorization) as string | undefined;
@@ -184,14 +188,14 @@ function serveWebSockets(server: Server, yoga: Yoga, services: Services) {
           const user = await resolveUser(services, header);
           if (!user) return false;
           ctx.extra.currentUser = user;
-          return true;
+          return await limits.admit(ctx, user.id);
         } catch {
           return false;
         }
       },
       execute: (args) => (args.rootValue as { execute: typeof graphqlExecute }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: typeof graphqlSubscribe }).subscribe(args),
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         // The same plugins, context and masking as over HTTP.
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
@@ -209,6 +213,8 @@ function serveWebSockets(server: Server, yoga: Yoga, services: Services) {
         }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
+        const refused = limits.startOperation(ctx, id, document, params.operationName);
+        if (refused) return [refused];
         return {
           schema,
           operationName: params.operationName,
@@ -218,6 +224,7 @@ function serveWebSockets(server: Server, yoga: Yoga, services: Services) {
           rootValue: { execute, subscribe },
         };
       },
+      onClose: (ctx) => limits.closed(ctx),
     },
     wss,
   );

@@ -8,6 +8,9 @@ import { type Database, openDatabase } from "./db/index.js";
 import { createMediaSigner } from "./http/media.js";
 import { createMetrics } from "./metrics.js";
 import { createLocalPubSub, createRedisPubSub } from "./pubsub.js";
+import { createRateLimiter } from "./rate-limits/limiter.js";
+import { createMemoryLimitStore } from "./rate-limits/memory-store.js";
+import { createRedisLimitStore } from "./rate-limits/redis-store.js";
 import { loadSecrets } from "./secrets.js";
 import { createLocalStorage } from "./storage/local.js";
 
@@ -44,6 +47,11 @@ export async function createServices(config: Config, options: ServicesOptions = 
     // The AWS SDK takes a while to load: only when object storage is configured.
     const storage = config.s3 ? (await import("./storage/s3.js")).createS3Storage(config.s3) : createLocalStorage(config.mediaDir);
     const pubsub = config.redisUrl ? createRedisPubSub({ url: config.redisUrl, prefix: config.redisPrefix }) : createLocalPubSub();
+    const limits = createRateLimiter(
+      config,
+      config.redisUrl ? createRedisLimitStore({ url: config.redisUrl, prefix: config.redisPrefix }) : createMemoryLimitStore(),
+      logger,
+    );
     const publicBaseUrl = createPublicBaseUrl(config);
     let closing: Promise<void> | null = null;
     return {
@@ -65,9 +73,11 @@ export async function createServices(config: Config, options: ServicesOptions = 
       knownUsers: new Map(),
       sharedTaskReads: new Map(),
       metrics: createMetrics(database.db, () => database.statements()),
+      limits,
       referenceFetch: options.referenceFetch,
       close() {
         closing ??= runInOrder(logger, "shutdown", [
+          ["close rate limits", () => limits.close()],
           ["close pub/sub", () => pubsub.close()],
           ["close the database", () => database.close()],
         ]);

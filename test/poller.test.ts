@@ -82,7 +82,12 @@ const rowOf = (t: TestApp, id: string) => t.app.services.db.task.findUniqueOrThr
 // the main instance: default test config (pollIntervalMs 100, maxPollBackoffMs 1000)
 // ---------------------------------------------------------------------------------------------
 
-const t = useTestApp({ mock: "openai", channels: [{ name: "gateway", models: ["sora-2", "sora-2-pro"] }] });
+const t = useTestApp({
+  mock: "openai",
+  channels: [{ name: "gateway", models: ["sora-2", "sora-2-pro"] }],
+  // The lease race below runs 30 tasks of one user at once.
+  config: { maxActiveTasksPerUser: 30 },
+});
 const { mock } = t;
 let arrival: (r: RecordedRequest) => number;
 

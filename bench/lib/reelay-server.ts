@@ -28,6 +28,13 @@ const app = await buildApp({
     logLevel: "warn",
     mediaDir: options.mediaDir ?? "./.data/bench-media",
     workerConcurrency: options.workerConcurrency ?? 64,
+    // The scenarios drive one user and one address far past the per-user limits on purpose
+    // (hundreds of creates, a thousand sockets): they measure throughput, so the limits are off.
+    rateLimitPerMinute: 0,
+    maxActiveTasksPerUser: 0,
+    rateLimitAnonPerMinute: 0,
+    maxSocketsPerUser: 0,
+    maxSubscriptionsPerSocket: 0,
   },
 });
 const { url } = await app.start();

@@ -42,17 +42,17 @@ export async function grant(tx: Tx, userId: string, amount: bigint, note?: strin
   return balanceAfter;
 }
 
+/** The refusal of a task whose hold of `amount` the balance does not cover. */
+export const insufficientCredit = (amount: bigint) =>
+  new ReelayError(ErrorCode.INSUFFICIENT_CREDIT, "Your balance does not cover this task", { required: formatMoney(amount) });
+
 /** Moves `amount` from spendable to held for a task; INSUFFICIENT_CREDIT when the balance is short. */
 export async function hold(tx: Tx, userId: string, taskId: string, amount: bigint): Promise<void> {
   const rows = await tx.$queryRaw<BalanceRow[]>`
     UPDATE users SET balance = balance - ${amount}, held = held + ${amount}, "updatedAt" = now()
     WHERE id = ${userId}::uuid AND balance >= ${amount}
     RETURNING balance`;
-  if (rows.length === 0) {
-    throw new ReelayError(ErrorCode.INSUFFICIENT_CREDIT, "Your balance does not cover this task", {
-      required: formatMoney(amount),
-    });
-  }
+  if (rows.length === 0) throw insufficientCredit(amount);
   await record(tx, { userId, taskId, kind: "HOLD", amount, balanceAfter: rows[0].balance });
 }
 

@@ -1,4 +1,4 @@
-import { allModels, findModel, type PriceUnit } from "../catalogue.js";
+import { allModels, findModel, holdUnits, type PriceUnit } from "../catalogue.js";
 import type { Db } from "../db/index.js";
 import { badInput } from "../errors.js";
 import { SIZE_PATTERN } from "../limits.js";
@@ -31,6 +31,28 @@ export async function priceFor(db: Db, model: string, size: string | null): Prom
     if (price !== undefined) return { model, size: s, unit: spec.priceUnit, price };
   }
   return null;
+}
+
+/**
+ * What a task of this model and these parameters holds from the balance, and the price it
+ * is held at. BAD_USER_INPUT when nothing prices the model at that size, or when its price
+ * unit needs parameters the request left out. Token-priced video holds the most its seconds
+ * and size can produce; settlement charges what was reported.
+ */
+export async function quoteHold(
+  db: Db,
+  model: string,
+  params: { seconds: number | null; size: string | null },
+): Promise<{ price: Price; amount: bigint }> {
+  const price = await priceFor(db, model, params.size);
+  if (!price)
+    throw badInput(`There is no price for ${model}${params.size ? ` at ${params.size}` : ""}; an admin can set one with setModelPrice`);
+  const units = holdUnits(price.unit, findModel(model), params);
+  if (units === null) {
+    const needs = price.unit === "TOKEN" ? "seconds and size are" : "seconds is";
+    throw badInput(`${model} is priced per ${price.unit.toLowerCase()}: ${needs} required`, { field: "seconds" });
+  }
+  return { price, amount: costOf(price.price, units) };
 }
 
 /** An operator's price for a model at a size. */

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "../context.js";
+import { refuseAnonymousOverLimit } from "../rate-limits/anonymous-requests.js";
 import { MEDIA_PATH_PREFIX, serveMedia } from "./media.js";
 import { createMediaProxy } from "./media-proxy.js";
 
@@ -16,8 +17,9 @@ export const currentRequestFields = (): object => requestScope.getStore() ?? {};
 
 /**
  * The plain HTTP routes: probes (/health, /ready), /metrics and signed /media; everything
- * else goes to `graphql`. Each request gets an id (the caller's X-Request-Id when sane),
- * echoed in the response and carried by its log lines.
+ * else goes to `graphql`, within the limit of requests without credentials. Each request
+ * gets an id (the caller's X-Request-Id when sane), echoed in the response and carried by
+ * its log lines.
  */
 export function createRequestHandler(services: Services, graphql: RequestHandler): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, logger, metrics } = services;
@@ -44,6 +46,7 @@ export function createRequestHandler(services: Services, graphql: RequestHandler
     // A worker only polls; it answers the probes and metrics above and nothing else.
     if (config.role === "worker") return json(res, 404, { error: "this instance runs with ROLE=worker and serves no API" });
     if (url.pathname.startsWith(MEDIA_PATH_PREFIX)) return serveMedia(req, res, url, services.storage, services.signer, mediaProxy);
+    if (await refuseAnonymousOverLimit(services, req, res)) return;
     return graphql(req, res);
   }
 

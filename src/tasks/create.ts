@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { hold } from "../billing/ledger.js";
-import { costOf, priceFor } from "../billing/prices.js";
-import { findModel, holdUnits } from "../catalogue.js";
+import { quoteHold } from "../billing/prices.js";
+import { findModel } from "../catalogue.js";
 import type { CurrentUser, Services } from "../context.js";
 import { badInput, ErrorCode, isPrismaError, notFound, PrismaErrorCode, ReelayError } from "../errors.js";
 import type { Channel, Task } from "../generated/prisma/client.js";
@@ -9,6 +9,7 @@ import { readReferenceImage } from "../media/reference-image.js";
 import { type TaskUpstream, upstreamOf } from "../providers/channel.js";
 import { UpstreamError } from "../providers/errors.js";
 import type { MediaKind, SubmitRequest, SubmitResult } from "../providers/types.js";
+import { checkCreateAllowance, enforceActiveTaskLimit } from "../rate-limits/active-tasks.js";
 import { upstreamFailure } from "./failure.js";
 import { jsonValue } from "./json-column.js";
 import { endTask, publishTask, recordProgress } from "./lifecycle.js";
@@ -52,6 +53,7 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
   const params = validateVideoParams(input.model, spec, { ...input, hasReference });
   const channels = await routeChannels(db, config, input.model, input.channel);
   const [channel] = channels;
+  if (hasReference) await checkCreateAllowance(services, user, { model: input.model, params });
   const reference = await readReferenceImage(
     { file: input.inputReference, url: input.inputReferenceUrl },
     { maxBytes: config.maxReferenceImageBytes, fetch: services.referenceFetch },
@@ -167,20 +169,7 @@ async function insertWithHold(
   },
 ): Promise<string | { existing: string }> {
   const { db, config } = services;
-  const price = await priceFor(db, task.model, task.params.size);
-  if (!price)
-    throw badInput(
-      `There is no price for ${task.model}${task.params.size ? ` at ${task.params.size}` : ""}; an admin can set one with setModelPrice`,
-    );
-  // Token-priced video holds the most its seconds and size can produce; settlement charges what was reported.
-  const units = holdUnits(price.unit, findModel(task.model), task.params);
-  if (units === null) {
-    throw badInput(
-      `${task.model} is priced per ${price.unit.toLowerCase()}: seconds${price.unit === "TOKEN" ? " and size are" : " is"} required`,
-      { field: "seconds" },
-    );
-  }
-  const amount = costOf(price.price, units);
+  const { price, amount } = await quoteHold(db, task.model, task.params);
   try {
     return await db.$transaction(async (tx) => {
       const row = await tx.task.create({
@@ -205,6 +194,7 @@ async function insertWithHold(
         select: { id: true },
       });
       await hold(tx, user.id, row.id, amount);
+      await enforceActiveTaskLimit(tx, config, user.id);
       return row.id;
     });
   } catch (err) {

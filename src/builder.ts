@@ -11,7 +11,7 @@ import { NIL_UUID, UUID_PATTERN } from "./limits.js";
 import { formatMoney, parseMoney } from "./money.js";
 
 /** The types that implement Node; each is keyed by a UUID. */
-const NODE_TYPES = new Set(["VideoTask", "User", "Channel"]);
+const NODE_TYPES = new Set(["VideoTask", "User", "Channel", "AuditEntry"]);
 /** looked up like any id, it matches no row: node(id) answers null */
 const NO_NODE = { typename: "VideoTask", id: NIL_UUID };
 
@@ -40,6 +40,7 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date };
     Money: { Input: bigint; Output: bigint };
     Upload: { Input: File; Output: never };
+    JSON: { Input: never; Output: unknown };
   };
 }>({
   plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin],

@@ -100,7 +100,7 @@ builder.mutationField("upsertChannel", (t) =>
     description: "ADMIN only",
     authScopes: { admin: true },
     args: { input: t.arg({ type: ChannelInput, required: true }) },
-    resolve: (query, _root, { input }, ctx) => upsertChannel(ctx.services.db, input, query),
+    resolve: (query, _root, { input }, ctx) => upsertChannel(ctx.services.db, input, { actor: ctx.currentUser!, query }),
   }),
 );
 
@@ -110,6 +110,6 @@ builder.mutationField("resetChannelHealth", (t) =>
     description: "ADMIN only: puts a channel back into rotation at once and clears its failure count",
     authScopes: { admin: true },
     args: { name: t.arg.string({ required: true }) },
-    resolve: (query, _root, args, ctx) => resetChannelHealth(ctx.services.db, args.name, query),
+    resolve: (query, _root, args, ctx) => resetChannelHealth(ctx.services.db, args.name, { actor: ctx.currentUser!, query }),
   }),
 );

@@ -1,3 +1,5 @@
+import { ENCRYPTION_KEY_BYTES } from "./channels/secret-box.js";
+
 export type Role = "all" | "api" | "worker";
 
 /** Everything Reelay reads from the environment, parsed once. */
@@ -7,6 +9,12 @@ export interface Config {
   databaseUrl: string;
   redisUrl: string | null;
   redisPrefix: string;
+  /** where Reelay keeps its own files: the embedded database, local media and generated secrets (DATA_DIR) */
+  dataDir: string;
+  /** seals channel keys at rest (ENCRYPTION_KEY, 32 bytes); null: a random key kept in dataDir (refused in production) */
+  encryptionKey: Buffer | null;
+  /** the key before the last rotation (ENCRYPTION_KEY_PREVIOUS): still opens the rows `npm run keys:rotate` has not re-sealed */
+  encryptionKeyPrevious: Buffer | null;
   jwtSecret: string;
   /** true when JWT_SECRET was not set and the development secret is in use */
   jwtSecretIsDefault: boolean;
@@ -96,12 +104,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const role = (env.ROLE || "all") as Role;
   if (!["all", "api", "worker"].includes(role)) throw new Error(`ROLE must be all, api or worker, got "${role}"`);
   const jwtSecret = env.JWT_SECRET || DEV_JWT_SECRET;
+  const dataDir = (env.DATA_DIR || "./.data").replace(/(.)\/+$/, "$1");
+  const encryptionKey = base64Key(env, "ENCRYPTION_KEY");
+  // A key generated on one machine leaves every other instance unable to read the channels.
+  if (env.NODE_ENV === "production" && !encryptionKey) {
+    throw new Error(
+      "NODE_ENV=production needs ENCRYPTION_KEY (32 random bytes in base64, e.g. from `openssl rand -base64 32`) to encrypt channel keys at rest; refusing to start without one",
+    );
+  }
   return {
     port,
     host,
     databaseUrl: env.DATABASE_URL || "pglite:./.data/pglite",
     redisUrl: env.REDIS_URL || null,
     redisPrefix: env.REDIS_PREFIX ?? "reelay:",
+    dataDir,
+    encryptionKey,
+    encryptionKeyPrevious: base64Key(env, "ENCRYPTION_KEY_PREVIOUS"),
     jwtSecret,
     jwtSecretIsDefault: !env.JWT_SECRET,
     publicBaseUrl: env.PUBLIC_BASE_URL ? env.PUBLIC_BASE_URL.replace(/\/+$/, "") : null,
@@ -131,4 +150,19 @@ function positiveDays(raw: string): number {
   const days = Number(raw);
   if (!Number.isFinite(days) || days <= 0) throw new Error(`MEDIA_RETENTION_DAYS must be a positive number of days, got "${raw}"`);
   return Math.round(days * 24 * 3600_000);
+}
+
+/** A 32-byte key given in base64 (or base64url); null when unset. The message never repeats the value. */
+function base64Key(env: NodeJS.ProcessEnv, name: string): Buffer | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  const key = /^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)
+    ? Buffer.from(raw, raw.includes("-") || raw.includes("_") ? "base64url" : "base64")
+    : null;
+  if (key?.length !== ENCRYPTION_KEY_BYTES) {
+    throw new Error(
+      `${name} must be ${ENCRYPTION_KEY_BYTES} bytes in base64 (e.g. from \`openssl rand -base64 32\`), got ${key ? `${key.length} bytes` : "something that is not base64"}`,
+    );
+  }
+  return key;
 }

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { TokenVerifier } from "./auth.js";
+import type { ChannelKeys } from "./channels/secret-box.js";
 import type { Config } from "./config.js";
 import type { Database, Db } from "./db/index.js";
 import type { MediaSigner } from "./http/media.js";
@@ -28,6 +29,8 @@ export interface Services {
   publicBaseUrl: PublicBaseUrl;
   logger: Logger;
   jwtKey: Uint8Array;
+  /** seals channel keys for the database and opens them for the adaptors (ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS) */
+  channelKeys: ChannelKeys;
   /** checks bearer tokens against jwtKey, remembering the ones it accepted */
   tokens: TokenVerifier;
   /** users already resolved from a token, by role and subject */

@@ -20,7 +20,7 @@ export function createMediaProxy(services: Services): MediaProxy {
     if (!adaptor) return null;
     try {
       const download = await adaptor.download({
-        channel: channelConfig(task.channel),
+        channel: channelConfig(task.channel, services.channelKeys),
         task: { upstreamId: task.upstreamId, state: task.upstreamState, model: task.model },
         snapshot: completedSnapshot(task),
         variant,

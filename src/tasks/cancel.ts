@@ -20,7 +20,7 @@ export async function cancelTask(services: Services, user: CurrentUser, taskId: 
   if (!ended || !task.upstreamId || !adaptor?.cancel) return;
   try {
     await adaptor.cancel({
-      channel: channelConfig(task.channel),
+      channel: channelConfig(task.channel, services.channelKeys),
       task: { upstreamId: task.upstreamId, state: task.upstreamState, model: task.model },
     });
   } catch (err) {

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { hold } from "../billing/ledger.js";
 import { costOf, priceFor } from "../billing/prices.js";
 import { findModel, holdUnits } from "../catalogue.js";
+import type { ChannelKeys } from "../channels/secret-box.js";
 import type { CurrentUser, Services } from "../context.js";
 import { badInput, ErrorCode, isPrismaError, notFound, PrismaErrorCode, ReelayError } from "../errors.js";
 import type { Channel, Task } from "../generated/prisma/client.js";
@@ -31,12 +32,13 @@ export interface CreateVideoInput {
 const MAX_SUBMIT_WAIT_MS = 10_000;
 const IDEMPOTENCY_KEY_LIMIT = 200; // characters
 
-export const channelConfig = (c: Pick<Channel, "id" | "name" | "provider" | "baseUrl" | "apiKey">): ChannelConfig => ({
+/** What an adaptor gets of a channel: its stored key opened (it is kept sealed in the database). */
+export const channelConfig = (c: Pick<Channel, "id" | "name" | "provider" | "baseUrl" | "apiKey">, keys: ChannelKeys): ChannelConfig => ({
   id: c.id,
   name: c.name,
   provider: c.provider,
   baseUrl: c.baseUrl,
-  apiKey: c.apiKey,
+  apiKey: keys.open(c.apiKey),
 });
 
 /**
@@ -142,7 +144,7 @@ export async function remixVideo(
   const source = { upstreamId: original.upstreamId, state: original.upstreamState, model: original.model };
   await withLease(db, submissionLease(services, taskId), async () => {
     const outcome = await attempt(services, channel, config.submitAttempts, () =>
-      adaptor.remix!({ channel: channelConfig(channel), task: source, prompt: params.prompt }),
+      adaptor.remix!({ channel: channelConfig(channel, services.channelKeys), task: source, prompt: params.prompt }),
     );
     await recordSubmission(services, taskId, channel, adaptor, outcome);
   });
@@ -285,7 +287,7 @@ async function submitWithFailover(services: Services, taskId: string, channels: 
     channel = candidate;
     const last = index === channels.length - 1;
     outcome = await attempt(services, candidate, last ? config.submitAttempts : 1, () =>
-      adaptor.submit({ channel: channelConfig(candidate), request }),
+      adaptor.submit({ channel: channelConfig(candidate, services.channelKeys), request }),
     );
     if (outcome.ok || (outcome.error instanceof UpstreamError && (outcome.error.kind === "rejected" || outcome.error.kind === "not_found")))
       break;
@@ -325,7 +327,7 @@ async function recordSubmission(services: Services, taskId: string, channel: Cha
     if (adaptor.cancel) {
       const task = { upstreamId: result.upstreamId, state: result.state, model: "" };
       await adaptor
-        .cancel({ channel: channelConfig(channel), task })
+        .cancel({ channel: channelConfig(channel, services.channelKeys), task })
         .catch((err) => logger.warn({ err, taskId }, "could not cancel upstream"));
     }
     return;

@@ -96,7 +96,7 @@ export function createMediaJobs(services: Services, workerId: string, leaseMs: n
     try {
       const media = await mirrorMedia({
         adaptor,
-        channel: channelConfig(task.channel),
+        channel: channelConfig(task.channel, services.channelKeys),
         task: { id: task.id, upstreamId: task.upstreamId, state: task.upstreamState, model: task.model, mediaType: task.mediaType },
         snapshot: completedSnapshot(task),
         storage,

@@ -5,6 +5,7 @@ import type { Prisma, Task } from "../generated/prisma/client.js";
 import { UpstreamError } from "../providers/errors.js";
 import { adaptorFor } from "../providers/index.js";
 import type { ChannelConfig, UpstreamSnapshot } from "../providers/types.js";
+import { channelConfig } from "../tasks/create.js";
 import { withLease } from "../tasks/lease.js";
 import { completeTask, endTask, recordProgress } from "../tasks/lifecycle.js";
 import { createMediaJobs, proxiedMedia, storedMedia, upstreamExpiry } from "./media-jobs.js";
@@ -145,12 +146,13 @@ export function createPoller(services: Services, options: { workerId?: string } 
   /** Keeps this worker's lease on a task alive while `work` runs (downloads can take long). */
   const withLeaseRenewal = <T>(taskId: string, work: () => Promise<T>) => withLease(db, { taskId, owner: workerId, ms: leaseMs }, work);
 
-  async function process(task: ClaimedTask) {
-    const taskId = task.id;
+  async function process(claimed: ClaimedTask) {
+    const taskId = claimed.id;
     await withLeaseRenewal(taskId, async () => {
       try {
-        if (task.leaseOwner !== workerId || (task.status !== "QUEUED" && task.status !== "PROCESSING")) return;
-        await pollOne(task);
+        if (claimed.leaseOwner !== workerId || (claimed.status !== "QUEUED" && claimed.status !== "PROCESSING")) return;
+        // The claim reads the key as stored (sealed): opened here, a key that cannot be opened fails this task's poll alone.
+        await pollOne({ ...claimed, channel: channelConfig(claimed.channel, services.channelKeys) });
       } catch (err) {
         logger.error({ err, taskId }, "polling a task failed unexpectedly");
         reschedule(taskId, backoff(1), 1);

@@ -1,9 +1,8 @@
 import type { Services } from "../context.js";
-import type { Channel, Task } from "../generated/prisma/client.js";
+import type { Task } from "../generated/prisma/client.js";
 import type { ReferenceImage } from "../media/reference-image.js";
 import { UpstreamError } from "../providers/errors.js";
-import type { ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "../providers/types.js";
-import { channelConfig } from "../tasks/create.js";
+import type { ChannelConfig, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "../providers/types.js";
 import { endTask, recordProgress } from "../tasks/lifecycle.js";
 import { isTerminal } from "../tasks/status.js";
 
@@ -48,7 +47,7 @@ const CANCEL_CHECK_MS = 2_000;
  */
 export async function runStream(
   services: Services,
-  task: Task & { channel: Pick<Channel, "id" | "name" | "provider" | "baseUrl" | "apiKey"> },
+  task: Task & { channel: ChannelConfig },
   adaptor: ProviderAdaptor,
   options: { workerId: string; signal: AbortSignal; finish: (snapshot: UpstreamSnapshot) => Promise<void> },
 ) {
@@ -81,7 +80,7 @@ export async function runStream(
   const { reference, ...request } = state.request;
   try {
     const snapshot = await adaptor.stream!({
-      channel: channelConfig(task.channel),
+      channel: task.channel,
       request: { ...request, reference: reference ? { ...reference, bytes: Buffer.from(reference.base64, "base64") } : null },
       attempts: config.submitAttempts,
       retryBaseMs: config.submitBackoffMs,

@@ -11,7 +11,7 @@ const config: CodegenConfig = {
     "client/generated/": {
       preset: "client",
       config: {
-        scalars: { DateTime: "string", Money: "string", Upload: "File" },
+        scalars: { DateTime: "string", Money: "string", Upload: "File", JSON: "unknown" },
         enumsAsTypes: true,
         useTypeImports: true,
       },

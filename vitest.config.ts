@@ -10,7 +10,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/setup/global-setup.ts"],
-    env: { NODE_ENV: "test" },
+    // Reelay processes the tests start run with NODE_ENV=production, which requires an encryption key.
+    env: { NODE_ENV: "test", ENCRYPTION_KEY: "cmVlbGF5IHRlc3QgZW5jcnlwdGlvbiBrZXkgMzIgYiE=" },
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 60_000,

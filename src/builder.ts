@@ -11,7 +11,7 @@ import { NIL_UUID, UUID_PATTERN } from "./limits.js";
 import { formatMoney, parseMoney } from "./money.js";
 
 /** The types that implement Node; each is keyed by a UUID. */
-const NODE_TYPES = new Set(["VideoTask", "User", "Channel"]);
+const NODE_TYPES = new Set(["VideoTask", "User", "Channel", "AuditEntry"]);
 /** the most ids one nodes(ids:) call looks up */
 export const MAX_NODE_IDS = 100;
 /** looked up like any id, it matches no row: node(id) answers null */
@@ -42,6 +42,7 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date };
     Money: { Input: bigint; Output: bigint };
     Upload: { Input: File; Output: never };
+    JSON: { Input: never; Output: unknown };
   };
 }>({
   plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin],

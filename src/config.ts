@@ -1,3 +1,5 @@
+import { ENCRYPTION_KEY_BYTES } from "./channels/secret-box.js";
+
 export type Role = "all" | "api" | "worker";
 
 /** Everything Reelay reads from the environment, parsed once. */
@@ -27,6 +29,10 @@ export interface Config {
   metricsToken: string | null;
   /** origins browsers may call the API from (CORS_ORIGINS): a list, "*" for any; empty: same-origin only */
   corsOrigins: "*" | readonly string[];
+  /** seals channel keys at rest (ENCRYPTION_KEY, 32 bytes); null: a random key kept in dataDir (refused in production) */
+  encryptionKey: Buffer | null;
+  /** the key before the last rotation (ENCRYPTION_KEY_PREVIOUS): still opens the rows `npm run keys:rotate` has not re-sealed */
+  encryptionKeyPrevious: Buffer | null;
   /** how clients reach this server (media URLs); null: http://HOST:PORT of the port it listens on */
   publicBaseUrl: string | null;
   pollIntervalMs: number;
@@ -136,6 +142,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       "NODE_ENV=production needs JWT_SECRET (an HS256 secret shared with whoever issues tokens) or JWT_JWKS_URL (your identity provider's keys); refusing to start without one",
     );
   }
+  const encryptionKey = base64Key(env, "ENCRYPTION_KEY");
+  // A key generated on one machine leaves every other instance unable to read the channels.
+  if (env.NODE_ENV === "production" && !encryptionKey) {
+    throw new ConfigError(
+      "NODE_ENV=production needs ENCRYPTION_KEY (32 random bytes in base64, e.g. from `openssl rand -base64 32`) to encrypt channel keys at rest; refusing to start without one",
+    );
+  }
   return {
     port,
     host,
@@ -143,6 +156,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL || null,
     redisPrefix: env.REDIS_PREFIX ?? "reelay:",
     dataDir,
+    encryptionKey,
+    encryptionKeyPrevious: base64Key(env, "ENCRYPTION_KEY_PREVIOUS"),
     jwtSecret,
     jwtJwksUrl,
     jwtIssuer: env.JWT_ISSUER || null,
@@ -215,4 +230,19 @@ function corsOrigins(raw: string | undefined): "*" | string[] {
     }
     return origin;
   });
+}
+
+/** A 32-byte key given in base64 (or base64url); null when unset. The message never repeats the value. */
+function base64Key(env: NodeJS.ProcessEnv, name: string): Buffer | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  const key = /^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)
+    ? Buffer.from(raw, raw.includes("-") || raw.includes("_") ? "base64url" : "base64")
+    : null;
+  if (key?.length !== ENCRYPTION_KEY_BYTES) {
+    throw new ConfigError(
+      `${name} must be ${ENCRYPTION_KEY_BYTES} bytes in base64 (e.g. from \`openssl rand -base64 32\`), got ${key ? `${key.length} bytes` : "something that is not base64"}`,
+    );
+  }
+  return key;
 }

@@ -2,6 +2,9 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { type Logger, pino } from "pino";
 import { createTokenVerifier, secretKey } from "./auth.js";
+import { loadChannelKeys } from "./channels/key-store.js";
+import { channelsWithUnknownKeys, resealChannelKeys } from "./channels/reseal.js";
+import type { ChannelKeys } from "./channels/secret-box.js";
 import type { Config } from "./config.js";
 import type { PublicBaseUrl, Services } from "./context.js";
 import { type Database, openDatabase } from "./db/index.js";
@@ -44,6 +47,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
     database.onConnectionLost((err) => logger.warn({ err: err.message }, "lost a database connection; new ones are opened as needed"));
     const applied = await database.migrate();
     if (applied.length) logger.info({ applied }, "applied database migrations");
+    const channelKeys = await sealChannelKeysAtRest(config, database, logger);
     // The AWS SDK takes a while to load: only when object storage is configured.
     const storage = config.s3 ? (await import("./storage/s3.js")).createS3Storage(config.s3) : createLocalStorage(config.mediaDir);
     const pubsub = config.redisUrl ? createRedisPubSub({ url: config.redisUrl, prefix: config.redisPrefix }) : createLocalPubSub();
@@ -64,6 +68,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
       signer: createMediaSigner(secrets.mediaSigningSecret, publicBaseUrl.get, config.mediaUrlTtlSeconds),
       publicBaseUrl,
       logger,
+      channelKeys,
       tokens: createTokenVerifier({
         secret: secrets.jwtSecret === null ? null : secretKey(secrets.jwtSecret),
         jwksUrl: config.jwtJwksUrl,
@@ -88,6 +93,30 @@ export async function createServices(config: Config, options: ServicesOptions = 
     await database.close().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * The key ring for channel keys, once every key still kept in clear (a row from before keys
+ * were encrypted) is sealed: from here on the database holds none in clear.
+ */
+async function sealChannelKeysAtRest(config: Config, database: Database, logger: Logger): Promise<ChannelKeys> {
+  const { keys, storedIn } = await loadChannelKeys(config);
+  if (storedIn) {
+    logger.warn(
+      { file: storedIn },
+      "ENCRYPTION_KEY is not set: channel keys are encrypted under a generated key kept in the data directory. Back that file up, or set ENCRYPTION_KEY (required in production).",
+    );
+  }
+  const { resealed } = await resealChannelKeys(database.db, keys, "clear");
+  if (resealed.length) logger.info({ channels: resealed, keyId: keys.currentKeyId }, "encrypted channel keys that were kept in clear");
+  const unknown = await channelsWithUnknownKeys(database.db, keys);
+  if (unknown.length) {
+    logger.error(
+      { channels: unknown, keyIds: keys.keyIds },
+      "these channels' keys are sealed under neither ENCRYPTION_KEY nor ENCRYPTION_KEY_PREVIOUS: their tasks fail until the key that sealed them is configured",
+    );
+  }
+  return keys;
 }
 
 /** `http://HOST:PORT`, with an IPv6 host in brackets. */

@@ -395,10 +395,9 @@ describe("the admin surface", () => {
       expect(codeOf(await t.gql(UPSERT_CHANNEL, { input: { ...input, name: "gateway" } }, { token }))).toBe(code);
     }
     expect(await t.app.services.db.channel.findUnique({ where: { name: "sneaky" } })).toBeNull();
-    expect(await t.app.services.db.channel.findUniqueOrThrow({ where: { name: "gateway" } })).toMatchObject({
-      baseUrl: mock.baseUrl,
-      apiKey: mock.apiKey,
-    });
+    const gateway = await t.app.services.db.channel.findUniqueOrThrow({ where: { name: "gateway" } });
+    expect(gateway.baseUrl).toBe(mock.baseUrl);
+    expect(t.app.services.channelKeys.open(gateway.apiKey)).toBe(mock.apiKey); // stored sealed
   });
 
   it("prices lists the contract's default prices", async () => {

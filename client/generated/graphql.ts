@@ -16,10 +16,54 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** ISO-8601 string, UTC */
   DateTime: { input: string; output: string; }
+  /** a JSON value (output only) */
+  JSON: { input: unknown; output: unknown; }
   /** exact decimal string in USD, e.g. "9.6"; never a float */
   Money: { input: string; output: string; }
   /** a file sent with the GraphQL multipart request spec */
   Upload: { input: File; output: File; }
+};
+
+/** what an admin (or an operator's command) changed */
+export type AuditAction =
+  | 'CHANNEL_CREATED'
+  | 'CHANNEL_HEALTH_RESET'
+  | 'CHANNEL_KEY_ROTATED'
+  | 'CHANNEL_UPDATED'
+  | 'CREDIT_GRANTED'
+  | 'PRICE_SET';
+
+/** one admin action: who changed what, when, and the target before and after (never a secret: a channel key only as its hint) */
+export type AuditEntry = Node & {
+  __typename?: 'AuditEntry';
+  action: AuditAction;
+  /** the admin who acted; null for an operator's command (npm run keys:rotate) */
+  actor?: Maybe<User>;
+  /** the actor's JWT subject when they acted */
+  actorSubject?: Maybe<Scalars['String']['output']>;
+  /** the target after the change */
+  after?: Maybe<Scalars['JSON']['output']>;
+  /** the target before the change; null when it created the target */
+  before?: Maybe<Scalars['JSON']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** a channel's name, a user's subject, or a price's "<model> <size>" */
+  target: Scalars['String']['output'];
+  /** channel, user or price */
+  targetType: Scalars['String']['output'];
+};
+
+export type AuditEntryConnection = {
+  __typename?: 'AuditEntryConnection';
+  edges: Array<AuditEntryEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type AuditEntryEdge = {
+  __typename?: 'AuditEntryEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditEntry;
 };
 
 export type Channel = Node & {
@@ -219,6 +263,8 @@ export type PriceUnit =
 
 export type Query = {
   __typename?: 'Query';
+  /** ADMIN only: every admin action, newest first */
+  auditLog: AuditEntryConnection;
   /** ADMIN only */
   channels: Array<Channel>;
   /** the caller; requires authentication */
@@ -234,6 +280,14 @@ export type Query = {
   tasks: VideoTaskConnection;
   /** null when the task does not exist or belongs to someone else */
   videoTask?: Maybe<VideoTask>;
+};
+
+
+export type QueryAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 

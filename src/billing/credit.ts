@@ -1,6 +1,8 @@
+import { type AuditActor, recordAudit } from "../audit.js";
 import type { Db } from "../db/index.js";
 import { badInput } from "../errors.js";
 import { MAX_SUBJECT_LENGTH } from "../limits.js";
+import { formatMoney } from "../money.js";
 import { grant } from "./ledger.js";
 
 /** An admin's grant: to the user with this JWT subject, an amount in nano-dollars (negative takes credit away). */
@@ -9,18 +11,29 @@ export interface CreditGrant {
   amount: bigint;
   /** kept on the ledger row */
   note: string;
+  /** the admin granting it, for the audit log */
+  actor: AuditActor;
 }
 
 /**
  * Adds (or, negative, removes) spendable credit for the user with that subject, never below
- * a zero balance; a subject not seen before becomes a user. Returns the user's id.
+ * a zero balance; a subject not seen before becomes a user. The audit log records the
+ * balance before and after, in the same transaction. Returns the user's id.
  */
-export async function grantCredit(db: Db, { subject, amount, note }: CreditGrant): Promise<string> {
+export async function grantCredit(db: Db, { subject, amount, note, actor }: CreditGrant): Promise<string> {
   // the same bound as a token's subject: a user no token can name could never spend it
   if (subject.trim() === "" || subject.length > MAX_SUBJECT_LENGTH) throw badInput(`subject must be 1 to ${MAX_SUBJECT_LENGTH} characters`);
   return db.$transaction(async (tx) => {
     const user = await tx.user.upsert({ where: { subject }, create: { subject }, update: {}, select: { id: true } });
-    await grant(tx, user.id, amount, note);
+    const balance = await grant(tx, user.id, amount, note);
+    await recordAudit(tx, {
+      action: "CREDIT_GRANTED",
+      actor,
+      targetType: "user",
+      target: subject,
+      before: { balance: formatMoney(balance - amount) },
+      after: { balance: formatMoney(balance) },
+    });
     return user.id;
   });
 }

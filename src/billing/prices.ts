@@ -1,7 +1,9 @@
+import { type AuditActor, type AuditSnapshot, recordAudit } from "../audit.js";
 import { allModels, findModel, holdUnits, type PriceUnit } from "../catalogue.js";
-import type { Db } from "../db/index.js";
+import type { Db, Prisma } from "../db/index.js";
 import { badInput } from "../errors.js";
 import { SIZE_PATTERN } from "../limits.js";
+import { formatMoney } from "../money.js";
 
 export const ANY_SIZE = "*";
 
@@ -17,7 +19,7 @@ export interface Price {
  * The price of a model at a size: an operator's own price (exact size, then "*")
  * wins over the catalogue's default (exact size, then "*"). Null when nothing prices it.
  */
-export async function priceFor(db: Db, model: string, size: string | null): Promise<Price | null> {
+export async function priceFor(db: Prisma.TransactionClient, model: string, size: string | null): Promise<Price | null> {
   const sizes = size ? [size, ANY_SIZE] : [ANY_SIZE];
   const rows = await db.modelPrice.findMany({ where: { model, size: { in: sizes } } });
   for (const s of sizes) {
@@ -66,20 +68,39 @@ export interface PriceSetting {
   unit?: PriceUnit | null;
 }
 
-/** Checks and stores an operator's price; returns the price now in effect for that model and size. */
-export async function setPrice(db: Db, setting: PriceSetting): Promise<Price> {
+/**
+ * Checks and stores an operator's price; returns the price now in effect for that model and
+ * size. The audit log records, in the same transaction, the price in effect before and after.
+ */
+export async function setPrice(db: Db, setting: PriceSetting, actor: AuditActor): Promise<Price> {
   const model = setting.model.trim();
   if (model === "") throw badInput("model must not be empty", { field: "model" });
   if (setting.size !== ANY_SIZE && !SIZE_PATTERN.test(setting.size)) throw badInput('size must be WIDTHxHEIGHT or "*"', { field: "size" });
   if (setting.price < 0n) throw badInput("a price cannot be negative", { field: "perSecond" });
   const unit = setting.unit ?? findModel(model)?.priceUnit ?? "SECOND";
-  await db.modelPrice.upsert({
-    where: { model_size: { model, size: setting.size } },
-    create: { model, size: setting.size, unit, price: setting.price },
-    update: { unit, price: setting.price },
+  const size = setting.size === ANY_SIZE ? null : setting.size;
+  return db.$transaction(async (tx) => {
+    const before = await priceFor(tx, model, size);
+    await tx.modelPrice.upsert({
+      where: { model_size: { model, size: setting.size } },
+      create: { model, size: setting.size, unit, price: setting.price },
+      update: { unit, price: setting.price },
+    });
+    const after = (await priceFor(tx, model, size))!;
+    await recordAudit(tx, {
+      action: "PRICE_SET",
+      actor,
+      targetType: "price",
+      target: `${model} ${setting.size}`,
+      before: before && priceSnapshot(before),
+      after: priceSnapshot(after),
+    });
+    return after;
   });
-  return (await priceFor(db, model, setting.size === ANY_SIZE ? null : setting.size))!;
 }
+
+/** A price as the audit log keeps it: the size it applies to ("*" when it came from the any-size price), its unit and amount. */
+const priceSnapshot = (price: Price): AuditSnapshot => ({ size: price.size, unit: price.unit, price: formatMoney(price.price) });
 
 /** Every effective price: catalogue defaults overlaid with the operator's prices, sorted. */
 export async function listPrices(db: Db): Promise<Price[]> {

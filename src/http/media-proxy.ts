@@ -14,7 +14,7 @@ export function createMediaProxy(services: Services): MediaProxy {
     if (!task) return null;
     const storedKey = variant === "video" ? task.videoKey : task.thumbnailKey;
     if (storedKey) return { storedKey };
-    const target = task.mediaStatus === "PROXIED" ? upstreamOf(task) : null;
+    const target = task.mediaStatus === "PROXIED" ? upstreamOf(task, services.channelKeys) : null;
     if (!target?.upstream) return null;
     try {
       const download = await target.adaptor.download({

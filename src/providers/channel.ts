@@ -1,3 +1,4 @@
+import type { ChannelKeys } from "../channels/secret-box.js";
 import type { Channel, Task } from "../generated/prisma/client.js";
 import { adaptorFor } from "./index.js";
 import type { ChannelConfig, ProviderAdaptor, UpstreamTask } from "./types.js";
@@ -5,13 +6,16 @@ import type { ChannelConfig, ProviderAdaptor, UpstreamTask } from "./types.js";
 /** The columns of a channel an adaptor calls the provider with. */
 export type ChannelFields = Pick<Channel, "id" | "name" | "provider" | "baseUrl" | "apiKey">;
 
-/** What an adaptor sees of a channel: its name, protocol, address and key. */
-export const channelConfig = (channel: ChannelFields): ChannelConfig => ({
+/**
+ * What an adaptor sees of a channel: its name, protocol, address and key, the key opened
+ * from its sealed form here and nowhere else.
+ */
+export const channelConfig = (channel: ChannelFields, keys: ChannelKeys): ChannelConfig => ({
   id: channel.id,
   name: channel.name,
   provider: channel.provider,
   baseUrl: channel.baseUrl,
-  apiKey: channel.apiKey,
+  apiKey: keys.open(channel.apiKey),
 });
 
 /**
@@ -32,9 +36,9 @@ export interface TaskUpstream {
 }
 
 /** The adaptor, channel and upstream job of a task; null when no adaptor speaks its provider's protocol. */
-export function upstreamOf(task: UpstreamRow): TaskUpstream | null {
+export function upstreamOf(task: UpstreamRow, keys: ChannelKeys): TaskUpstream | null {
   const adaptor = adaptorFor(task.provider);
   if (!adaptor) return null;
   const upstream = task.upstreamId ? { upstreamId: task.upstreamId, state: task.upstreamState ?? null, model: task.model } : null;
-  return { adaptor, channel: channelConfig(task.channel), upstream };
+  return { adaptor, channel: channelConfig(task.channel, keys), upstream };
 }

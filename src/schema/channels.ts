@@ -1,8 +1,7 @@
 import { builder } from "../builder.js";
 import { channelHealth, type ChannelHealth as Health } from "../channels/health.js";
-import { maskKey } from "../channels/input.js";
 import { createRunningTasksLoader, type RunningTasksLoader } from "../channels/running.js";
-import { resetChannelHealth, upsertChannel } from "../channels/store.js";
+import { channelKeyHint, resetChannelHealth, upsertChannel } from "../channels/store.js";
 import type { Context } from "../context.js";
 import { knownProviders } from "../providers/index.js";
 
@@ -67,7 +66,7 @@ builder.prismaNode("Channel", {
     apiKeyHint: t.string({
       description: "never the key itself: a masked form such as sk-...abcd",
       select: { apiKey: true },
-      resolve: (channel) => maskKey(channel.apiKey),
+      resolve: (channel, _args, ctx) => channelKeyHint(channel.apiKey, ctx.services.channelKeys),
     }),
   }),
 });
@@ -101,7 +100,8 @@ builder.mutationField("upsertChannel", (t) =>
     description: "ADMIN only",
     authScopes: { admin: true },
     args: { input: t.arg({ type: ChannelInput, required: true }) },
-    resolve: (query, _root, { input }, ctx) => upsertChannel(ctx.services.db, input, query),
+    resolve: (query, _root, { input }, ctx) =>
+      upsertChannel(ctx.services.db, input, { keys: ctx.services.channelKeys, actor: ctx.currentUser!, query }),
   }),
 );
 
@@ -111,6 +111,6 @@ builder.mutationField("resetChannelHealth", (t) =>
     description: "ADMIN only: puts a channel back into rotation at once and clears its failure count",
     authScopes: { admin: true },
     args: { name: t.arg.string({ required: true }) },
-    resolve: (query, _root, args, ctx) => resetChannelHealth(ctx.services.db, args.name, query),
+    resolve: (query, _root, args, ctx) => resetChannelHealth(ctx.services.db, args.name, { actor: ctx.currentUser!, query }),
   }),
 );

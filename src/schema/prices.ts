@@ -44,6 +44,6 @@ builder.mutationField("setModelPrice", (t) =>
     authScopes: { admin: true },
     args: { input: t.arg({ type: ModelPriceInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      setPrice(ctx.services.db, { model: input.model, size: input.size, price: input.perSecond, unit: input.unit }),
+      setPrice(ctx.services.db, { model: input.model, size: input.size, price: input.perSecond, unit: input.unit }, ctx.currentUser!),
   }),
 );

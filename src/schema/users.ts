@@ -39,7 +39,8 @@ builder.mutationField("grantCredit", (t) =>
     },
     resolve: async (query, _root, { subject, amount, note }, ctx) => {
       const { db } = ctx.services;
-      const id = await grantCredit(db, { subject, amount, note: note ?? `granted by ${ctx.currentUser!.subject}` });
+      const actor = ctx.currentUser!;
+      const id = await grantCredit(db, { subject, amount, note: note ?? `granted by ${actor.subject}`, actor });
       return db.user.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),

@@ -15,7 +15,7 @@ export async function cancelTask(services: Services, user: CurrentUser, taskId: 
   if (!task) throw notFound("No such task");
   if (isTerminal(task.status)) return;
   const ended = await endTask(services, task.id, "CANCELLED", null);
-  const target = upstreamOf(task);
+  const target = upstreamOf(task, services.channelKeys);
   if (!ended || !target?.upstream || !target.adaptor.cancel) return;
   try {
     await target.adaptor.cancel({ channel: target.channel, task: target.upstream });

@@ -79,7 +79,7 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
     aspectRatio: params.aspectRatio,
     reference,
   };
-  if (upstreamOf({ provider: channel.provider, model: input.model, channel })?.adaptor.stream) {
+  if (upstreamOf({ provider: channel.provider, model: input.model, channel }, services.channelKeys)?.adaptor.stream) {
     // A streamed generation lives as long as its connection: a worker opens it, not this request.
     await handOver(db, taskId, { upstreamId: `stream:${taskId}`, upstreamState: streamState(request), nextPollAt: new Date() });
     // A worker opens the stream; the task is on its channel from here.
@@ -105,7 +105,7 @@ export async function remixVideo(
     throw new ReelayError(ErrorCode.CONFLICT, `Only a COMPLETED task can be remixed; this one is ${original.status}`);
   }
   const { channel } = original;
-  const target = upstreamOf(original);
+  const target = upstreamOf(original, services.channelKeys);
   if (!channel.enabled || !target?.upstream)
     throw new ReelayError(ErrorCode.NO_CHANNEL, `The channel "${channel.name}" that made this video is not available`);
   const { adaptor, upstream: source } = target;
@@ -248,7 +248,7 @@ async function submitWithFailover(services: Services, taskId: string, channels: 
   let channel = channels[0];
   let tried: TaskUpstream | null = null;
   for (const [index, candidate] of channels.entries()) {
-    const target = upstreamOf({ provider: candidate.provider, model: request.model, channel: candidate });
+    const target = upstreamOf({ provider: candidate.provider, model: request.model, channel: candidate }, services.channelKeys);
     if (!target || target.adaptor.stream) continue; // a streamed generation cannot be a failover target
     if (candidate.id !== channel.id) {
       const { count } = await db.task.updateMany({

@@ -77,7 +77,7 @@ export function createMediaJobs(services: Services, queue: TaskQueue) {
   async function remirror(taskId: string, signal: AbortSignal) {
     const task = await db.task.findUnique({ where: { id: taskId }, include: { channel: true } });
     if (!task || task.leaseOwner !== owner || task.mediaStatus !== "PROXIED" || !task.upstreamId) return;
-    const target = upstreamOf(task);
+    const target = upstreamOf(task, services.channelKeys);
     const lost = (reason: string) => queue.release(taskId, { mediaStatus: "LOST", nextMirrorAt: null, mirrorError: reason });
     if (!target?.upstream) return void (await lost(`no adaptor for provider ${task.provider}`));
     if (task.upstreamMediaExpiresAt && task.upstreamMediaExpiresAt.getTime() <= Date.now()) {

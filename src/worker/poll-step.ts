@@ -53,7 +53,7 @@ async function pollClaimed(context: PollContext, task: ClaimedTask) {
     await endTask(services, task.id, "FAILED", { code: "UPSTREAM_ERROR", message: "The submission to the provider did not complete" });
     return;
   }
-  const target = upstreamOf(task);
+  const target = upstreamOf(task, services.channelKeys);
   if (!target?.upstream) {
     await endTask(services, task.id, "FAILED", { code: "UPSTREAM_ERROR", message: `No adaptor for provider ${task.provider}` });
     return;

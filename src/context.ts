@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { TokenVerifier } from "./auth.js";
+import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Database, Db } from "./db/index.js";
 import type { MediaSigner } from "./http/media.js";
@@ -27,6 +28,8 @@ export interface Services {
   /** how clients reach this instance; known once the server listens */
   publicBaseUrl: PublicBaseUrl;
   logger: Logger;
+  /** the time every time-based rule reads (deadlines, leases, back-offs, cool-downs, retention) */
+  clock: Clock;
   jwtKey: Uint8Array;
   /** checks bearer tokens against jwtKey, remembering the ones it accepted */
   tokens: TokenVerifier;

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { type Logger, pino } from "pino";
 import { createTokenVerifier, secretKey } from "./auth.js";
+import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { PublicBaseUrl, Services } from "./context.js";
 import { type Database, openDatabase } from "./db/index.js";
@@ -21,6 +22,8 @@ export interface ServicesOptions {
   /** fields added to every line of the default logger (the id of the request being handled) */
   logFields?: () => object;
   referenceFetch?: Services["referenceFetch"];
+  /** the time the app's rules read; the machine's own otherwise (tests move time with one of their own) */
+  clock?: Clock;
 }
 
 /**
@@ -55,6 +58,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
       signer: createMediaSigner(config.jwtSecret, publicBaseUrl.get, config.mediaUrlTtlSeconds),
       publicBaseUrl,
       logger,
+      clock: options.clock ?? systemClock,
       jwtKey,
       tokens: createTokenVerifier(jwtKey),
       knownUsers: new Map(),

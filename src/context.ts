@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { TokenVerifier } from "./auth.js";
 import type { ChannelKeys } from "./channels/secret-box.js";
+import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Database, Db } from "./db/index.js";
 import type { Role } from "./generated/prisma/enums.js";
@@ -30,6 +31,8 @@ export interface Services {
   /** how clients reach this instance; known once the server listens */
   publicBaseUrl: PublicBaseUrl;
   logger: Logger;
+  /** the time every time-based rule reads (deadlines, leases, back-offs, cool-downs, retention) */
+  clock: Clock;
   /** seals channel keys for the database and opens them for the adaptors (ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS) */
   channelKeys: ChannelKeys;
   /** checks bearer tokens (JWT_SECRET or the stored secret, JWT_JWKS_URL), remembering the ones it accepted */

@@ -6,6 +6,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type MaskError, maskError, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { WebSocketServer } from "ws";
+import type { Clock } from "./clock.js";
 import { type Config, loadConfig } from "./config.js";
 import { type Context, type CurrentUser, resolveUser, type Services } from "./context.js";
 import type { Database } from "./db/index.js";
@@ -53,6 +54,8 @@ export interface AppOptions {
   database?: Promise<Database>;
   logger?: Logger;
   referenceFetch?: Services["referenceFetch"];
+  /** the time the app's rules read (deadlines, leases, back-offs, cool-downs, retention); the machine's own otherwise */
+  clock?: Clock;
 }
 
 /** Builds one Reelay instance: its services, GraphQL over HTTP, WebSocket and SSE beside the plain routes, and the worker. */
@@ -63,6 +66,7 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
     logger: options.logger,
     logFields: currentRequestFields,
     referenceFetch: options.referenceFetch,
+    clock: options.clock,
   });
   const yoga = createGraphQLServer(services);
   const server = createServer(createRequestHandler(services, yoga));

@@ -5,6 +5,7 @@ import { createTokenVerifier, secretKey } from "./auth.js";
 import { loadChannelKeys } from "./channels/key-store.js";
 import { channelsWithUnknownKeys, resealChannelKeys } from "./channels/reseal.js";
 import type { ChannelKeys } from "./channels/secret-box.js";
+import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { PublicBaseUrl, Services } from "./context.js";
 import { type Database, openDatabase } from "./db/index.js";
@@ -28,6 +29,8 @@ export interface ServicesOptions {
   /** fields added to every line of the default logger (the id of the request being handled) */
   logFields?: () => object;
   referenceFetch?: Services["referenceFetch"];
+  /** the time the app's rules read; the machine's own otherwise (tests move time with one of their own) */
+  clock?: Clock;
 }
 
 /**
@@ -68,6 +71,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
       signer: createMediaSigner(secrets.mediaSigningSecret, publicBaseUrl.get, config.mediaUrlTtlSeconds),
       publicBaseUrl,
       logger,
+      clock: options.clock ?? systemClock,
       channelKeys,
       tokens: createTokenVerifier({
         secret: secrets.jwtSecret === null ? null : secretKey(secrets.jwtSecret),

@@ -6,20 +6,13 @@ import { UpstreamError } from "../src/providers/errors.js";
 import { openaiAdaptor } from "../src/providers/openai.js";
 import { parseTaskId } from "../src/schema/tasks.js";
 import { createPoller, type Poller } from "../src/worker/poller.js";
-import { startTestApp, type TestApp } from "./helpers/app.js";
-import { createTestDatabase } from "./helpers/database.js";
+import type { TestApp } from "./helpers/app.js";
+import { createTestClock } from "./helpers/clock.js";
 import { CREATE_VIDEO, grantCredit, ledgerOf, ME, TASK_FIELDS, upsertChannel, waitForTask } from "./helpers/fixtures.js";
 import { tokenFor } from "./helpers/tokens.js";
 import { useMock, useStarted, useTestApp } from "./helpers/use-test-app.js";
-import { sleep, timestamps, until } from "./helpers/wait.js";
-import {
-  type MockOpenAIVideos,
-  mockFailures,
-  openAIError,
-  type RecordedRequest,
-  startMockOpenAIVideos,
-  type VideoStatus,
-} from "./mocks/openai-videos.js";
+import { expectNothingWithin, sleep, timestamps, until } from "./helpers/wait.js";
+import { type MockOpenAIVideos, mockFailures, openAIError, type RecordedRequest, type VideoStatus } from "./mocks/openai-videos.js";
 
 // ---------------------------------------------------------------------------------------------
 // helpers of this file
@@ -79,20 +72,23 @@ async function create(t: TestApp, token: string, input: Record<string, unknown>)
 const rowOf = (t: TestApp, id: string) => t.app.services.db.task.findUniqueOrThrow({ where: { id } });
 
 // ---------------------------------------------------------------------------------------------
-// the main instance: default test config (pollIntervalMs 100, maxPollBackoffMs 1000)
+// the main instance: default test config (pollIntervalMs 100, maxPollBackoffMs 1000), on a test clock
 // ---------------------------------------------------------------------------------------------
 
+const clock = createTestClock();
 const t = useTestApp({
   mock: "openai",
   channels: [{ name: "gateway", models: ["sora-2", "sora-2-pro"] }],
+  clock,
   // The lease race below runs 30 tasks of one user at once.
   config: { maxActiveTasksPerUser: 30 },
 });
 const { mock } = t;
+/** when a request reached the mock, on the instance's clock */
 let arrival: (r: RecordedRequest) => number;
 
 beforeAll(() => {
-  arrival = timestamps(mock);
+  arrival = timestamps(mock, clock);
 });
 
 describe("status mapping and progress", () => {
@@ -230,15 +226,20 @@ describe("upstream errors while polling", () => {
     mock.failNext(2, { method: "GET", path }, mockFailures.serverError());
 
     const errorCounts: number[] = [];
-    await until(
-      "completion",
-      async () => {
-        const row = await rowOf(t, rowId);
-        if (errorCounts.at(-1) !== row.pollErrors) errorCounts.push(row.pollErrors);
-        return row.status === "COMPLETED";
-      },
-      15_000,
-    );
+    const sample = async () => {
+      const row = await rowOf(t, rowId);
+      if (errorCounts.at(-1) !== row.pollErrors) errorCounts.push(row.pollErrors);
+      return row;
+    };
+    // Each failed poll puts the next one off; the clock moves to it instead of the test waiting.
+    for (const errors of [1, 2, 3]) {
+      const backingOff = await until(`failed poll ${errors} to be rescheduled`, async () => {
+        const row = await sample();
+        return row.pollErrors === errors && row.leaseOwner === null ? row : null;
+      });
+      clock.advanceTo(backingOff.nextPollAt);
+    }
+    await until("completion", async () => (await sample()).status === "COMPLETED", 15_000);
     expect(Math.max(...errorCounts)).toBe(3);
     expect(errorCounts.indexOf(3)).toBeGreaterThan(errorCounts.indexOf(2));
     expect(errorCounts.indexOf(2)).toBeGreaterThan(errorCounts.indexOf(1));
@@ -251,7 +252,7 @@ describe("upstream errors while polling", () => {
     expect(polls.length).toBeGreaterThanOrEqual(4);
     const waits = [Math.max(backoff(1), 1_000), backoff(2), backoff(3)];
     for (let i = 0; i < waits.length; i++) {
-      const gap = arrival(polls[i + 1]) - arrival(polls[i]);
+      const gap = arrival(polls[i + 1]) - arrival(polls[i]); // on the instance's clock
       expect(gap, `gap after failed poll ${i + 1}`).toBeGreaterThanOrEqual(waits[i]);
     }
 
@@ -303,7 +304,7 @@ describe("upstream errors while polling", () => {
             holdAmount: amount,
             priceUnit: "SECOND",
             unitPrice: 100_000_000n,
-            deadlineAt: new Date(Date.now() + 3_600_000),
+            deadlineAt: new Date(clock.now() + 3_600_000),
             leaseOwner: "submit:another-instance",
             leaseUntil,
           },
@@ -311,13 +312,17 @@ describe("upstream errors while polling", () => {
         await hold(tx, user.id, row.id, amount);
         return row.id;
       });
-    const stale = await insert(new Date(Date.now() - 1_000), "submitter died");
+    const stale = await insert(new Date(clock.now() - 1_000), "submitter died");
     // A submission still in flight (its lease is being renewed) must be left alone.
-    const fresh = await insert(new Date(Date.now() + 60_000), "submission in flight");
+    const fresh = await insert(new Date(clock.now() + 60_000), "submission in flight");
 
     const failed = await waitForTask(t, token, stale, (x) => x.status !== "QUEUED");
     expect(failed).toMatchObject({ status: "FAILED", cost: "0", error: { code: "UPSTREAM_ERROR" } });
-    await sleep(500); // several poll rounds
+    // Several poll rounds leave it alone.
+    await expectNothingWithin(500, "the task whose submission is in flight was failed or claimed", async () => {
+      const row = await rowOf(t, fresh);
+      return row.status !== "QUEUED" || row.leaseOwner !== "submit:another-instance";
+    });
     expect((await rowOf(t, fresh)).status).toBe("QUEUED");
     expect((await t.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "4.6", held: "0.4" });
     expect((await ledgerOf(t, subject)).filter((e) => e.taskId === stale).map((e) => e.kind)).toEqual(["HOLD", "RELEASE"]);
@@ -433,11 +438,22 @@ describe("leases", () => {
     const { task, rowId, upstreamId } = await create(t, token, { prompt: "[orphaned lease] a harbour" });
     await until("a first poll", () => pollsOf(mock, upstreamId).length >= 1);
 
-    const leaseUntil = Date.now() + 1_500;
-    await t.app.services.db.task.update({ where: { id: rowId }, data: { leaseOwner: "dead", leaseUntil: new Date(leaseUntil) } });
-    await sleep(200); // a poll already under way when the lease was taken may still land
-    const settled = Date.now();
+    // Another worker takes the task between two polls, so none of this worker's is in flight, and dies holding it.
+    const leaseUntil = clock.now() + t.app.services.config.leaseMs;
+    await until("the task taken between two polls", async () => {
+      const { count } = await t.app.services.db.task.updateMany({
+        where: { id: rowId, leaseOwner: null },
+        data: { leaseOwner: "dead", leaseUntil: new Date(leaseUntil) },
+      });
+      return count === 1;
+    });
+    const settled = clock.now();
     mock.setJobState(upstreamId, { status: "completed" });
+    // Several poll rounds leave it alone.
+    await expectNothingWithin(500, "a poll while the dead worker's lease was live", () =>
+      pollsOf(mock, upstreamId).some((r) => arrival(r) > settled),
+    );
+    clock.advanceTo(leaseUntil); // the dead worker's lease lapses
 
     const done = await waitForTask(t, token, task.id, (x) => x.status === "COMPLETED");
     expect(done.cost).toBe("0.4");
@@ -456,12 +472,16 @@ describe("leases", () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("deadline", () => {
+  /** a deadline that only the test's clock reaches */
+  const TASK_TIMEOUT_MS = 20_000;
+  const clock2 = createTestClock();
   const t2 = useTestApp({
     mock: "openai",
     mockOptions: { script: { queuedPolls: 10_000 } },
     // A backoff ceiling far beyond the deadline: the deadline must still be kept.
-    config: { taskTimeoutMs: 1_500, maxPollBackoffMs: 60_000 },
+    config: { taskTimeoutMs: TASK_TIMEOUT_MS, maxPollBackoffMs: 60_000 },
     channels: [{ name: "slow", models: ["sora-2"] }],
+    clock: clock2,
   });
   const mock2 = t2.mock;
 
@@ -470,10 +490,16 @@ describe("deadline", () => {
     const token = await tokenFor(subject);
     await grantCredit(t2, subject, "5");
     const { task, rowId, upstreamId } = await create(t2, token, { prompt: "a glacier, forever" });
-    const started = Date.now();
+    const started = clock2.now();
+    await until("a few polls while it runs", () => pollsOf(mock2, upstreamId).length >= 3);
+    const running = await rowOf(t2, rowId);
+    expect(running.status, "still running before its deadline").toMatch(/^(QUEUED|PROCESSING)$/);
+    clock2.advanceTo(running.deadlineAt); // the deadline passes
 
     const failed = await waitForTask(t2, token, task.id, (x) => x.status !== "QUEUED" && x.status !== "PROCESSING", 10_000);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    const ended = await rowOf(t2, rowId);
+    expect(ended.deadlineAt.getTime() - started).toBeGreaterThanOrEqual(TASK_TIMEOUT_MS - 1_000);
+    expect(ended.completedAt!.getTime(), "failed at its deadline, not before").toBeGreaterThanOrEqual(ended.deadlineAt.getTime());
     expect(failed).toMatchObject({ status: "FAILED", cost: "0", error: { code: "TIMEOUT" } });
     expect(pollsOf(mock2, upstreamId).length, "it was polled while it ran").toBeGreaterThan(0);
     expect((await t2.gql(ME, {}, { token })).data!.me).toMatchObject({ balance: "5", held: "0" });
@@ -489,9 +515,15 @@ describe("deadline", () => {
     const subject = "timeout-backoff@poller";
     const token = await tokenFor(subject);
     await grantCredit(t2, subject, "5");
-    const { task, upstreamId } = await create(t2, token, { prompt: "a glacier behind a failing gateway" });
-    // The gateway asks for 30 s between attempts; the task has 1.5 s left.
+    const { task, rowId, upstreamId } = await create(t2, token, { prompt: "a glacier behind a failing gateway" });
+    // The gateway asks for 30 s between attempts; the task has less than 20 s left.
     mock2.failNext(1_000, { method: "GET", path: `/v1/videos/${upstreamId}` }, mockFailures.rateLimit(30));
+    const backingOff = await until("a failed poll to be rescheduled", async () => {
+      const row = await rowOf(t2, rowId);
+      return row.pollErrors >= 1 && row.leaseOwner === null ? row : null;
+    });
+    expect(backingOff.nextPollAt.getTime(), "the next poll comes by the deadline").toBeLessThanOrEqual(backingOff.deadlineAt.getTime());
+    clock2.advanceTo(backingOff.deadlineAt); // the deadline passes
 
     const failed = await waitForTask(t2, token, task.id, (x) => x.status === "FAILED", 10_000);
     expect(failed).toMatchObject({ cost: "0", error: { code: "TIMEOUT" } });
@@ -564,35 +596,34 @@ describe("closing a poller", () => {
     expect(poll.end).toBeNull();
     await poller.close(true);
     expect(await t3.app.services.db.task.count({ where: { leaseOwner: "forced-worker" } })).toBe(0);
-    await sleep(600); // the abandoned poll has ended by now and must not have taken a lease back
-    expect(await t3.app.services.db.task.count({ where: { leaseOwner: { not: null } } })).toBe(0);
+    await until("the abandoned poll to end", () => poll.end !== null);
+    const leased = () => t3.app.services.db.task.count({ where: { leaseOwner: { not: null } } });
+    await expectNothingWithin(500, "the abandoned poll took a lease back", async () => (await leased()) > 0);
+    expect(await leased()).toBe(0);
   });
 });
 
 describe("polling rhythm", () => {
+  // Real time: the rhythm itself is measured. A database of its own, so no other instance's interval applies.
+  const t4 = useTestApp({
+    mock: "openai",
+    mockOptions: { script: { queuedPolls: 10_000 } },
+    config: { pollIntervalMs: 400 },
+    channels: [{ name: "slow-gateway", models: ["sora-2"] }],
+  });
+
   it("polls a task one interval after its previous poll was due, not one interval after a slow answer came back", async () => {
-    const slow = await startMockOpenAIVideos({ script: { queuedPolls: 10_000 } });
+    const slow = t4.mock;
     const arrivedAt = timestamps(slow);
     slow.setLatency(150);
-    const own = await createTestDatabase(); // alone, so no other instance's interval applies
-    const app = await startTestApp({ databaseUrl: own.url, config: { pollIntervalMs: 400 } });
-    try {
-      await upsertChannel(app, { name: "slow-gateway", baseUrl: slow.baseUrl, apiKey: slow.apiKey, models: ["sora-2"] });
-      const subject = "rhythm@poller";
-      const token = await tokenFor(subject);
-      await grantCredit(app, subject, "5");
-      const { upstreamId } = await create(app, token, { prompt: "a metronome" });
-      await until("six polls", () => pollsOf(slow, upstreamId).length >= 6, 15_000);
-      const times = pollsOf(slow, upstreamId).map(arrivedAt);
-      const gaps = times.slice(1).map((at, i) => at - times[i]);
-      const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
-      // Scheduling from the answer would make every gap interval + latency (≥ 550 ms).
-      expect(mean).toBeLessThan(480);
-      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(200); // never faster than half an interval
-    } finally {
-      await app.stop();
-      await slow.close();
-      await own.drop();
-    }
+    const token = await t4.userWithCredit("rhythm@poller", "5");
+    const { upstreamId } = await create(t4, token, { prompt: "a metronome" });
+    await until("six polls", () => pollsOf(slow, upstreamId).length >= 6, 15_000);
+    const times = pollsOf(slow, upstreamId).map(arrivedAt);
+    const gaps = times.slice(1).map((at, i) => at - times[i]);
+    const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+    // Scheduling from the answer would make every gap interval + latency (≥ 550 ms).
+    expect(mean).toBeLessThan(480);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(200); // never faster than half an interval
   });
 });

@@ -4,21 +4,26 @@ import type { Channel } from "../src/generated/prisma/client.js";
 import { parseTaskId } from "../src/schema/tasks.js";
 import { order } from "../src/tasks/routing.js";
 import { codeOf, type TestApp } from "./helpers/app.js";
+import { createTestClock, type TestClock } from "./helpers/clock.js";
 import { CREATE_VIDEO, grantCredit, ME, waitForTask } from "./helpers/fixtures.js";
 import { tokenFor } from "./helpers/tokens.js";
 import { startMockForTest, startTestAppForTest } from "./helpers/use-test-app.js";
-import { letTimePass, until } from "./helpers/wait.js";
+import { until } from "./helpers/wait.js";
 import { type MockOpenAIVideos, type MockOpenAIVideosOptions, mockFailures } from "./mocks/openai-videos.js";
 
 const HEALTH = /* GraphQL */ `{ channels { name weight maxConcurrency runningTasks health { state consecutiveFailures openUntil lastError lastErrorAt } } }`;
-/** The circuit opens after two failures in a row and lets a trial through 800 ms later; a submission is tried twice. */
-const CIRCUIT = { circuitFailureThreshold: 2, circuitCooldownMs: 800, submitAttempts: 2 };
+/**
+ * The circuit opens after two failures in a row and lets a trial through a minute later, a minute
+ * that passes when a test advances its clock; a submission is tried twice.
+ */
+const CIRCUIT = { circuitFailureThreshold: 2, circuitCooldownMs: 60_000, submitAttempts: 2 };
 
-/** An instance for this test, on its own database, with gateways (mock servers, or a closed port) as channels. */
+/** An instance for this test, on its own database and clock, with gateways (mock servers, or a closed port) as channels. */
 async function scenario(
   channels: { name: string; priority?: number; weight?: number; maxConcurrency?: number; mock?: MockOpenAIVideos; closed?: boolean }[],
+  clock: TestClock = createTestClock(),
 ) {
-  const t = await startTestAppForTest(CIRCUIT);
+  const t = await startTestAppForTest(CIRCUIT, { clock });
   for (const c of channels) {
     const baseUrl = c.closed ? `http://127.0.0.1:${await closedPort()}` : c.mock!.baseUrl;
     const res = await t.gql(
@@ -169,21 +174,25 @@ describe("circuit breaker", () => {
   it("takes a failing channel out of rotation, says why, tries it once after the cool-down, and closes on success", async () => {
     const flaky = await gateway();
     const steady = await gateway();
-    const t = await scenario([
-      { name: "flaky", priority: 10, mock: flaky },
-      { name: "steady", priority: 5, mock: steady },
-    ]);
+    const clock = createTestClock();
+    const t = await scenario(
+      [
+        { name: "flaky", priority: 10, mock: flaky },
+        { name: "steady", priority: 5, mock: steady },
+      ],
+      clock,
+    );
     flaky.failNext(2, { method: "POST", path: "/v1/videos" }, mockFailures.overloaded());
     for (let i = 0; i < 2; i++) expect((await create(t, `trip${i}@routing`, `a tripping task ${i}`)).task.channel).toBe("steady");
     const open = await health(t, "flaky");
     expect(open.health).toMatchObject({ state: "OPEN", consecutiveFailures: 2, lastError: expect.stringMatching(/overloaded/) });
-    expect(new Date(open.health.openUntil).getTime()).toBeGreaterThan(Date.now());
+    expect(new Date(open.health.openUntil).getTime()).toBeGreaterThan(clock.now());
 
     const before = submissions(flaky);
     expect((await create(t, "skipped@routing", "a task while open")).task.channel).toBe("steady");
     expect(submissions(flaky)).toBe(before); // not even tried
 
-    await letTimePass(CIRCUIT.circuitCooldownMs + 100, "the open circuit's cool-down ends");
+    clock.advance(CIRCUIT.circuitCooldownMs); // the open circuit's cool-down ends
     expect((await health(t, "flaky")).health.state).toBe("HALF_OPEN");
     expect((await create(t, "trial@routing", "the trial task")).task.channel).toBe("flaky");
     expect((await health(t, "flaky")).health).toMatchObject({ state: "CLOSED", consecutiveFailures: 0, openUntil: null });

@@ -7,6 +7,7 @@ import { parseTaskId } from "../src/schema/tasks.js";
 import { createS3Storage } from "../src/storage/s3.js";
 import { mirrorMedia } from "../src/worker/mirror.js";
 import { codeOf, type TestApp } from "./helpers/app.js";
+import { createTestClock } from "./helpers/clock.js";
 import { CREATE_VIDEO, grantCredit, ledgerOf, waitForTask } from "./helpers/fixtures.js";
 import { tinyPng } from "./helpers/images.js";
 import { startTestS3 } from "./helpers/s3.js";
@@ -24,11 +25,18 @@ const s3 = useStarted(startTestS3, (s3) => s3.close());
 // Above the 5 MiB part size, so mirroring is a real multipart upload.
 const mock = useMock("openai", { scripts: { "[large]": { videoBytes: 9 * MIB + 12345 } } });
 
-/** An instance for the block, on its own database, storing media in the test S3 server, with a channel on the mock gateway. */
-const useInstance = (config: () => Partial<Config>) =>
+/** Mirror retries a minute after the first failure, doubling up to ten minutes: only a test's clock gets there. */
+const MIRROR_RETRY = { mirrorRetryBaseMs: 60_000, mirrorRetryMaxMs: 10 * 60_000 };
+
+/**
+ * An instance for the block, on its own database and test clock, storing media in the test S3
+ * server, with a channel on the mock gateway.
+ */
+const useInstance = (config: () => Partial<Config>, clock = createTestClock()) =>
   useTestApp(() => ({
-    config: { mediaSweepIntervalMs: 100, mirrorRetryBaseMs: 200, mirrorRetryMaxMs: 1_000, ...config() },
+    config: { mediaSweepIntervalMs: 100, ...MIRROR_RETRY, ...config() },
     channels: [{ name: "gateway", models: ["sora-2"], mock }],
+    clock,
   }));
 
 async function createTask(t: TestApp, subject: string, prompt: string) {
@@ -157,7 +165,8 @@ describe("mirroring into S3 with a public base URL", () => {
 });
 
 describe("mirroring into S3 served through signed URLs", () => {
-  const t = useInstance(() => ({ s3: s3.config() }));
+  const clock = createTestClock();
+  const t = useInstance(() => ({ s3: s3.config() }), clock);
 
   it("streams the stored copy with Range, HEAD, ETag, Content-Length, Accept-Ranges and Cache-Control", async () => {
     const { token, task, upstreamId } = await createTask(t, "signed@s3", "a tram in the rain [large]");
@@ -228,17 +237,19 @@ describe("mirroring into S3 served through signed URLs", () => {
       ).toBe(true);
 
       // Operators see it, with the reason and the attempts so far.
+      clock.advance(MIRROR_RETRY.mirrorRetryBaseMs); // the first retry is due, and fails: storage is still down
       const backlog = await until("a failed mirror attempt in the backlog", async () => {
         const res = await t.gql(BACKLOG, {}, { token: t.adminToken });
         const entry = res.data?.mediaBacklog.find((x: { id: string }) => x.id === task.id);
         return entry && entry.mirror.attempts >= 1 ? entry : null;
       });
       expect(backlog).toMatchObject({ mediaStatus: "PROXIED", mirror: { lastError: expect.stringMatching(/.+/) } });
-      expect(new Date(backlog.mirror.providerCopyExpiresAt).getTime()).toBeGreaterThan(Date.now());
+      expect(new Date(backlog.mirror.providerCopyExpiresAt).getTime()).toBeGreaterThan(clock.now());
       expect(codeOf(await t.gql(BACKLOG, {}, { token }))).toBe("FORBIDDEN");
 
       await s3.restart();
       restarted = true;
+      clock.advance(MIRROR_RETRY.mirrorRetryMaxMs); // the next retry is due
       const stored = await until(
         "the mirror to land",
         async () => {
@@ -269,7 +280,7 @@ describe("mirroring into S3 served through signed URLs", () => {
       // The provider's copy has run out while storage was down.
       await t.app.services.db.task.update({
         where: { id: rowId },
-        data: { upstreamMediaExpiresAt: new Date(Date.now() - 1000), nextMirrorAt: new Date() },
+        data: { upstreamMediaExpiresAt: new Date(clock.now() - 1000), nextMirrorAt: new Date(clock.now()) },
       });
       const lost = await until("the task to be marked LOST", async () => {
         const x = await read(t, token, task.id);
@@ -298,7 +309,9 @@ describe("mirroring into S3 served through signed URLs", () => {
 });
 
 describe("retention", () => {
-  const t = useInstance(() => ({ s3: s3.config({ publicBaseUrl: true }), mediaRetentionMs: 1_500 }));
+  const retentionMs = 24 * 3600_000; // MEDIA_RETENTION_DAYS=1
+  const clock = createTestClock();
+  const t = useInstance(() => ({ s3: s3.config({ publicBaseUrl: true }), mediaRetentionMs: retentionMs }), clock);
 
   it("deletes media past MEDIA_RETENTION_DAYS from storage and shows it expired instead of a dead link", async () => {
     const { token, task, rowId } = await createTask(t, "retention@s3", "a sandcastle at high tide");
@@ -309,6 +322,7 @@ describe("retention", () => {
     expect(await t.app.services.storage.head(key)).not.toBeNull();
     expect(new Date((await read(t, token, task.id)).mediaExpiresAt).getTime()).toBe(row.mediaExpiresAt!.getTime());
 
+    clock.advanceTo(row.mediaExpiresAt!); // the retention period has passed
     const expired = await until("the media to expire", async () => {
       const x = await read(t, token, task.id);
       return x.mediaStatus === "EXPIRED" ? x : null;

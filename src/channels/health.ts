@@ -10,8 +10,8 @@ export type CircuitState = "CLOSED" | "OPEN" | "HALF_OPEN";
 /** The failure columns of a channel that its circuit state is derived from. */
 export type CircuitColumns = Pick<Channel, "consecutiveFailures" | "circuitOpenUntil">;
 
-/** The one derivation of a channel's circuit state, used by routing and by `Channel.health`. */
-export function circuitState(channel: CircuitColumns, failureThreshold: number, now = Date.now()): CircuitState {
+/** The one derivation of a channel's circuit state at `now` (the clock's time), used by routing and by `Channel.health`. */
+export function circuitState(channel: CircuitColumns, failureThreshold: number, now: number): CircuitState {
   if (channel.circuitOpenUntil !== null && channel.circuitOpenUntil.getTime() > now) return "OPEN";
   return channel.consecutiveFailures >= failureThreshold ? "HALF_OPEN" : "CLOSED";
 }
@@ -31,7 +31,7 @@ export interface ChannelHealth {
 export function channelHealth(
   channel: CircuitColumns & Pick<Channel, "lastError" | "lastErrorAt">,
   failureThreshold: number,
-  now = Date.now(),
+  now: number,
 ): ChannelHealth {
   const state = circuitState(channel, failureThreshold, now);
   return {

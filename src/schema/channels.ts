@@ -61,7 +61,7 @@ builder.prismaNode("Channel", {
       type: ChannelHealth,
       description: "the circuit breaker: whether the channel is in rotation, and why not",
       select: { consecutiveFailures: true, circuitOpenUntil: true, lastError: true, lastErrorAt: true },
-      resolve: (channel, _args, ctx) => channelHealth(channel, ctx.services.config.circuitFailureThreshold),
+      resolve: (channel, _args, ctx) => channelHealth(channel, ctx.services.config.circuitFailureThreshold, ctx.services.clock.now()),
     }),
     apiKeyHint: t.string({
       description: "never the key itself: a masked form such as sk-...abcd",

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { hold } from "../billing/ledger.js";
 import { quoteHold } from "../billing/prices.js";
 import { findModel } from "../catalogue.js";
+import { fromNow } from "../clock.js";
 import type { CurrentUser, Services } from "../context.js";
 import { badInput, ErrorCode, isPrismaError, notFound, PrismaErrorCode, ReelayError } from "../errors.js";
 import type { Channel, Task } from "../generated/prisma/client.js";
@@ -40,7 +41,7 @@ const IDEMPOTENCY_KEY_LIMIT = 200; // characters
  * and a provider's refusal costs nothing. Returns the task id.
  */
 export async function createVideo(services: Services, user: CurrentUser, input: CreateVideoInput): Promise<string> {
-  const { db, config } = services;
+  const { db, config, clock } = services;
   // PostgreSQL text cannot hold NUL: a name with one is malformed input, not an internal error
   for (const field of ["model", "channel"] as const) {
     if (input[field]?.includes("\u0000")) throw badInput(`${field} must not contain NUL characters`, { field });
@@ -51,7 +52,7 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
   const spec = findModel(input.model);
   const hasReference = Boolean(input.inputReference || input.inputReferenceUrl);
   const params = validateVideoParams(input.model, spec, { ...input, hasReference });
-  const channels = await routeChannels(db, config, input.model, input.channel);
+  const channels = await routeChannels(services, input.model, input.channel);
   const [channel] = channels;
   if (hasReference) await checkCreateAllowance(services, user, { model: input.model, params });
   const reference = await readReferenceImage(
@@ -81,12 +82,12 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
   };
   if (upstreamOf({ provider: channel.provider, model: input.model, channel }, services.channelKeys)?.adaptor.stream) {
     // A streamed generation lives as long as its connection: a worker opens it, not this request.
-    await handOver(db, taskId, { upstreamId: `stream:${taskId}`, upstreamState: streamState(request), nextPollAt: new Date() });
+    await handOver(db, taskId, { upstreamId: `stream:${taskId}`, upstreamState: streamState(request), nextPollAt: fromNow(clock) });
     // A worker opens the stream; the task is on its channel from here.
     services.logger.info({ taskId, userId: user.id, subject: user.subject, channel: channel.name, streamed: true }, "task submitted");
     return taskId;
   }
-  await withLease(db, taskId, submitter(services), () => submitWithFailover(services, taskId, channels, request));
+  await withLease(services, taskId, submitter(services), () => submitWithFailover(services, taskId, channels, request));
   return taskId;
 }
 
@@ -127,7 +128,7 @@ export async function remixVideo(
   });
   if (typeof taskId !== "string") return taskId.existing;
   services.logger.info({ taskId, userId: user.id, subject: user.subject, model: original.model, remixedFrom: original.id }, "task created");
-  await withLease(db, taskId, submitter(services), async () => {
+  await withLease(services, taskId, submitter(services), async () => {
     const outcome = await attempt(services, target.channel, config.submitAttempts, () =>
       adaptor.remix!({ channel: target.channel, task: source, prompt: params.prompt }),
     );
@@ -188,8 +189,8 @@ async function insertWithHold(
           holdAmount: amount,
           priceUnit: price.unit,
           unitPrice: price.price,
-          deadlineAt: new Date(Date.now() + config.taskTimeoutMs),
-          ...leasedTo(submitter(services)),
+          deadlineAt: fromNow(services.clock, config.taskTimeoutMs),
+          ...leasedTo(submitter(services), services.clock),
         },
         select: { id: true },
       });
@@ -228,7 +229,7 @@ async function attempt(
     });
     // Timeouts, 5xx, 429s and refused keys are the channel's trouble; a refused request is not.
     if (!(error instanceof UpstreamError) || error.kind !== "rejected") {
-      const opened = await recordChannelFailure(services.db, services.config, channel.id, error as Error);
+      const opened = await recordChannelFailure(services, channel.id, error as Error);
       if (opened)
         services.logger.warn({ channel: channel.name, err: String(error) }, "channel taken out of rotation after repeated failures");
     }
@@ -296,7 +297,7 @@ async function recordSubmission(
     upstreamId: result.upstreamId,
     upstreamState: jsonValue(result.state),
     // A job that finished within the call is picked up by the worker at once.
-    nextPollAt: new Date(Date.now() + (done ? 0 : config.pollIntervalMs)),
+    nextPollAt: fromNow(services.clock, done ? 0 : config.pollIntervalMs),
   });
   if (!handedOver) {
     // Cancelled while the provider was answering: stop the job we just started.

@@ -1,4 +1,5 @@
 import { release, settle } from "../billing/ledger.js";
+import { fromNow } from "../clock.js";
 import type { Services } from "../context.js";
 import type { Prisma, Task } from "../generated/prisma/client.js";
 import { formatMoney } from "../money.js";
@@ -78,7 +79,7 @@ export async function completeTask(
       data: {
         status: "COMPLETED",
         progress: 100,
-        completedAt: new Date(),
+        completedAt: fromNow(services.clock),
         leaseOwner: null,
         leaseUntil: null,
         ...outcome.media,
@@ -105,7 +106,7 @@ export async function endTask(services: Services, taskId: string, status: "FAILE
       where: { id: taskId, status: { in: [...RUNNING_STATUSES] } },
       data: {
         status,
-        completedAt: new Date(),
+        completedAt: fromNow(services.clock),
         errorCode: failure?.code ?? null,
         errorMessage: failure?.message ?? null,
         leaseOwner: null,

@@ -1,3 +1,4 @@
+import { type Clock, fromNow } from "../clock.js";
 import type { Services } from "../context.js";
 import type { Db } from "../db/index.js";
 import { Prisma, type Task } from "../generated/prisma/client.js";
@@ -19,7 +20,7 @@ export interface Lease {
 }
 
 /** The lease columns of a task that is written already held, as a submission's task is from its insert on. */
-export const leasedTo = (lease: Lease) => ({ leaseOwner: lease.owner, leaseUntil: new Date(Date.now() + lease.ms) });
+export const leasedTo = (lease: Lease, clock: Clock) => ({ leaseOwner: lease.owner, leaseUntil: fromNow(clock, lease.ms) });
 
 const UNLEASED = { leaseOwner: null, leaseUntil: null } as const;
 
@@ -28,11 +29,16 @@ const UNLEASED = { leaseOwner: null, leaseUntil: null } as const;
  * its length, so it only lapses when the holder stops (dies or hangs) and another
  * process may then take the task over.
  */
-export async function withLease<T>(db: Db, taskId: string, lease: Lease, work: () => Promise<T>): Promise<T> {
+export async function withLease<T>(
+  services: Pick<Services, "db" | "clock">,
+  taskId: string,
+  lease: Lease,
+  work: () => Promise<T>,
+): Promise<T> {
   const renew = setInterval(
     () => {
-      void db.task
-        .updateMany({ where: { id: taskId, leaseOwner: lease.owner }, data: { leaseUntil: new Date(Date.now() + lease.ms) } })
+      void services.db.task
+        .updateMany({ where: { id: taskId, leaseOwner: lease.owner }, data: { leaseUntil: fromNow(services.clock, lease.ms) } })
         .catch(() => {}); // a missed renewal is retried on the next tick; the lease is long enough for that
     },
     Math.max(100, Math.floor(lease.ms / 3)),
@@ -67,10 +73,18 @@ export type ClaimedTask = Task & { channel: ChannelConfig; previousLeaseOwner: s
 /** Background work on completed tasks' media: a mirror to retry, or stored media past its retention. */
 export type MediaWork = "mirror" | "expiry";
 
-const MEDIA_DUE: Record<MediaWork, Prisma.Sql> = {
-  mirror: Prisma.sql`"mediaStatus" = 'PROXIED' AND "nextMirrorAt" <= now()`,
-  expiry: Prisma.sql`"mediaStatus" = 'STORED' AND "mediaExpiresAt" <= now()`,
+/** Media work of each kind that is due at `now`. */
+const MEDIA_DUE: Record<MediaWork, (now: Prisma.Sql) => Prisma.Sql> = {
+  mirror: (now) => Prisma.sql`"mediaStatus" = 'PROXIED' AND "nextMirrorAt" <= ${now}`,
+  expiry: (now) => Prisma.sql`"mediaStatus" = 'STORED' AND "mediaExpiresAt" <= ${now}`,
 };
+
+/**
+ * A moment as a SQL timestamp(3): the clock's time is passed to every statement instead of
+ * PostgreSQL's now(), so the database and the app agree on one clock. timestamp(3) columns
+ * hold UTC wall-clock time; an ISO string's zone suffix is ignored on the cast.
+ */
+const sqlTime = (ms: number) => Prisma.sql`${new Date(ms).toISOString()}::timestamp(3)`;
 
 /** how long a finished poll waits for others to share its reschedule UPDATE */
 const RESCHEDULE_BATCH_MS = 5;
@@ -105,17 +119,16 @@ export interface TaskQueue {
   releaseAll(): Promise<void>;
 }
 
-export function createTaskQueue(services: Pick<Services, "db" | "logger" | "metrics">, lease: Lease): TaskQueue {
-  const { db, logger } = services;
-  const leaseInterval = `${lease.ms} milliseconds`;
+export function createTaskQueue(services: Pick<Services, "db" | "logger" | "metrics" | "clock">, lease: Lease): TaskQueue {
+  const { db, logger, clock } = services;
   /** reschedule UPDATEs not yet committed: shutdown waits for them */
   const settling = new Set<Promise<void>>();
 
-  // timestamp(3) columns hold UTC wall-clock time; an ISO string's zone suffix is ignored on the cast.
+  // updatedAt records when the row was written, as Prisma's @updatedAt does elsewhere: the machine's time.
   const schedules = batched<{ taskId: string; at: Date; pollErrors: number }>(RESCHEDULE_BATCH_MS, async (batch) => {
     await db.$executeRaw`
       UPDATE tasks SET "leaseOwner" = NULL, "leaseUntil" = NULL, "nextPollAt" = v.at::timestamp(3), "pollErrors" = v.errors,
-        "updatedAt" = ${new Date().toISOString()}::timestamp(3)
+        "updatedAt" = ${sqlTime(Date.now())}
       FROM unnest(${batch.map((b) => b.taskId)}::text[], ${batch.map((b) => b.at.toISOString())}::text[], ${batch.map((b) => b.pollErrors)}::int[]) AS v(id, at, errors)
       WHERE tasks.id = v.id::uuid AND tasks."leaseOwner" = ${lease.owner}`;
   });
@@ -129,18 +142,19 @@ export function createTaskQueue(services: Pick<Services, "db" | "logger" | "metr
     // once that lapses the submitter is gone and the task is failed (README, "The create window").
     async claimDue(limit) {
       if (limit <= 0) return [];
+      const now = clock.now();
       const rows = await db.$queryRaw<ClaimedTask[]>`
         WITH due AS (
           SELECT id, "leaseOwner" AS previous FROM tasks
           WHERE status IN (${RUNNING_SQL})
-            AND "nextPollAt" <= now()
-            AND ("leaseUntil" IS NULL OR "leaseUntil" < now())
-            AND ("upstreamId" IS NOT NULL OR "leaseOwner" IS NOT NULL OR "createdAt" < now() - ${leaseInterval}::interval)
+            AND "nextPollAt" <= ${sqlTime(now)}
+            AND ("leaseUntil" IS NULL OR "leaseUntil" < ${sqlTime(now)})
+            AND ("upstreamId" IS NOT NULL OR "leaseOwner" IS NOT NULL OR "createdAt" < ${sqlTime(now - lease.ms)})
           ORDER BY "nextPollAt"
           LIMIT ${limit}
           FOR UPDATE SKIP LOCKED),
         claimed AS (
-          UPDATE tasks SET "leaseOwner" = ${lease.owner}, "leaseUntil" = now() + ${leaseInterval}::interval
+          UPDATE tasks SET "leaseOwner" = ${lease.owner}, "leaseUntil" = ${sqlTime(now + lease.ms)}
           FROM due WHERE tasks.id = due.id
           RETURNING tasks.*, due.previous AS "previousLeaseOwner")
         SELECT claimed.*,
@@ -157,25 +171,26 @@ export function createTaskQueue(services: Pick<Services, "db" | "logger" | "metr
     async nextDue() {
       const [row] = await db.$queryRaw<{ next: Date | null }[]>`
         SELECT min("nextPollAt") AS next FROM tasks
-        WHERE status IN (${RUNNING_SQL}) AND ("leaseUntil" IS NULL OR "leaseUntil" < now())`;
+        WHERE status IN (${RUNNING_SQL}) AND ("leaseUntil" IS NULL OR "leaseUntil" < ${sqlTime(clock.now())})`;
       return row?.next ?? null;
     },
 
     async claimMedia(work, limit) {
       if (limit <= 0) return [];
+      const now = clock.now();
       const rows = await db.$queryRaw<{ id: string }[]>`
-        UPDATE tasks SET "leaseOwner" = ${lease.owner}, "leaseUntil" = now() + ${leaseInterval}::interval
+        UPDATE tasks SET "leaseOwner" = ${lease.owner}, "leaseUntil" = ${sqlTime(now + lease.ms)}
         WHERE id IN (
           SELECT id FROM tasks
-          WHERE status = 'COMPLETED' AND ${MEDIA_DUE[work]}
-            AND ("leaseUntil" IS NULL OR "leaseUntil" < now())
+          WHERE status = 'COMPLETED' AND ${MEDIA_DUE[work](sqlTime(now))}
+            AND ("leaseUntil" IS NULL OR "leaseUntil" < ${sqlTime(now)})
           LIMIT ${limit}
           FOR UPDATE SKIP LOCKED)
         RETURNING id`;
       return rows.map((r) => r.id);
     },
 
-    hold: (taskId, work) => withLease(db, taskId, lease, work),
+    hold: (taskId, work) => withLease(services, taskId, lease, work),
 
     async updateHeld(taskId, data, where = {}) {
       const { count } = await db.task.updateMany({ where: { ...where, id: taskId, leaseOwner: lease.owner }, data });

@@ -1,6 +1,7 @@
 import { circuitState } from "../channels/health.js";
 import { runningTasksByChannel } from "../channels/running.js";
-import type { Config } from "../config.js";
+import { fromNow } from "../clock.js";
+import type { Services } from "../context.js";
 import type { Db } from "../db/index.js";
 import { ErrorCode, ReelayError } from "../errors.js";
 import type { Channel } from "../generated/prisma/client.js";
@@ -16,12 +17,12 @@ import { adaptorFor } from "../providers/index.js";
  * cool-down has passed is let through for a single trial.
  */
 export async function routeChannels(
-  db: Db,
-  config: Config,
+  services: Pick<Services, "db" | "config" | "clock">,
   model: string,
   pinned: string | null | undefined,
   random = Math.random,
 ): Promise<Channel[]> {
+  const { db, config } = services;
   if (pinned) {
     const channel = await db.channel.findUnique({ where: { name: pinned } });
     if (!channel?.enabled || !channel.models.includes(model) || !adaptorFor(channel.provider)) {
@@ -34,7 +35,7 @@ export async function routeChannels(
   const serving = (await db.channel.findMany({ where: { enabled: true, models: { has: model } } })).filter((c) => adaptorFor(c.provider));
   if (serving.length === 0) throw new ReelayError(ErrorCode.NO_CHANNEL, `No enabled channel serves the model "${model}"`);
 
-  const now = Date.now();
+  const now = services.clock.now();
   const running = await runningOnLimited(db, serving);
   const candidates: Channel[] = [];
   let full = 0;
@@ -45,7 +46,7 @@ export async function routeChannels(
     }
     const circuit = circuitState(channel, config.circuitFailureThreshold, now);
     if (circuit === "OPEN") continue;
-    if (circuit === "HALF_OPEN" && !(await claimTrial(db, config, channel))) continue;
+    if (circuit === "HALF_OPEN" && !(await claimTrial(services, channel))) continue;
     candidates.push(channel);
   }
   if (candidates.length === 0) {
@@ -80,25 +81,29 @@ function atCapacity(channel: Channel, running: Map<string, number>) {
 }
 
 /** Half-open: only the submission that pushes the cool-down forward gets to try the channel. */
-async function claimTrial(db: Db, config: Config, channel: Channel) {
+async function claimTrial({ db, config, clock }: Pick<Services, "db" | "config" | "clock">, channel: Channel) {
   const { count } = await db.channel.updateMany({
-    where: { id: channel.id, OR: [{ circuitOpenUntil: null }, { circuitOpenUntil: { lte: new Date() } }] },
-    data: { circuitOpenUntil: new Date(Date.now() + config.circuitCooldownMs) },
+    where: { id: channel.id, OR: [{ circuitOpenUntil: null }, { circuitOpenUntil: { lte: fromNow(clock) } }] },
+    data: { circuitOpenUntil: fromNow(clock, config.circuitCooldownMs) },
   });
   return count === 1;
 }
 
 /** A submission on this channel failed for the channel's own reasons (not the request's). */
-export async function recordChannelFailure(db: Db, config: Config, channelId: string, err: UpstreamError | Error) {
+export async function recordChannelFailure(
+  { db, config, clock }: Pick<Services, "db" | "config" | "clock">,
+  channelId: string,
+  err: UpstreamError | Error,
+) {
   const code = "code" in err && err.code ? `${err.code}: ` : "";
   const message = `${code}${err.message}`.slice(0, STORED_ERROR_LENGTH);
   const channel = await db.channel.update({
     where: { id: channelId },
-    data: { consecutiveFailures: { increment: 1 }, lastError: message, lastErrorAt: new Date() },
+    data: { consecutiveFailures: { increment: 1 }, lastError: message, lastErrorAt: fromNow(clock) },
     select: { consecutiveFailures: true },
   });
   if (channel.consecutiveFailures >= config.circuitFailureThreshold) {
-    await db.channel.update({ where: { id: channelId }, data: { circuitOpenUntil: new Date(Date.now() + config.circuitCooldownMs) } });
+    await db.channel.update({ where: { id: channelId }, data: { circuitOpenUntil: fromNow(clock, config.circuitCooldownMs) } });
     return true;
   }
   return false;

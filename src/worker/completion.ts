@@ -54,7 +54,7 @@ export async function completeWithMedia(
     media: {
       ...storedMedia(services, media),
       upstreamResult: jsonValue(snapshot.result) ?? Prisma.JsonNull,
-      upstreamMediaExpiresAt: upstreamExpiry(adaptor, snapshot),
+      upstreamMediaExpiresAt: upstreamExpiry(adaptor, snapshot, services.clock.now()),
     },
   });
   return true;

@@ -1,3 +1,4 @@
+import { fromNow } from "../clock.js";
 import type { Services } from "../context.js";
 import { ErrorCode, notFound, ReelayError } from "../errors.js";
 import { Prisma, type Task } from "../generated/prisma/client.js";
@@ -13,8 +14,8 @@ import { type MirroredMedia, mirrorMedia, StorageWriteError } from "./mirror.js"
 /** when a provider says nothing about how long it keeps results */
 const DEFAULT_RESULT_RETENTION_MS = 24 * 3600_000;
 
-/** How long the provider's copy of a finished task's media lasts. */
-export function upstreamExpiry(adaptor: ProviderAdaptor, snapshot: UpstreamSnapshot, now = Date.now()): Date {
+/** Until when the provider keeps its copy of a finished task's media, counted from `now` (the clock's time). */
+export function upstreamExpiry(adaptor: ProviderAdaptor, snapshot: UpstreamSnapshot, now: number): Date {
   return snapshot.mediaExpiresAt ?? new Date(now + (adaptor.resultRetentionMs ?? DEFAULT_RESULT_RETENTION_MS));
 }
 
@@ -29,7 +30,7 @@ export function storedMedia(services: Services, media: Omit<MirroredMedia, "byte
     mediaStatus: "STORED",
     nextMirrorAt: null,
     mirrorError: null,
-    mediaExpiresAt: retention === null ? null : new Date(Date.now() + retention),
+    mediaExpiresAt: retention === null ? null : fromNow(services.clock, retention),
   };
 }
 
@@ -44,8 +45,8 @@ export function proxiedMedia(
   return {
     mediaStatus: "PROXIED",
     mirrorError: err.message.slice(0, STORED_ERROR_LENGTH),
-    nextMirrorAt: new Date(Date.now() + mirrorBackoff(services, attempts)),
-    upstreamMediaExpiresAt: upstreamExpiry(adaptor, snapshot),
+    nextMirrorAt: fromNow(services.clock, mirrorBackoff(services, attempts)),
+    upstreamMediaExpiresAt: upstreamExpiry(adaptor, snapshot, services.clock.now()),
     upstreamResult: jsonValue(snapshot.result) ?? Prisma.JsonNull,
   };
 }
@@ -80,7 +81,7 @@ export function createMediaJobs(services: Services, queue: TaskQueue) {
     const target = upstreamOf(task, services.channelKeys);
     const lost = (reason: string) => queue.release(taskId, { mediaStatus: "LOST", nextMirrorAt: null, mirrorError: reason });
     if (!target?.upstream) return void (await lost(`no adaptor for provider ${task.provider}`));
-    if (task.upstreamMediaExpiresAt && task.upstreamMediaExpiresAt.getTime() <= Date.now()) {
+    if (task.upstreamMediaExpiresAt && task.upstreamMediaExpiresAt.getTime() <= services.clock.now()) {
       logger.error({ taskId }, "the provider's copy expired before the media could be mirrored");
       return void (await lost("the provider's copy expired before it could be mirrored"));
     }
@@ -108,7 +109,7 @@ export function createMediaJobs(services: Services, queue: TaskQueue) {
       await queue.release(taskId, {
         mirrorAttempts: attempts,
         mirrorError: (err instanceof Error ? err.message : String(err)).slice(0, STORED_ERROR_LENGTH),
-        nextMirrorAt: new Date(Date.now() + wait),
+        nextMirrorAt: fromNow(services.clock, wait),
       });
     }
   }
@@ -155,8 +156,8 @@ export async function retryMirror(services: Services, taskId: string): Promise<v
     throw new ReelayError(ErrorCode.CONFLICT, `Only a COMPLETED task has media to mirror; this one is ${task.status}`);
   if (task.mediaStatus === "EXPIRED") throw new ReelayError(ErrorCode.CONFLICT, "This task's media was deleted after the retention period");
   if (task.mediaStatus !== "PROXIED" && task.mediaStatus !== "LOST") return;
-  const retry = { mediaStatus: "PROXIED" as const, nextMirrorAt: new Date(), mirrorAttempts: 0 };
+  const retry = { mediaStatus: "PROXIED" as const, nextMirrorAt: fromNow(services.clock), mirrorAttempts: 0 };
   // A LOST task's provider copy was thought gone; give it one more window to prove otherwise.
-  const window = task.mediaStatus === "LOST" ? { upstreamMediaExpiresAt: new Date(Date.now() + ADMIN_RETRY_WINDOW_MS) } : {};
+  const window = task.mediaStatus === "LOST" ? { upstreamMediaExpiresAt: fromNow(services.clock, ADMIN_RETRY_WINDOW_MS) } : {};
   await services.db.task.updateMany({ where: { id: taskId, mediaStatus: task.mediaStatus }, data: { ...retry, ...window } });
 }

@@ -1,3 +1,4 @@
+import { fromNow } from "../clock.js";
 import type { Services } from "../context.js";
 import { type TaskUpstream, upstreamOf } from "../providers/channel.js";
 import { UpstreamError } from "../providers/errors.js";
@@ -40,7 +41,7 @@ async function pollStep(context: PollContext, task: ClaimedTask) {
       await pollClaimed(context, task);
     } catch (err) {
       services.logger.error({ err, taskId: task.id }, "polling a task failed unexpectedly");
-      queue.reschedule(task.id, new Date(Date.now() + backoff(services, 1)), 1);
+      queue.reschedule(task.id, fromNow(services.clock, backoff(services, 1)), 1);
     }
   });
 }
@@ -64,7 +65,7 @@ async function pollClaimed(context: PollContext, task: ClaimedTask) {
     await runStream(services, task, task.upstreamState, target, { queue, signal: halt, finish });
     return;
   }
-  if (task.deadlineAt.getTime() <= Date.now()) {
+  if (task.deadlineAt.getTime() <= services.clock.now()) {
     await endTask(services, task.id, "FAILED", { code: "TIMEOUT", message: "The provider did not finish the task in time" });
     await target.adaptor.cancel?.({ channel: target.channel, task: submitted.upstream }).catch(() => {});
     return;
@@ -134,8 +135,8 @@ const backoff = ({ config }: Services, errors: number) =>
   Math.min(config.maxPollBackoffMs, config.pollIntervalMs * 2 ** Math.min(errors, 16));
 
 /** Gives the task back with its next poll `delayMs` from now, never later than its deadline. */
-const rescheduleIn = ({ queue }: PollContext, task: ClaimedTask, delayMs: number, pollErrors: number) =>
-  queue.reschedule(task.id, new Date(Math.min(Date.now() + delayMs, task.deadlineAt.getTime())), pollErrors);
+const rescheduleIn = ({ services, queue }: PollContext, task: ClaimedTask, delayMs: number, pollErrors: number) =>
+  queue.reschedule(task.id, new Date(Math.min(services.clock.now() + delayMs, task.deadlineAt.getTime())), pollErrors);
 
 /**
  * The next regular poll, one interval after this one was due rather than after it
@@ -144,6 +145,6 @@ const rescheduleIn = ({ queue }: PollContext, task: ClaimedTask, delayMs: number
  */
 function rescheduleOnRhythm({ services, queue }: PollContext, task: ClaimedTask) {
   const interval = services.config.pollIntervalMs;
-  const at = Math.max(task.nextPollAt.getTime() + interval, Date.now() + interval / 2);
+  const at = Math.max(task.nextPollAt.getTime() + interval, services.clock.now() + interval / 2);
   queue.reschedule(task.id, new Date(Math.min(at, task.deadlineAt.getTime())), 0);
 }

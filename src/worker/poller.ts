@@ -28,7 +28,7 @@ export interface Poller {
  * another is working on; a lease left by a dead worker lapses and is taken over.
  */
 export function createPoller(services: Services, options: { workerId?: string } = {}): Poller {
-  const { config, logger } = services;
+  const { config, logger, clock } = services;
   const workerId = options.workerId ?? `worker:${services.instanceId}`;
   const queue = createTaskQueue(services, { owner: workerId, ms: config.leaseMs });
   /** stops the loop from claiming more work */
@@ -57,8 +57,8 @@ export function createPoller(services: Services, options: { workerId?: string } 
 
   /** Mirror retries and retention deletions, at most every mediaSweepIntervalMs. */
   async function sweepMedia(): Promise<number> {
-    if (Date.now() < nextMediaSweep) return 0;
-    nextMediaSweep = Date.now() + config.mediaSweepIntervalMs;
+    if (clock.now() < nextMediaSweep) return 0;
+    nextMediaSweep = clock.now() + config.mediaSweepIntervalMs;
     const jobs = await media.claim(slots.free());
     for (const job of jobs) {
       const work = () =>
@@ -73,7 +73,7 @@ export function createPoller(services: Services, options: { workerId?: string } 
   /** How long to wait before looking for due tasks again: until the next one is due, within bounds. */
   async function untilNextDue(): Promise<number> {
     const next = await queue.nextDue();
-    const wait = next ? next.getTime() - Date.now() : Infinity;
+    const wait = next ? next.getTime() - clock.now() : Infinity;
     // Never longer than an interval: a task created meanwhile is due one interval after it was made.
     return Math.min(MAX_IDLE_MS, config.pollIntervalMs, Math.max(MIN_IDLE_MS, wait));
   }

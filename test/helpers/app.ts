@@ -51,6 +51,8 @@ export async function startTestApp(options: {
   referenceFetch?: AppOptions["referenceFetch"];
   /** where the app logs (a test that reads the logs); none otherwise */
   logger?: AppOptions["logger"];
+  /** the time the app's rules read (a test clock the test moves); the machine's own otherwise */
+  clock?: AppOptions["clock"];
 }): Promise<TestApp> {
   const mediaDir = options.config?.mediaDir ?? (await mkdtemp(path.join(tmpdir(), "reelay-media-")));
   const app = await buildApp({
@@ -69,6 +71,7 @@ export async function startTestApp(options: {
     },
     referenceFetch: options.referenceFetch,
     logger: options.logger,
+    clock: options.clock,
   });
   const { url } = await app.start();
   const origin = url.replace(/\/graphql$/, "");

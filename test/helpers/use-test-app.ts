@@ -9,6 +9,7 @@
  * files stay isolated from each other when they run in parallel.
  */
 import { afterAll, beforeAll, onTestFinished } from "vitest";
+import type { Clock } from "../../src/clock.js";
 import { startMockChatSse } from "../mocks/chat-sse.js";
 import { startMockDashScope } from "../mocks/dashscope.js";
 import { startMockGemini } from "../mocks/gemini.js";
@@ -60,6 +61,8 @@ export interface TestAppOptions<K extends MockKind | undefined> {
   /** config over startTestApp's test defaults */
   config?: Parameters<typeof startTestApp>[0]["config"];
   referenceFetch?: Parameters<typeof startTestApp>[0]["referenceFetch"];
+  /** the time the instance's rules read: a test clock (createTestClock) lets a test move time; the machine's own otherwise */
+  clock?: Clock;
   /** channels upserted before the tests run */
   channels?: TestChannel[];
   /** another fixture's database (a second instance of the same deployment); by default one of its own */
@@ -119,14 +122,17 @@ export async function startMockForTest<K extends MockKind>(kind: K, options?: Mo
 }
 
 /** A Reelay instance on a database of its own for the running test alone: both go when it ends. */
-export async function startTestAppForTest(config?: TestAppOptions<undefined>["config"]): Promise<TestApp> {
+export async function startTestAppForTest(
+  config?: TestAppOptions<undefined>["config"],
+  options: Pick<TestAppOptions<undefined>, "clock"> = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   let app: TestApp | undefined;
   onTestFinished(async () => {
     await app?.stop();
     await database.drop();
   });
-  app = await startTestApp({ databaseUrl: database.url, config });
+  app = await startTestApp({ databaseUrl: database.url, config, clock: options.clock });
   return app;
 }
 
@@ -155,7 +161,7 @@ export function useTestApp<K extends MockKind | undefined = undefined>(
       startedMock = await startMock(o.mock, o.mockOptions);
       fill(mock, startedMock);
     }
-    app = await startTestApp({ databaseUrl: database.url, config: o.config, referenceFetch: o.referenceFetch });
+    app = await startTestApp({ databaseUrl: database.url, config: o.config, referenceFetch: o.referenceFetch, clock: o.clock });
     const started = app;
     Object.assign(fixture, started, {
       mock: o.mock ? mock : undefined,

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "../../src/clock.js";
 import type { MockOpenAIVideos, RecordedRequest } from "../mocks/openai-videos.js";
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -32,8 +33,10 @@ export async function expectNothingWithin(ms: number, what: string, happened: ()
 }
 
 /**
- * Lets `ms` of real time pass because the server reads the time from its clock (a lease
- * lapsing, a cool-down, a retention period, a token's issue time) and nothing else moves it.
+ * Lets `ms` of real time pass because the time is read from the machine's clock and nothing else
+ * moves it (a provider adaptor signing a token in a later second). The app's own rules (a lease
+ * lapsing, a cool-down, a retention period) read its injected clock: a test clock's `advance`
+ * moves them instead.
  */
 export const letTimePass = (ms: number, _reason: string) => sleep(ms);
 
@@ -43,12 +46,12 @@ export const letTimePass = (ms: number, _reason: string) => sleep(ms);
  */
 export const nextEventLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Arrival time of every request the mock records from now on (the mock itself keeps none). */
-export function timestamps(mock: MockOpenAIVideos): (r: RecordedRequest) => number {
+/** Arrival time of every request the mock records from now on (the mock itself keeps none), on `clock`. */
+export function timestamps(mock: MockOpenAIVideos, clock: Clock = systemClock): (r: RecordedRequest) => number {
   const at = new WeakMap<RecordedRequest, number>();
   const push = mock.requests.push.bind(mock.requests);
   mock.requests.push = (...items: RecordedRequest[]) => {
-    for (const item of items) at.set(item, Date.now());
+    for (const item of items) at.set(item, clock.now());
     return push(...items);
   };
   return (r) => at.get(r)!;

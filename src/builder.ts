@@ -136,3 +136,9 @@ builder.scalarType("Upload", {
     throw badInput("Upload must be a file sent as a multipart request (GraphQL multipart request spec)");
   },
 });
+
+/** An admin-only field: the scope that guards it and the description that says so, written once. */
+export const adminOnly = (description?: string) => ({
+  description: description ? `ADMIN only: ${description}` : "ADMIN only",
+  authScopes: { admin: true as const },
+});

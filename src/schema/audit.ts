@@ -1,4 +1,4 @@
-import { builder } from "../builder.js";
+import { adminOnly, builder } from "../builder.js";
 import { AuditAction as PrismaAuditAction } from "../generated/prisma/enums.js";
 
 builder.scalarType("JSON", {
@@ -43,8 +43,7 @@ builder.queryField("auditLog", (t) =>
     {
       type: "AuditEntry",
       cursor: "id",
-      description: "ADMIN only: every admin action, newest first",
-      authScopes: { admin: true },
+      ...adminOnly("every admin action, newest first"),
       resolve: (query, _root, _args, ctx) =>
         ctx.services.db.auditEntry.findMany({ ...query, orderBy: [{ createdAt: "desc" }, { id: "desc" }] }),
       totalCount: (_parent, _args, ctx) => ctx.services.db.auditEntry.count(),

@@ -1,4 +1,4 @@
-import { builder } from "../builder.js";
+import { adminOnly, builder } from "../builder.js";
 import { channelHealth, type ChannelHealth as Health } from "../channels/health.js";
 import { createRunningTasksLoader, type RunningTasksLoader } from "../channels/running.js";
 import { channelKeyHint, resetChannelHealth, upsertChannel } from "../channels/store.js";
@@ -88,8 +88,7 @@ const ChannelInput = builder.inputType("ChannelInput", {
 builder.queryField("channels", (t) =>
   t.prismaField({
     type: ["Channel"],
-    description: "ADMIN only",
-    authScopes: { admin: true },
+    ...adminOnly(),
     resolve: (query, _root, _args, ctx) => ctx.services.db.channel.findMany({ ...query, orderBy: [{ priority: "desc" }, { name: "asc" }] }),
   }),
 );
@@ -97,8 +96,7 @@ builder.queryField("channels", (t) =>
 builder.mutationField("upsertChannel", (t) =>
   t.prismaField({
     type: "Channel",
-    description: "ADMIN only",
-    authScopes: { admin: true },
+    ...adminOnly(),
     args: { input: t.arg({ type: ChannelInput, required: true }) },
     resolve: (query, _root, { input }, ctx) =>
       upsertChannel(ctx.services.db, input, { keys: ctx.services.channelKeys, actor: ctx.currentUser!, query }),
@@ -108,8 +106,7 @@ builder.mutationField("upsertChannel", (t) =>
 builder.mutationField("resetChannelHealth", (t) =>
   t.prismaField({
     type: "Channel",
-    description: "ADMIN only: puts a channel back into rotation at once and clears its failure count",
-    authScopes: { admin: true },
+    ...adminOnly("puts a channel back into rotation at once and clears its failure count"),
     args: { name: t.arg.string({ required: true }) },
     resolve: (query, _root, args, ctx) => resetChannelHealth(ctx.services.db, args.name, { actor: ctx.currentUser!, query }),
   }),

@@ -1,4 +1,4 @@
-import { builder } from "../builder.js";
+import { adminOnly, builder } from "../builder.js";
 import { notFound } from "../errors.js";
 import { retryMirror } from "../worker/media-jobs.js";
 import { parseTaskId } from "./tasks.js";
@@ -8,9 +8,7 @@ const BACKLOG_LIMIT = 200;
 builder.queryField("mediaBacklog", (t) =>
   t.prismaField({
     type: ["Task"],
-    description:
-      "ADMIN only: completed tasks of any user whose media is not in storage (PROXIED, still retried; LOST, given up), oldest first",
-    authScopes: { admin: true },
+    ...adminOnly("completed tasks of any user whose media is not in storage (PROXIED, still retried; LOST, given up), oldest first"),
     args: { first: t.arg.int({ defaultValue: 50 }) },
     resolve: (query, _root, args, ctx) =>
       ctx.services.db.task.findMany({
@@ -25,9 +23,9 @@ builder.queryField("mediaBacklog", (t) =>
 builder.mutationField("retryMirror", (t) =>
   t.prismaField({
     type: "Task",
-    description:
-      "ADMIN only: copies a completed task's media into storage again at the next worker round (PROXIED or LOST); a task already STORED is returned unchanged",
-    authScopes: { admin: true },
+    ...adminOnly(
+      "copies a completed task's media into storage again at the next worker round (PROXIED or LOST); a task already STORED is returned unchanged",
+    ),
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, args, ctx) => {
       const id = parseTaskId(String(args.id));

@@ -1,5 +1,5 @@
 import { listPrices, type Price, setPrice } from "../billing/prices.js";
-import { builder } from "../builder.js";
+import { adminOnly, builder } from "../builder.js";
 import { PriceUnit as PrismaPriceUnit } from "../generated/prisma/enums.js";
 
 const PriceUnit = builder.enumType(PrismaPriceUnit, {
@@ -40,8 +40,7 @@ builder.queryField("prices", (t) =>
 builder.mutationField("setModelPrice", (t) =>
   t.field({
     type: ModelPrice,
-    description: "ADMIN only",
-    authScopes: { admin: true },
+    ...adminOnly(),
     args: { input: t.arg({ type: ModelPriceInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       setPrice(ctx.services.db, { model: input.model, size: input.size, price: input.perSecond, unit: input.unit }, ctx.currentUser!),

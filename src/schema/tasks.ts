@@ -1,5 +1,5 @@
 import { decodeGlobalID } from "@pothos/plugin-relay";
-import { builder } from "../builder.js";
+import { adminOnly, builder } from "../builder.js";
 import type { Context } from "../context.js";
 import { notFound } from "../errors.js";
 import {
@@ -117,8 +117,7 @@ builder.prismaNode("Task", {
     mirror: t.field({
       type: MirrorState,
       nullable: true,
-      description: "ADMIN only: the state of the copy into storage, when it has not simply succeeded",
-      authScopes: { admin: true },
+      ...adminOnly("the state of the copy into storage, when it has not simply succeeded"),
       select: { mediaStatus: true, mirrorAttempts: true, mirrorError: true, nextMirrorAt: true, upstreamMediaExpiresAt: true },
       resolve: (task) =>
         task.mediaStatus === "PROXIED" || task.mediaStatus === "LOST"

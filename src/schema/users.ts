@@ -1,5 +1,5 @@
 import { grantCredit } from "../billing/credit.js";
-import { builder } from "../builder.js";
+import { adminOnly, builder } from "../builder.js";
 import { Role as PrismaRole } from "../generated/prisma/enums.js";
 
 const Role = builder.enumType(PrismaRole, { name: "Role" });
@@ -29,9 +29,9 @@ builder.queryField("me", (t) =>
 builder.mutationField("grantCredit", (t) =>
   t.prismaField({
     type: "User",
-    description:
-      "ADMIN only: adds amount (may be negative, never below zero balance) to the balance of the user with that JWT subject; creates the user if unknown",
-    authScopes: { admin: true },
+    ...adminOnly(
+      "adds amount (may be negative, never below zero balance) to the balance of the user with that JWT subject; creates the user if unknown",
+    ),
     args: {
       subject: t.arg.string({ required: true }),
       amount: t.arg({ type: "Money", required: true }),

@@ -34,6 +34,11 @@ export async function createServices(config: Config, options: ServicesOptions = 
   if (config.jwtSecretIsDefault) {
     logger.warn("JWT_SECRET is not set: using the public development secret. Anyone can mint tokens. Set JWT_SECRET in production.");
   }
+  if (config.allowPrivateNetworks) {
+    logger.warn(
+      "ALLOW_PRIVATE_NETWORKS is on: URLs from users and providers may reach loopback and private addresses of this network. For development and tests only; never in production.",
+    );
+  }
   const database = await (options.database ?? openDatabase(config.databaseUrl));
   try {
     database.onConnectionLost((err) => logger.warn({ err: err.message }, "lost a database connection; new ones are opened as needed"));

@@ -54,7 +54,7 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
   const [channel] = channels;
   const reference = await readReferenceImage(
     { file: input.inputReference, url: input.inputReferenceUrl },
-    { maxBytes: config.maxReferenceImageBytes, fetch: services.referenceFetch },
+    { maxBytes: config.maxReferenceImageBytes, fetch: { allowPrivateAddresses: config.allowPrivateNetworks, ...services.referenceFetch } },
   );
 
   const taskId = await insertWithHold(services, user, {

@@ -38,14 +38,16 @@ export async function mirrorMedia(options: {
   snapshot: UpstreamSnapshot;
   storage: MediaStorage;
   signal?: AbortSignal;
+  /** ALLOW_PRIVATE_NETWORKS: result URLs off the channel's origin may reach private addresses */
+  allowPrivateNetworks?: boolean;
 }): Promise<MirroredMedia> {
-  const { adaptor, channel, task, snapshot, storage, signal } = options;
-  const main = await adaptor.download({ channel, task, snapshot, variant: "video", signal });
+  const { adaptor, channel, task, snapshot, storage, signal, allowPrivateNetworks } = options;
+  const main = await adaptor.download({ channel, task, snapshot, variant: "video", signal, allowPrivateNetworks });
   if (!main) throw new Error("the provider has no media for a completed task");
   const video = await store(storage, task.id, task.mediaType === "IMAGE" ? "image" : "video", main.body);
   let thumbnail: { key: string; type: string; size: number } | null = null;
   if (task.mediaType === "VIDEO") {
-    const thumb = await adaptor.download({ channel, task, snapshot, variant: "thumbnail", signal }).catch(() => null);
+    const thumb = await adaptor.download({ channel, task, snapshot, variant: "thumbnail", signal, allowPrivateNetworks }).catch(() => null);
     if (thumb) thumbnail = await store(storage, task.id, "thumbnail", thumb.body).catch(() => null);
   }
   return {

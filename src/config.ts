@@ -65,6 +65,12 @@ export interface Config {
   mirrorRetryBaseMs: number;
   /** longest delay between mirror attempts */
   mirrorRetryMaxMs: number;
+  /**
+   * ALLOW_PRIVATE_NETWORKS, development and tests only: URLs no admin configured (reference
+   * images, providers' result links off the channel's origin) may reach loopback and private
+   * addresses, and result links plain http. Metadata and link-local addresses stay refused.
+   */
+  allowPrivateNetworks: boolean;
   /** submissions failing in a row that take a channel out of rotation */
   circuitFailureThreshold: number;
   /** how long a tripped channel stays out before one trial submission */
@@ -185,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediaSweepIntervalMs: int(env, "MEDIA_SWEEP_INTERVAL_MS", 30_000),
     mirrorRetryBaseMs: int(env, "MIRROR_RETRY_BASE_MS", 30_000),
     mirrorRetryMaxMs: int(env, "MIRROR_RETRY_MAX_MS", 30 * 60_000),
+    allowPrivateNetworks: bool(env, "ALLOW_PRIVATE_NETWORKS", false),
     circuitFailureThreshold: Math.max(1, int(env, "CIRCUIT_FAILURE_THRESHOLD", 5)),
     circuitCooldownMs: int(env, "CIRCUIT_COOLDOWN_MS", 60_000),
     rateLimitPerMinute: int(env, "RATE_LIMIT_PER_MINUTE", 60),

@@ -45,6 +45,11 @@ export async function createServices(config: Config, options: ServicesOptions = 
   if (secrets.storedIn.length) {
     logger.info({ files: secrets.storedIn }, "using random secrets kept in the data directory for what the environment does not set");
   }
+  if (config.allowPrivateNetworks) {
+    logger.warn(
+      "ALLOW_PRIVATE_NETWORKS is on: URLs from users and providers may reach loopback and private addresses of this network. For development and tests only; never in production.",
+    );
+  }
   const database = await (options.database ?? openDatabase(config.databaseUrl));
   try {
     database.onConnectionLost((err) => logger.warn({ err: err.message }, "lost a database connection; new ones are opened as needed"));

@@ -418,6 +418,8 @@ export type VideoTask = Node & {
   status: TaskStatus;
   thumbnailUrl?: Maybe<Scalars['String']['output']>;
   updatedAt: Scalars['DateTime']['output'];
+  /** ADMIN only: the provider's own words when the task failed on its answer, as it gave them (error.message is Reelay's) */
+  upstreamError?: Maybe<Scalars['String']['output']>;
   /** URL of the finished media in this service's storage (mirrored); null until COMPLETED */
   videoUrl?: Maybe<Scalars['String']['output']>;
 };

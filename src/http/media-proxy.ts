@@ -23,6 +23,7 @@ export function createMediaProxy(services: Services): MediaProxy {
         snapshot: completedSnapshot(task),
         variant,
         range,
+        allowPrivateNetworks: services.config.allowPrivateNetworks,
       });
       return download ? { download } : null;
     } catch (err) {

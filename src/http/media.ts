@@ -1,11 +1,27 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
+import { dispositionFor, safeMediaType } from "../media/media-type.js";
 import type { Download } from "../providers/types.js";
 import type { MediaStorage } from "../storage/types.js";
 
 export const MEDIA_PATH_PREFIX = "/media/";
 const CACHE_CONTROL = "private, max-age=3600";
+/**
+ * On every answer under /media, errors included: the browser takes the type as given (no
+ * sniffing a "video" into a page), and a document opened from here runs nothing and loads nothing.
+ */
+export const MEDIA_SECURITY_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "content-security-policy": "default-src 'none'; sandbox",
+} as const;
+
+/** Content-Type (allowed media types only) and, for anything else, Content-Disposition: attachment. */
+function typeHeaders(declared: string | null): Record<string, string> {
+  const type = safeMediaType(declared);
+  const disposition = dispositionFor(type);
+  return { "content-type": type, ...(disposition ? { "content-disposition": disposition } : {}) };
+}
 /** signed keys under this prefix name a task's media at the provider, not an object in storage */
 const PROXY_PREFIX = "proxy/";
 export const proxyKey = (taskId: string, variant: "video" | "thumbnail") => `${PROXY_PREFIX}${taskId}/${variant}`;
@@ -64,7 +80,10 @@ export function parseRange(header: string | undefined, size: number): { start: n
   return { start, end };
 }
 
-/** GET/HEAD /media/<key>?expires=&sig=: streams from storage with Range, ETag and caching headers. */
+/**
+ * GET/HEAD /media/<key>?expires=&sig=: streams from storage with Range, ETag and caching
+ * headers. Every answer carries MEDIA_SECURITY_HEADERS.
+ */
 export async function serveMedia(
   req: IncomingMessage,
   res: ServerResponse,
@@ -73,6 +92,7 @@ export async function serveMedia(
   signer: MediaSigner,
   proxy?: MediaProxy,
 ) {
+  for (const [name, value] of Object.entries(MEDIA_SECURITY_HEADERS)) res.setHeader(name, value);
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.writeHead(405, { allow: "GET, HEAD" }).end();
     return;
@@ -103,7 +123,8 @@ export async function serveMedia(
     etag: object.etag,
     "last-modified": object.lastModified.toUTCString(),
     "cache-control": CACHE_CONTROL,
-    "content-type": object.contentType,
+    // Objects stored before types were judged by their bytes may carry any type: checked again here.
+    ...typeHeaders(object.contentType),
   };
   if (req.headers["if-none-match"] === object.etag) {
     res.writeHead(304, common).end();
@@ -150,7 +171,7 @@ async function serveFromProvider(
   if ("storedKey" in answer) return answer.storedKey;
   const { download } = answer;
   const headers: Record<string, string | number> = {
-    "content-type": download.contentType ?? "application/octet-stream",
+    ...typeHeaders(download.contentType),
     "accept-ranges": "bytes",
     // a stopgap until the mirror lands: not worth caching
     "cache-control": "private, no-store",

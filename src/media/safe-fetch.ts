@@ -1,5 +1,7 @@
 /**
- * SSRF-safe HTTPS GET for user-supplied URLs.
+ * SSRF-safe HTTPS GET for URLs no admin configured: users' reference images here, and
+ * (through `validateFetchTarget` and `requestPinned`) providers' result links. The one
+ * home of the address rules.
  *
  * Every hop (the first request and each redirect) is parsed, checked for
  * scheme and credentials, resolved, and refused if any resolved address is not
@@ -9,21 +11,27 @@
  */
 import type { LookupAddress } from "node:dns";
 import { lookup } from "node:dns/promises";
-import type { IncomingMessage } from "node:http";
+import http, { type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import https from "node:https";
 import net from "node:net";
 import ipaddr from "ipaddr.js";
 import { badInput, ErrorCode, ReelayError } from "../errors.js";
 
-export interface SafeFetchOptions {
+/** Which targets the address rules let through. */
+export interface AddressPolicy {
+  /** development and tests only (ALLOW_PRIVATE_NETWORKS): permit loopback/private targets */
+  allowPrivateAddresses?: boolean;
+  /** development and tests only (ALLOW_PRIVATE_NETWORKS): permit plain http:// (local servers have no certificate) */
+  allowPlainHttp?: boolean;
+}
+
+export interface SafeFetchOptions extends AddressPolicy {
   /** Largest accepted body; enforced while streaming. */
   maxBytes: number;
   /** Overall deadline for DNS, connecting, redirects and the body. Default 15 s. */
   timeoutMs?: number;
   /** Default 3. */
   maxRedirects?: number;
-  /** tests only: permit loopback/private targets */
-  allowPrivateAddresses?: boolean;
   /** tests only: extra CA for a self-signed test server */
   ca?: string | Buffer;
 }
@@ -118,14 +126,15 @@ function isLocalhostName(host: string): boolean {
   return name === "localhost" || name.endsWith(".localhost");
 }
 
-function parseFetchUrl(raw: string | URL, base?: URL): URL {
+/** Parses a URL to fetch (relative to `base` for a redirect): https only, or http too when the policy allows it; never credentials. */
+export function parseFetchUrl(raw: string | URL, base?: URL, policy: AddressPolicy = {}): URL {
   let url: URL;
   try {
     url = new URL(raw, base);
   } catch {
     throw badInput(base ? "The URL redirected to an invalid location" : "Not a valid URL");
   }
-  if (url.protocol !== "https:") {
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && policy.allowPlainHttp === true)) {
     throw badInput(`Only https:// URLs can be fetched (got ${url.protocol}${base ? " in a redirect" : ""})`);
   }
   if (url.username || url.password) {
@@ -134,17 +143,26 @@ function parseFetchUrl(raw: string | URL, base?: URL): URL {
   return url;
 }
 
+/** The host did not resolve: unlike a refusal, asking again later may work. */
+export class UnresolvedHostError extends ReelayError {
+  constructor(host: string) {
+    super(ErrorCode.BAD_USER_INPUT, `Could not resolve host ${host}`);
+    this.name = "UnresolvedHostError";
+  }
+}
+
 const refused = (host: string) => badInput(`Refusing to fetch from ${host}: it is not a public internet address`);
 
 /**
  * The check applied to every hop: https only, no credentials, and every
  * address the host resolves to (or the literal IP) must be public unicast.
  * `localhost` names are refused without resolving them. With
- * `allowPrivateAddresses` (tests only) loopback/private/unique-local targets
- * pass, but metadata, link-local, unspecified and other special ranges never do.
+ * `allowPrivateAddresses` (development and tests only) loopback/private/unique-local
+ * targets pass, but metadata, link-local, unspecified and other special ranges never do;
+ * `allowPlainHttp` admits http:// as well.
  */
-export async function validateFetchTarget(url: string | URL, options: { allowPrivateAddresses?: boolean } = {}): Promise<FetchTarget> {
-  const parsed = typeof url === "string" ? parseFetchUrl(url) : parseFetchUrl(url.href);
+export async function validateFetchTarget(url: string | URL, options: AddressPolicy = {}): Promise<FetchTarget> {
+  const parsed = parseFetchUrl(typeof url === "string" ? url : url.href, undefined, options);
   const host = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
   const allowed = (ip: string) => {
     const cls = classifyIp(ip);
@@ -162,9 +180,9 @@ export async function validateFetchTarget(url: string | URL, options: { allowPri
   try {
     addresses = await lookup(host, { all: true });
   } catch {
-    throw badInput(`Could not resolve host ${host}`);
+    throw new UnresolvedHostError(host);
   }
-  if (addresses.length === 0) throw badInput(`Could not resolve host ${host}`);
+  if (addresses.length === 0) throw new UnresolvedHostError(host);
   if (!addresses.every((a) => allowed(a.address))) throw refused(host);
   return { url: parsed, host, addresses };
 }
@@ -186,22 +204,42 @@ function pinnedLookup(addresses: LookupAddress[]): net.LookupFunction {
   };
 }
 
-function sendRequest(target: FetchTarget, options: SafeFetchOptions, signal: AbortSignal): Promise<IncomingMessage> {
+/** What one request to a validated target sends, and how long it may stay silent. */
+export interface PinnedRequestOptions {
+  headers?: OutgoingHttpHeaders;
+  signal: AbortSignal;
+  /** the socket is destroyed after this long without a byte either way */
+  idleTimeoutMs?: number;
+  /** tests only: extra CA for a self-signed test server */
+  ca?: string | Buffer;
+}
+
+const DEFAULT_HEADERS = { accept: "image/*,video/*;q=0.9,*/*;q=0.5", "accept-encoding": "identity", "user-agent": "Reelay" };
+
+/**
+ * One GET to a target that passed `validateFetchTarget`, connected to exactly the
+ * addresses that were checked. Redirects are not followed: the caller validates the next hop.
+ */
+export function requestPinned(target: FetchTarget, options: PinnedRequestOptions): Promise<IncomingMessage> {
+  const client = target.url.protocol === "http:" ? http : https;
   return new Promise((resolve, reject) => {
-    const req = https.request(
+    const req = client.request(
       {
         hostname: target.host,
-        port: target.url.port || 443,
+        port: target.url.port || (target.url.protocol === "http:" ? 80 : 443),
         path: target.url.pathname + target.url.search,
         method: "GET",
-        headers: { accept: "image/*,video/*;q=0.9,*/*;q=0.5", "accept-encoding": "identity", "user-agent": "Reelay" },
+        headers: { ...DEFAULT_HEADERS, ...options.headers },
         agent: false, // no pooled sockets: each hop connects to its own validated address
         lookup: pinnedLookup(target.addresses),
-        signal,
+        signal: options.signal,
         ...(options.ca !== undefined ? { ca: options.ca } : {}),
       },
       resolve,
     );
+    if (options.idleTimeoutMs !== undefined) {
+      req.setTimeout(options.idleTimeoutMs, () => req.destroy(new Error("the connection went silent")));
+    }
     req.on("error", reject);
     req.end();
   });
@@ -263,11 +301,11 @@ export async function safeFetchBytes(
   const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error("timeout")), timeoutMs);
-  let current = parseFetchUrl(url);
+  let current = parseFetchUrl(url, undefined, options);
   try {
     for (let redirects = 0; ; redirects++) {
       const target = await untilAborted(validateFetchTarget(current, options), controller.signal);
-      const res = await sendRequest(target, options, controller.signal);
+      const res = await requestPinned(target, { signal: controller.signal, ca: options.ca });
       const status = res.statusCode ?? 0;
 
       if (REDIRECT_STATUSES.has(status)) {
@@ -275,7 +313,7 @@ export async function safeFetchBytes(
         const location = res.headers.location;
         if (!location) throw badInput(`${current.origin} answered HTTP ${status} without a redirect location`);
         if (redirects >= maxRedirects) throw badInput(`Too many redirects (more than ${maxRedirects})`);
-        current = parseFetchUrl(location, current);
+        current = parseFetchUrl(location, current, options);
         continue;
       }
       if (status < 200 || status > 299) {

@@ -23,10 +23,29 @@ const lastMatch = (text: string, pattern: RegExp) => {
   return last;
 };
 
-/** The result URL in what the stream said, by the precedence resellers' formats need. */
-export function resultUrlIn(text: string): string | null {
-  const url = lastMatch(text, VIDEO_SRC) ?? lastMatch(text, MARKDOWN_LINK) ?? lastMatch(text, BARE_MEDIA_URL);
-  return url ? url.replace(/&amp;/g, "&") : null;
+const unescapeAmp = (text: string) => text.replace(/&amp;/g, "&");
+/** what may trail a link copied out of a JSON or HTML echo */
+const ECHO_DEBRIS = /[\\"']+$/;
+
+/** Every link in what the stream said, outside the echoed parameters, by the precedence resellers' formats need. */
+function linksIn(text: string): string[][] {
+  const body = text.replace(ECHO_BLOCK, "");
+  return [VIDEO_SRC, MARKDOWN_LINK, BARE_MEDIA_URL].map((pattern) => [...body.matchAll(pattern)].map((m) => unescapeAmp(m[1] ?? m[0])));
+}
+
+/**
+ * The result URL in what the stream said: the last link of the most specific form. A link
+ * that the user's own prompt contains is never the result: a reseller that echoes the
+ * prompt would otherwise hand the user's link back as "the video".
+ */
+export function resultUrlIn(text: string, prompt = ""): string | null {
+  const inPrompt = [prompt, unescapeAmp(prompt)];
+  const fromPrompt = (url: string) => inPrompt.some((p) => p !== "" && (p.includes(url) || p.includes(url.replace(ECHO_DEBRIS, ""))));
+  for (const links of linksIn(text)) {
+    const own = links.filter((url) => !fromPrompt(url));
+    if (own.length) return own.at(-1)!;
+  }
+  return null;
 }
 
 /** The latest progress figure in what the stream said, outside the echoed parameters. */
@@ -61,6 +80,7 @@ const CHAT_ERRORS: ErrorDialect<{ error?: { message?: string; code?: string; typ
 /** Reads one chat-completions SSE response to its end: progress as it comes, then the outcome. */
 async function readStream(
   res: UpstreamResponse,
+  prompt: string,
   onProgress: (p: number) => void,
   signal?: AbortSignal,
 ): Promise<{ snapshot: UpstreamSnapshot; sawContent: boolean }> {
@@ -136,8 +156,12 @@ async function readStream(
     clearTimeout(idle);
     signal?.removeEventListener("abort", onAbort);
   }
-  const url = resultUrlIn(text);
+  const url = resultUrlIn(text, prompt);
   if (url) return { snapshot: { status: "COMPLETED", progress: 100, result: { url } }, sawContent: true };
+  if (linksIn(text).some((links) => links.length > 0)) {
+    const error = { code: "RESULT_FROM_PROMPT", message: "the only link in the provider's answer is one the prompt contains" };
+    return { snapshot: { status: "FAILED", error }, sawContent: true };
+  }
   const tail = text.replace(ECHO_BLOCK, "").trim().slice(-300);
   return {
     snapshot: {
@@ -179,7 +203,7 @@ export const chatSseAdaptor: ProviderAdaptor = {
           signal,
           timeoutMs: MAX_STREAM_MS,
         });
-        if (res.ok) return (await readStream(res, onProgress, signal)).snapshot;
+        if (res.ok) return (await readStream(res, request.prompt, onProgress, signal)).snapshot;
         failure = await readUpstreamError(res, CHAT_ERRORS);
       } catch (err) {
         if (signal?.aborted) throw err;

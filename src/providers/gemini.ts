@@ -192,7 +192,7 @@ export const geminiAdaptor: ProviderAdaptor = {
     return snapshotOf(await operationFrom(res), (task.state as GeminiState | null) ?? null);
   },
 
-  async download({ channel, task, snapshot, variant, range, signal }) {
+  async download({ channel, task, snapshot, variant, range, signal, allowPrivateNetworks }) {
     if (variant === "thumbnail") return null; // Veo makes no thumbnail
     const image = (task.state as ImageState | null)?.image;
     if (image) {
@@ -212,39 +212,16 @@ export const geminiAdaptor: ProviderAdaptor = {
       uris = (current.result as { uris?: string[] } | undefined)?.uris;
     }
     if (!uris?.length) throw new UpstreamError("not_found", "NO_MEDIA", "the operation names no generated video");
-    const res = await fetchFollowingRedirects(new URL(uris[0], channel.baseUrl), channel, range, signal);
+    // The file URI is on the API's origin; the key goes there only, never to the storage host it redirects to.
+    const res = await fetchMedia(new URL(uris[0], channel.baseUrl), {
+      from: { channelBaseUrl: channel.baseUrl, credentials: headers(channel), allowPrivateNetworks },
+      range,
+      signal,
+    });
     if (!res.ok) throw await readUpstreamError(res, GEMINI_ERRORS);
     return toDownload(res);
   },
 };
-
-const MAX_REDIRECTS = 5;
-
-/**
- * Downloads follow redirects by hand: the key goes only to the API's own origin, never
- * to the storage host a redirect points at (fetch would carry custom headers along).
- */
-async function fetchFollowingRedirects(
-  url: URL,
-  channel: ChannelConfig,
-  range: { start: number; end: number } | undefined,
-  signal?: AbortSignal,
-) {
-  const apiOrigin = new URL(channel.baseUrl).origin;
-  for (let hop = 0; ; hop++) {
-    const res = await fetchMedia(url.toString(), {
-      headers: url.origin === apiOrigin ? headers(channel) : {},
-      range,
-      redirect: "manual",
-      signal,
-    });
-    const location = res.headers.get("location");
-    if (res.status < 300 || res.status >= 400 || !location) return res;
-    await res.discard();
-    if (hop >= MAX_REDIRECTS) throw new UpstreamError("transient", "TOO_MANY_REDIRECTS", "the download redirected too many times");
-    url = new URL(location, url);
-  }
-}
 
 // Veo: 4, 6 or 8 seconds; 1080p and 4k only at 8 seconds.
 const VEO_PROMPT_LIMIT = 4_000; // characters; the API counts tokens (1,024), this is a safe bound

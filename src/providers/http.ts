@@ -1,5 +1,9 @@
-import type { Readable } from "node:stream";
+import type { IncomingMessage } from "node:http";
+import { pipeline, type Readable, Transform } from "node:stream";
+import { text as readText } from "node:stream/consumers";
 import { Agent, type Dispatcher, interceptors, request } from "undici";
+import { ReelayError } from "../errors.js";
+import { requestPinned, UnresolvedHostError, validateFetchTarget } from "../media/safe-fetch.js";
 import { type ErrorDialect, fromNetworkError, readUpstreamError, UpstreamError } from "./errors.js";
 import type { Download, ProviderAdaptor } from "./types.js";
 
@@ -9,6 +13,11 @@ export const API_TIMEOUT_MS = 30_000;
 const DOWNLOAD_TIMEOUT_MS = 30 * 60_000;
 /** an exchange that receives nothing for this long is given up, whatever its overall timeout */
 const STALL_MS = 5 * 60_000;
+/** the largest media file downloaded; a longer body is cut off (no model makes anything near it) */
+export const MAX_MEDIA_BYTES = 4 * 1024 ** 3;
+/** redirects followed by a media download, each hop judged on its own */
+const MAX_MEDIA_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 // One keep-alive pool per provider origin for the whole process. undici's request() is
 // used rather than fetch(): a poll costs a fraction of the CPU (no WHATWG streams or
@@ -42,23 +51,15 @@ export interface UpstreamRequest {
 
 /** An HTTP call to a provider with a timeout; network failures become transient UpstreamErrors. */
 export async function upstreamFetch(url: string, init: UpstreamRequest = {}): Promise<UpstreamResponse> {
-  const { timeoutMs = API_TIMEOUT_MS, signal, redirect = "follow" } = init;
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException("the provider did not answer in time", "TimeoutError")), timeoutMs);
-  const onAbort = () => controller.abort(signal?.reason);
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener("abort", onAbort, { once: true });
-  const settled = () => {
-    clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
-  };
+  const { timeoutMs = API_TIMEOUT_MS, redirect = "follow" } = init;
+  const { signal, settled } = deadline(timeoutMs, init.signal);
   try {
     const { headers, body } = await encodeBody(init);
     const res = await request(url, {
       method: init.method ?? "GET",
       headers,
       body,
-      signal: controller.signal,
+      signal,
       dispatcher: redirect === "follow" ? following : agent,
       // The timer above bounds the whole exchange; these catch a connection gone silent
       // sooner, so a stalled 30-minute download does not hold its slot for 30 minutes.
@@ -104,13 +105,145 @@ function responseOf(res: Dispatcher.ResponseData): UpstreamResponse {
   };
 }
 
-/** A GET of media, which may be large: the long download timeout, and the byte range when one is asked for. */
-export function fetchMedia(
-  url: string,
-  init: Pick<UpstreamRequest, "headers" | "signal" | "redirect"> & { range?: { start: number; end: number } },
+/** Where a media URL came from: what decides how each hop of its download is fetched. */
+export interface MediaSource {
+  /** the channel's baseUrl: a hop on its origin (scheme, host and port) is trusted like the channel */
+  channelBaseUrl: string;
+  /** headers that go to the channel's own origin only (its key), and never once a redirect has left it */
+  credentials?: Record<string, string>;
+  /** ALLOW_PRIVATE_NETWORKS (development and tests only): hops elsewhere may reach private addresses over plain http */
+  allowPrivateNetworks?: boolean;
+}
+
+/**
+ * A GET of media, which may be large: the long download timeout, the byte range when one is
+ * asked for, and at most MAX_MEDIA_BYTES. Redirects are followed by hand and every hop is
+ * judged on its own. On the channel's origin the hop is fetched like any call to the channel,
+ * with its credentials; anywhere else (and after any hop that left the channel's origin) it
+ * is a URL no admin configured: no credentials, https to public addresses only, resolved and
+ * checked address by address and connected to the addresses checked. A refused hop fails
+ * with the final `RESULT_URL_REFUSED`.
+ */
+export async function fetchMedia(
+  url: string | URL,
+  init: { from: MediaSource; range?: { start: number; end: number }; signal?: AbortSignal },
 ): Promise<UpstreamResponse> {
-  const { range, headers, ...rest } = init;
-  return upstreamFetch(url, { ...rest, headers: { ...headers, ...rangeHeader(range) }, timeoutMs: DOWNLOAD_TIMEOUT_MS });
+  const { from, range, signal } = init;
+  const channelOrigin = new URL(from.channelBaseUrl).origin;
+  let current = parseMediaUrl(url);
+  let onChannel = true;
+  for (let hop = 0; ; hop++) {
+    onChannel &&= current.origin === channelOrigin;
+    const res = onChannel
+      ? await upstreamFetch(current.href, {
+          headers: { ...from.credentials, ...rangeHeader(range) },
+          signal,
+          redirect: "manual",
+          timeoutMs: DOWNLOAD_TIMEOUT_MS,
+        })
+      : await fetchUntrusted(current, { range, signal, allowPrivateNetworks: from.allowPrivateNetworks === true });
+    const location = REDIRECT_STATUSES.has(res.status) ? res.headers.get("location") : null;
+    if (!location) return withinMediaLimit(res);
+    await res.discard();
+    if (hop >= MAX_MEDIA_REDIRECTS) throw new UpstreamError("transient", "TOO_MANY_REDIRECTS", "the download redirected too many times");
+    current = parseMediaUrl(location, current);
+  }
+}
+
+const refusedUrl = (reason: string) => new UpstreamError("rejected", "RESULT_URL_REFUSED", reason);
+
+function parseMediaUrl(url: string | URL, base?: URL): URL {
+  try {
+    return new URL(url, base);
+  } catch {
+    throw refusedUrl(`the media URL ${String(url).slice(0, 200)} is not a valid URL`);
+  }
+}
+
+/** One hop to a URL no admin configured: checked like a user's URL, pinned to the checked addresses, no credentials. */
+async function fetchUntrusted(
+  url: URL,
+  init: { range?: { start: number; end: number }; signal?: AbortSignal; allowPrivateNetworks: boolean },
+): Promise<UpstreamResponse> {
+  const policy = { allowPrivateAddresses: init.allowPrivateNetworks, allowPlainHttp: init.allowPrivateNetworks };
+  let target: Awaited<ReturnType<typeof validateFetchTarget>>;
+  try {
+    target = await validateFetchTarget(url, policy);
+  } catch (err) {
+    if (err instanceof UnresolvedHostError) throw new UpstreamError("transient", "UNRESOLVED_HOST", err.message);
+    if (err instanceof ReelayError) throw refusedUrl(`${url.origin}: ${err.message}`);
+    throw err;
+  }
+  const { signal, settled } = deadline(DOWNLOAD_TIMEOUT_MS, init.signal);
+  try {
+    const message = await requestPinned(target, { headers: rangeHeader(init.range), signal, idleTimeoutMs: STALL_MS });
+    message.once("close", settled);
+    message.on("error", () => {}); // as in upstreamFetch: an unread body cut off must not crash the process
+    return responseOfMessage(message);
+  } catch (err) {
+    settled();
+    throw fromNetworkError(err);
+  }
+}
+
+/** An abort signal for the whole exchange: the caller's, or the timeout's. `settled` stops the timer. */
+function deadline(timeoutMs: number, caller?: AbortSignal) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException("the provider did not answer in time", "TimeoutError")), timeoutMs);
+  const onAbort = () => controller.abort(caller?.reason);
+  if (caller?.aborted) onAbort();
+  else caller?.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    settled() {
+      clearTimeout(timer);
+      caller?.removeEventListener("abort", onAbort);
+    },
+  };
+}
+
+function responseOfMessage(message: IncomingMessage): UpstreamResponse {
+  const status = message.statusCode ?? 0;
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    headers: {
+      get(name) {
+        const value = message.headers[name.toLowerCase()];
+        return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+      },
+    },
+    body: message,
+    text: () => readText(message).catch((err: unknown) => Promise.reject(fromNetworkError(err))),
+    discard: async () => void message.destroy(),
+  };
+}
+
+/** The same answer with a body that fails with MEDIA_TOO_LARGE past MAX_MEDIA_BYTES, declared or counted. */
+async function withinMediaLimit(res: UpstreamResponse): Promise<UpstreamResponse> {
+  const tooLarge = () => new UpstreamError("rejected", "MEDIA_TOO_LARGE", `the media is larger than the ${MAX_MEDIA_BYTES}-byte limit`);
+  const declared = Number(res.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > MAX_MEDIA_BYTES) {
+    await res.discard();
+    throw tooLarge();
+  }
+  let total = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      total += chunk.length;
+      done(total > MAX_MEDIA_BYTES ? tooLarge() : null, chunk);
+    },
+  });
+  // A reader that stops early (destroys `counted`) closes the connection too. As in upstreamFetch,
+  // a body nobody reads may be cut off without crashing the process; readers see the error themselves.
+  pipeline(res.body, counted, () => {});
+  counted.on("error", () => {});
+  return {
+    ...res,
+    body: counted,
+    text: () => readText(counted).catch((err: unknown) => Promise.reject(fromNetworkError(err))),
+    discard: async () => void counted.destroy(),
+  };
 }
 
 /** A POST of a JSON body. */
@@ -176,18 +309,19 @@ export const joinUrl = (base: string, path: string) => `${base.replace(/\/+$/, "
 
 /**
  * For providers whose finished task names a plain (CDN or signed) URL: download it with no
- * credentials. A snapshot without the URL (e.g. a task mirrored again later) polls for it.
+ * credentials, guarded like any URL no admin configured unless it is on the channel's origin
+ * (see fetchMedia). A snapshot without the URL (e.g. a task mirrored again later) polls for it.
  */
 export async function downloadResultUrl(
   adaptor: ProviderAdaptor,
   options: Parameters<ProviderAdaptor["download"]>[0],
 ): Promise<Download | null> {
-  const { channel, task, snapshot, variant, range, signal } = options;
+  const { channel, task, snapshot, variant, range, signal, allowPrivateNetworks } = options;
   if (variant === "thumbnail") return null; // these providers make none
   const urlOf = (s: { result?: unknown }) => (s.result as { url?: string } | undefined)?.url;
   const url = urlOf(snapshot) ?? urlOf(await adaptor.poll({ channel, task, signal }));
   if (!url) throw new UpstreamError("not_found", "NO_MEDIA", "the task names no video");
-  const res = await fetchMedia(url, { range, signal });
+  const res = await fetchMedia(url, { from: { channelBaseUrl: channel.baseUrl, allowPrivateNetworks }, range, signal });
   if (!res.ok) {
     await res.discard();
     // Expired signed links answer 403 or 404: the copy is gone.

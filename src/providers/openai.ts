@@ -126,9 +126,13 @@ export const openaiAdaptor: ProviderAdaptor = {
     return submitted(await videoFrom(res));
   },
 
-  async download({ channel, task, variant, range, signal }) {
+  async download({ channel, task, variant, range, signal, allowPrivateNetworks }) {
     const url = joinUrl(channel.baseUrl, `/v1/videos/${encodeURIComponent(task.upstreamId)}/content?variant=${variant}`);
-    const res = await fetchMedia(url, { headers: headers(channel, { accept: "application/binary" }), range, signal });
+    const res = await fetchMedia(url, {
+      from: { channelBaseUrl: channel.baseUrl, credentials: headers(channel, { accept: "application/binary" }), allowPrivateNetworks },
+      range,
+      signal,
+    });
     if (res.ok) return toDownload(res);
     if (variant === "thumbnail" && (res.status === 404 || res.status === 400)) {
       await res.discard();

@@ -126,6 +126,8 @@ export interface ProviderAdaptor {
     /** inclusive byte range, for serving the provider's copy before it is mirrored */
     range?: { start: number; end: number };
     signal?: AbortSignal;
+    /** ALLOW_PRIVATE_NETWORKS: a result URL off the channel's origin may reach private addresses (development and tests only) */
+    allowPrivateNetworks?: boolean;
   }): Promise<Download | null>;
 }
 

@@ -79,8 +79,8 @@ const MirrorState = builder
 builder.prismaNode("Task", {
   name: TASK_TYPENAME,
   id: { field: "id" },
-  // node(id) and every lookup by id only ever finds the caller's own tasks
-  findUnique: (id, ctx) => ({ id, userId: ctx.currentUser?.id ?? NIL_UUID }),
+  // node(id) finds the caller's own tasks; an admin's any task (to read upstreamError), as for User
+  findUnique: (id, ctx) => (ctx.currentUser?.role === "ADMIN" ? { id } : { id, userId: ctx.currentUser?.id ?? NIL_UUID }),
   nullable: true,
   fields: (t) => ({
     status: t.expose("status", { type: TaskStatus }),
@@ -135,6 +135,11 @@ builder.prismaNode("Task", {
       nullable: true,
       select: { errorCode: true, errorMessage: true },
       resolve: (task) => (task.errorCode ? { code: task.errorCode, message: task.errorMessage ?? task.errorCode } : null),
+    }),
+    upstreamError: t.exposeString("upstreamError", {
+      nullable: true,
+      description: "ADMIN only: the provider's own words when the task failed on its answer, as it gave them (error.message is Reelay's)",
+      authScopes: { admin: true },
     }),
     cost: t.field({
       type: "Money",

@@ -4,6 +4,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { safeMediaType } from "../media/media-type.js";
 import type { MediaStorage, StoredObject } from "./types.js";
 
 const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
@@ -44,7 +45,7 @@ export function createLocalStorage(root: string): MediaStorage {
       try {
         await pipeline(body, hashing, createWriteStream(temp));
         const etag = `"${hash.digest("hex").slice(0, 32)}"`;
-        await writeFile(metaOf(key), JSON.stringify({ contentType, etag }));
+        await writeFile(metaOf(key), JSON.stringify({ contentType: safeMediaType(contentType), etag }));
         await rename(temp, file);
       } catch (err) {
         await rm(temp, { force: true });

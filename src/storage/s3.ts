@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import { dispositionFor, safeMediaType } from "../media/media-type.js";
 import type { MediaStorage, StoredObject } from "./types.js";
 
 export interface S3StorageOptions {
@@ -67,10 +68,13 @@ export function createS3Storage(options: S3StorageOptions, configure?: (client: 
     client,
     async put(key, body: Readable, { contentType }) {
       // A multipart upload becomes visible only when completed, and is aborted on failure:
-      // the object appears whole or not at all.
+      // the object appears whole or not at all. A bucket served publicly sends these headers
+      // itself: only media types, anything else as a download.
+      const type = safeMediaType(contentType);
+      const disposition = dispositionFor(type);
       const upload = new Upload({
         client,
-        params: { Bucket, Key: key, Body: body, ContentType: contentType },
+        params: { Bucket, Key: key, Body: body, ContentType: type, ...(disposition ? { ContentDisposition: disposition } : {}) },
         partSize: PART_SIZE,
         queueSize: QUEUE_SIZE,
         leavePartsOnError: false,

@@ -10,7 +10,7 @@ export interface StoredObject {
 
 /** Where finished media lives. Local disk is the default; object storage plugs in behind the same calls. */
 export interface MediaStorage {
-  /** streams `body` into `key`; the object appears whole or not at all */
+  /** streams `body` into `key`; the object appears whole or not at all, typed only as an allowed media type or application/octet-stream */
   put(key: string, body: Readable, meta: { contentType: string }): Promise<StoredObject>;
   head(key: string): Promise<StoredObject | null>;
   /** inclusive byte range, as in HTTP Range */

@@ -57,7 +57,7 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
   if (hasReference) await checkCreateAllowance(services, user, { model: input.model, params });
   const reference = await readReferenceImage(
     { file: input.inputReference, url: input.inputReferenceUrl },
-    { maxBytes: config.maxReferenceImageBytes, fetch: services.referenceFetch },
+    { maxBytes: config.maxReferenceImageBytes, fetch: { allowPrivateAddresses: config.allowPrivateNetworks, ...services.referenceFetch } },
   );
 
   const taskId = await insertWithHold(services, user, {

@@ -7,9 +7,16 @@ import { formatMoney } from "../money.js";
 import { isTerminal, RUNNING_STATUSES } from "./status.js";
 
 export interface TaskFailure {
+  /** stable and machine-readable, e.g. CONTENT_POLICY, UPSTREAM_ERROR, TIMEOUT */
   code: string;
+  /** what the user sees, in Reelay's words */
   message: string;
+  /** the provider's raw text, for admins only */
+  upstream?: string | null;
 }
+
+/** longest raw provider text kept on a task */
+const UPSTREAM_ERROR_LENGTH = 2_000; // characters
 
 /** Tells every subscriber of the task (and of its owner) that it changed. Never throws: the database is the truth. */
 export async function publishTask(services: Services, task: { id: string; userId: string; status: string; progress: number }) {
@@ -109,6 +116,7 @@ export async function endTask(services: Services, taskId: string, status: "FAILE
         completedAt: fromNow(services.clock),
         errorCode: failure?.code ?? null,
         errorMessage: failure?.message ?? null,
+        upstreamError: failure?.upstream?.slice(0, UPSTREAM_ERROR_LENGTH) ?? null,
         leaseOwner: null,
         leaseUntil: null,
       },

@@ -2,9 +2,11 @@ import { costOf } from "../billing/prices.js";
 import type { Services } from "../context.js";
 import { Prisma, type Task } from "../generated/prisma/client.js";
 import type { TaskUpstream } from "../providers/channel.js";
+import { UpstreamError } from "../providers/errors.js";
 import type { UpstreamSnapshot, UpstreamTask } from "../providers/types.js";
+import { upstreamFailure } from "../tasks/failure.js";
 import { jsonValue } from "../tasks/json-column.js";
-import { completeTask } from "../tasks/lifecycle.js";
+import { completeTask, endTask } from "../tasks/lifecycle.js";
 import { proxiedMedia, storedMedia, upstreamExpiry } from "./media-jobs.js";
 import { type MirroredMedia, mirrorMedia, StorageWriteError } from "./mirror.js";
 
@@ -15,7 +17,8 @@ export type CompletingTask = Pick<Task, "id" | "mediaType" | "priceUnit" | "unit
  * Completes a task its provider finished: copies the media into storage and settles the
  * charge. When storage fails the task completes all the same, served from the provider's
  * copy and mirrored again later. Returns false when the provider's copy could not be read:
- * the provider keeps it a while, so the caller tries again on a later poll.
+ * the provider keeps it a while, so the caller tries again on a later poll. A download Reelay
+ * refuses (see fetchMedia) fails the task instead, its hold released.
  */
 export async function completeWithMedia(
   services: Services,
@@ -35,9 +38,16 @@ export async function completeWithMedia(
       snapshot,
       storage: services.storage,
       signal,
+      allowPrivateNetworks: services.config.allowPrivateNetworks,
     });
   } catch (err) {
     services.metrics.mirrorFailures.inc({ side: err instanceof StorageWriteError ? "storage" : "provider" });
+    if (err instanceof UpstreamError && err.kind === "rejected") {
+      // Reelay refused the download (a link to a private address, a file too large): asking again changes nothing.
+      services.logger.warn({ taskId: task.id, code: err.code, err: err.message }, "refused to download the finished media");
+      await endTask(services, task.id, "FAILED", upstreamFailure(err, "download"));
+      return true;
+    }
     if (!(err instanceof StorageWriteError)) {
       services.logger.warn({ taskId: task.id, err: String(err) }, "downloading the finished media failed; will retry");
       return false;

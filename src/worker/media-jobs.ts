@@ -93,6 +93,7 @@ export function createMediaJobs(services: Services, queue: TaskQueue) {
         snapshot: completedSnapshot(task),
         storage,
         signal,
+        allowPrivateNetworks: services.config.allowPrivateNetworks,
       });
       services.metrics.mirrorBytes.inc(media.bytes);
       await queue.release(taskId, { ...storedMedia(services, media), mirrorAttempts: { increment: 1 } });

@@ -1,5 +1,6 @@
 import { PassThrough, type Readable } from "node:stream";
 import { extensionFor, sniffMediaType } from "../media/image-sniff.js";
+import { OCTET_STREAM } from "../media/media-type.js";
 import type { ChannelConfig, MediaKind, ProviderAdaptor, UpstreamSnapshot, UpstreamTask } from "../providers/types.js";
 import { type MediaStorage, mediaKey, type StoredObject } from "../storage/types.js";
 
@@ -24,7 +25,6 @@ export class StorageWriteError extends Error {
   }
 }
 
-const FALLBACK_TYPE = { video: "video/mp4", image: "image/png", thumbnail: "image/webp" } as const;
 const SNIFF_BYTES = 16;
 
 /**
@@ -38,15 +38,17 @@ export async function mirrorMedia(options: {
   snapshot: UpstreamSnapshot;
   storage: MediaStorage;
   signal?: AbortSignal;
+  /** ALLOW_PRIVATE_NETWORKS: result URLs off the channel's origin may reach private addresses */
+  allowPrivateNetworks?: boolean;
 }): Promise<MirroredMedia> {
-  const { adaptor, channel, task, snapshot, storage, signal } = options;
-  const main = await adaptor.download({ channel, task, snapshot, variant: "video", signal });
+  const { adaptor, channel, task, snapshot, storage, signal, allowPrivateNetworks } = options;
+  const main = await adaptor.download({ channel, task, snapshot, variant: "video", signal, allowPrivateNetworks });
   if (!main) throw new Error("the provider has no media for a completed task");
-  const video = await store(storage, task.id, task.mediaType === "IMAGE" ? "image" : "video", main.body, main.contentType);
+  const video = await store(storage, task.id, task.mediaType === "IMAGE" ? "image" : "video", main.body);
   let thumbnail: { key: string; type: string; size: number } | null = null;
   if (task.mediaType === "VIDEO") {
-    const thumb = await adaptor.download({ channel, task, snapshot, variant: "thumbnail", signal }).catch(() => null);
-    if (thumb) thumbnail = await store(storage, task.id, "thumbnail", thumb.body, thumb.contentType).catch(() => null);
+    const thumb = await adaptor.download({ channel, task, snapshot, variant: "thumbnail", signal, allowPrivateNetworks }).catch(() => null);
+    if (thumb) thumbnail = await store(storage, task.id, "thumbnail", thumb.body).catch(() => null);
   }
   return {
     videoKey: video.key,
@@ -57,19 +59,16 @@ export async function mirrorMedia(options: {
   };
 }
 
-async function store(
-  storage: MediaStorage,
-  taskId: string,
-  variant: "video" | "image" | "thumbnail",
-  body: Readable,
-  declared: string | null,
-) {
-  // Providers often say application/octet-stream; the first bytes say what it really is.
+/**
+ * Streams one file into storage. Its type is what its first bytes say, never what the
+ * provider declares: anything that is not a known video or image container is stored as
+ * application/octet-stream (and served as an attachment), so no "video" can be a page.
+ */
+async function store(storage: MediaStorage, taskId: string, variant: "video" | "image" | "thumbnail", body: Readable) {
   const { head, stream, sourceFailed } = await peek(body, SNIFF_BYTES);
   const sniffed = sniffMediaType(head);
-  const type = sniffed ?? usable(declared) ?? FALLBACK_TYPE[variant];
-  const extension = sniffed ? extensionFor(sniffed) : type.split("/")[1].replace(/[^a-z0-9]/g, "") || "bin";
-  const key = mediaKey(taskId, variant, extension);
+  const type = sniffed ?? OCTET_STREAM;
+  const key = mediaKey(taskId, variant, sniffed ? extensionFor(sniffed) : "bin");
   let stored: StoredObject;
   try {
     stored = await storage.put(key, stream, { contentType: type });
@@ -80,11 +79,6 @@ async function store(
   }
   return { key, type, size: stored.size };
 }
-
-const usable = (type: string | null) => {
-  const base = type?.split(";")[0].trim().toLowerCase();
-  return base && /^(video|image)\//.test(base) ? base : null;
-};
 
 /**
  * Reads the first bytes of a stream and returns a stream that still yields all of them,

@@ -12,7 +12,8 @@ import { closeNow, failureQueue, listenLocally, readJsonBody, sendJson } from ".
  * after some progress; "[nourl]" → the stream ends without a link; "[html]" → the link comes
  * as `<video src>` with an escaped query; "[blocked]" → 400 moderation error before any stream;
  * "[held]" → after the usual progress the stream goes on reporting progress until
- * `releaseHeld()`, then ends as usual.
+ * `releaseHeld()`, then ends as usual; "[echo]" → the prompt is repeated as plain text at the
+ * very end, after any link (as careless resellers do).
  */
 export interface MockChatSse {
   baseUrl: string;
@@ -118,8 +119,12 @@ export async function startMockChatSse(): Promise<MockChatSse> {
       res.end("data: [DONE]\n\n");
       return;
     }
+    const echo = async () => {
+      if (prompt.includes("[echo]")) await say(`\n提示词 (prompt): ${prompt}\n`);
+    };
     if (prompt.includes("[nourl]")) {
       await say("任务结束\n");
+      await echo();
       res.end("data: [DONE]\n\n");
       return;
     }
@@ -132,6 +137,7 @@ export async function startMockChatSse(): Promise<MockChatSse> {
         ? `<video src="${link.replace(/&/g, "&amp;")}" controls></video>`
         : `✅ 视频生成成功，[点击这里](${link}) 查看视频`,
     );
+    await echo();
     res.write(
       `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`,
     );

@@ -10,7 +10,11 @@ import { closeNow, failureQueue, listenLocally, readJsonBody, sendJson } from ".
  * its polls, and serves the finished video from an unauthenticated CDN path.
  *
  * Prompt conventions: "[fail]" → the task fails in risk control; "[blocked]" → refused at
- * submission (code 1301).
+ * submission (code 1301); "[result:<url>]" → the finished task names that URL as its video
+ * (a path is on the mock's own origin).
+ *
+ * Hostile routes on its origin, unauthenticated: `/redirect?to=<url>` (a 302 there),
+ * `/hostile/svg`, `/hostile/html` and `/hostile/fake-mp4` (script-carrying pages served as if they were media).
  */
 export interface MockKling {
   baseUrl: string;
@@ -47,6 +51,16 @@ export const klingFailures = {
   arrears: () => ({ status: 429, body: { code: 1101, message: "Account in arrears", request_id: "r" } }),
 };
 
+/** Pages with scripts, served as if they were the finished media. */
+export const HOSTILE_PAGES: Record<string, { type: string; body: string }> = {
+  "/hostile/svg": {
+    type: "image/svg+xml",
+    body: '<svg xmlns="http://www.w3.org/2000/svg"><script>fetch("/graphql?steal="+document.cookie)</script></svg>',
+  },
+  "/hostile/html": { type: "text/html", body: "<!doctype html><html><body><script>alert(document.domain)</script></body></html>" },
+  "/hostile/fake-mp4": { type: "video/mp4", body: "<html><body><script>alert(document.cookie)</script></body></html>" },
+};
+
 const MODELS = ["kling-v1-6", "kling-v2-master", "kling-v2-1-master", "kling-v2-5-turbo", "kling-v2-6"];
 
 export async function startMockKling(options: { videoBytes?: number } = {}): Promise<MockKling> {
@@ -61,6 +75,9 @@ export async function startMockKling(options: { videoBytes?: number } = {}): Pro
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://kling");
+    if (url.pathname === "/redirect") return void res.writeHead(302, { location: url.searchParams.get("to") ?? "/" }).end();
+    const hostile = HOSTILE_PAGES[url.pathname];
+    if (hostile) return void res.writeHead(200, { "content-type": hostile.type }).end(hostile.body);
     const cdn = /^\/cdn\/([^/]+)\.mp4$/.exec(url.pathname);
     if (cdn && req.method === "GET") {
       const task = tasks.get(cdn[1]);
@@ -147,8 +164,15 @@ export async function startMockKling(options: { videoBytes?: number } = {}): Pro
       ...base,
       task_status: "succeed",
       task_status_msg: "",
-      task_result: { videos: [{ id: `v-${task.id}`, url: `${baseUrl}/cdn/${task.id}.mp4`, duration }] },
+      task_result: { videos: [{ id: `v-${task.id}`, url: resultUrlOf(task), duration }] },
     };
+  }
+
+  function resultUrlOf(task: MockKlingTask) {
+    // Up to the "]" that ends the word: IPv6 literals carry brackets of their own.
+    const named = /\[result:(\S+?)\](?=\s|$)/.exec(String(task.body.prompt ?? ""))?.[1];
+    if (!named) return `${baseUrl}/cdn/${task.id}.mp4`;
+    return named.startsWith("/") ? `${baseUrl}${named}` : named;
   }
 
   const baseUrl = await listenLocally(server);

@@ -23,6 +23,8 @@ export interface AdaptorHarness {
   bytesOf(upstreamId: string): Buffer;
   /** a task the provider has never heard of */
   unknownTask(): UpstreamTask;
+  /** the mock serves finished media from another local server than the channel's: ALLOW_PRIVATE_NETWORKS for downloads */
+  allowPrivateNetworks?: boolean;
   close(): Promise<void>;
 }
 
@@ -76,7 +78,13 @@ export function describeAdaptorContract(name: string, start: () => Promise<Adapt
       const progress = readings.map((r) => r.progress ?? 0);
       for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThanOrEqual(Math.min(progress[i - 1], 99));
       expect(progress.every((p) => p >= 0 && p <= 100)).toBe(true);
-      const download = await h.adaptor.download({ channel: h.channel, task: upstream, snapshot: last, variant: "video" });
+      const download = await h.adaptor.download({
+        channel: h.channel,
+        task: upstream,
+        snapshot: last,
+        variant: "video",
+        allowPrivateNetworks: h.allowPrivateNetworks,
+      });
       expect(download).not.toBeNull();
       expect((await collect(download!.body)).equals(h.bytesOf(upstream.upstreamId))).toBe(true);
     });

@@ -11,6 +11,8 @@ const t = useTestApp({
   mock: "gemini",
   mockOptions: { pollsUntilDone: 3 },
   channels: [{ name: "veo", models: [MODEL, "veo-3.1-generate-preview"] }],
+  // The mock's storage host, where the API redirects downloads, is another local server: an untrusted private address.
+  config: { allowPrivateNetworks: true },
 });
 const { mock } = t;
 

@@ -23,6 +23,8 @@ describeAdaptorContract("gemini", async () => {
       ),
     bytesOf: (name) => mock.contentOf(name),
     unknownTask: () => ({ upstreamId: `models/${MODEL}/operations/unknown123`, state: null, model: MODEL }),
+    // The mock's storage host is another local server than its API: an untrusted private address.
+    allowPrivateNetworks: true,
     close: () => mock.close(),
   };
 });
@@ -77,7 +79,15 @@ describe("gemini adaptor, Veo specifics", () => {
     let snapshot = submitted.snapshot;
     for (let i = 0; i < 10 && snapshot.status !== "COMPLETED"; i++) snapshot = await geminiAdaptor.poll({ channel: channel(), task });
     mock.storageRequests.length = 0;
-    const download = await geminiAdaptor.download({ channel: channel(), task, snapshot, variant: "video", range: { start: 10, end: 99 } });
+    // The storage host is another local server than the API: allowed only with ALLOW_PRIVATE_NETWORKS.
+    const download = await geminiAdaptor.download({
+      channel: channel(),
+      task,
+      snapshot,
+      variant: "video",
+      range: { start: 10, end: 99 },
+      allowPrivateNetworks: true,
+    });
     const bytes = await collect(download!.body);
     expect(bytes.equals(mock.contentOf(submitted.upstreamId).subarray(10, 100))).toBe(true);
     expect(download!.range).toMatchObject({ start: 10, end: 99 });

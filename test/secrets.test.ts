@@ -3,6 +3,7 @@
  * shared by every process that uses that directory: the server and `npm run token`.
  */
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -29,10 +30,12 @@ const modeOf = async (file: string) => (await stat(file)).mode & 0o777;
 
 describe("configuration of secrets and tokens", () => {
   it("refuses NODE_ENV=production without JWT_SECRET or JWT_JWKS_URL, naming both", () => {
-    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(ConfigError);
-    expect(() => loadConfig({ NODE_ENV: "production", JWT_SECRET: "" })).toThrow(/JWT_SECRET .* or JWT_JWKS_URL/);
-    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: "s" }).jwtSecret).toBe("s");
-    expect(loadConfig({ NODE_ENV: "production", JWT_JWKS_URL: "https://id.example/jwks" })).toMatchObject({
+    // Production also needs ENCRYPTION_KEY (test/channel-keys.test.ts); given here, only the token rule is left.
+    const production = { NODE_ENV: "production", ENCRYPTION_KEY: randomBytes(32).toString("base64") };
+    expect(() => loadConfig({ ...production })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...production, JWT_SECRET: "" })).toThrow(/JWT_SECRET .* or JWT_JWKS_URL/);
+    expect(loadConfig({ ...production, JWT_SECRET: "s" }).jwtSecret).toBe("s");
+    expect(loadConfig({ ...production, JWT_JWKS_URL: "https://id.example/jwks" })).toMatchObject({
       jwtSecret: null,
       jwtJwksUrl: "https://id.example/jwks",
     });

@@ -60,6 +60,8 @@ export interface TestAppOptions<K extends MockKind | undefined> {
   /** config over startTestApp's test defaults */
   config?: Parameters<typeof startTestApp>[0]["config"];
   referenceFetch?: Parameters<typeof startTestApp>[0]["referenceFetch"];
+  /** where the app logs (a test that reads the logs); none otherwise */
+  logger?: Parameters<typeof startTestApp>[0]["logger"];
   /** channels upserted before the tests run */
   channels?: TestChannel[];
   /** another fixture's database (a second instance of the same deployment); by default one of its own */
@@ -155,7 +157,7 @@ export function useTestApp<K extends MockKind | undefined = undefined>(
       startedMock = await startMock(o.mock, o.mockOptions);
       fill(mock, startedMock);
     }
-    app = await startTestApp({ databaseUrl: database.url, config: o.config, referenceFetch: o.referenceFetch });
+    app = await startTestApp({ databaseUrl: database.url, config: o.config, referenceFetch: o.referenceFetch, logger: o.logger });
     const started = app;
     Object.assign(fixture, started, {
       mock: o.mock ? mock : undefined,

@@ -1,6 +1,7 @@
 import type { ChannelKeys } from "../channels/secret-box.js";
 import type { Channel, Task } from "../generated/prisma/client.js";
 import { adaptorFor } from "./index.js";
+import { redactingKey } from "./key-redaction.js";
 import type { ChannelConfig, ProviderAdaptor, UpstreamTask } from "./types.js";
 
 /** The columns of a channel an adaptor calls the provider with. */
@@ -27,7 +28,7 @@ export type UpstreamRow = Pick<Task, "provider" | "model"> &
 
 /** Everything a call to a task's provider needs. */
 export interface TaskUpstream {
-  /** the protocol of the task's provider */
+  /** the protocol of the task's provider; errors it reports never carry the channel's key */
   adaptor: ProviderAdaptor;
   /** the channel the task runs on */
   channel: ChannelConfig;
@@ -40,5 +41,6 @@ export function upstreamOf(task: UpstreamRow, keys: ChannelKeys): TaskUpstream |
   const adaptor = adaptorFor(task.provider);
   if (!adaptor) return null;
   const upstream = task.upstreamId ? { upstreamId: task.upstreamId, state: task.upstreamState ?? null, model: task.model } : null;
-  return { adaptor, channel: channelConfig(task.channel, keys), upstream };
+  const channel = channelConfig(task.channel, keys);
+  return { adaptor: redactingKey(adaptor, channel.apiKey), channel, upstream };
 }

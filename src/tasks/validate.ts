@@ -65,7 +65,8 @@ export function validateVideoParams(
     }
   }
   if (aspectRatio !== null && spec) {
-    const implied = spec.aspectRatios[aspectRatio];
+    // own keys only: "constructor" or "__proto__" must not find what every object inherits
+    const implied = Object.hasOwn(spec.aspectRatios, aspectRatio) ? spec.aspectRatios[aspectRatio] : undefined;
     const ratios = Object.keys(spec.aspectRatios);
     if (!implied) {
       if (ratios.length === 0)

@@ -63,6 +63,8 @@ export interface TestAppOptions<K extends MockKind | undefined> {
   referenceFetch?: Parameters<typeof startTestApp>[0]["referenceFetch"];
   /** the time the instance's rules read: a test clock (createTestClock) lets a test move time; the machine's own otherwise */
   clock?: Clock;
+  /** where the app logs (a test that reads the logs); none otherwise */
+  logger?: Parameters<typeof startTestApp>[0]["logger"];
   /** channels upserted before the tests run */
   channels?: TestChannel[];
   /** another fixture's database (a second instance of the same deployment); by default one of its own */
@@ -161,7 +163,13 @@ export function useTestApp<K extends MockKind | undefined = undefined>(
       startedMock = await startMock(o.mock, o.mockOptions);
       fill(mock, startedMock);
     }
-    app = await startTestApp({ databaseUrl: database.url, config: o.config, referenceFetch: o.referenceFetch, clock: o.clock });
+    app = await startTestApp({
+      databaseUrl: database.url,
+      config: o.config,
+      referenceFetch: o.referenceFetch,
+      clock: o.clock,
+      logger: o.logger,
+    });
     const started = app;
     Object.assign(fixture, started, {
       mock: o.mock ? mock : undefined,

@@ -63,9 +63,15 @@ export const HOSTILE_PAGES: Record<string, { type: string; body: string }> = {
 
 const MODELS = ["kling-v1-6", "kling-v2-master", "kling-v2-1-master", "kling-v2-5-turbo", "kling-v2-6"];
 
-export async function startMockKling(options: { videoBytes?: number } = {}): Promise<MockKling> {
-  const accessKey = "ak-mock-kling";
-  const secretKey = "sk-mock-kling-secret";
+export interface MockKlingOptions {
+  videoBytes?: number;
+  /** the key pair the mock accepts; default ak-mock-kling / sk-mock-kling-secret */
+  accessKey?: string;
+  secretKey?: string;
+}
+
+export async function startMockKling(options: MockKlingOptions = {}): Promise<MockKling> {
+  const { accessKey = "ak-mock-kling", secretKey = "sk-mock-kling-secret" } = options;
   const key = new TextEncoder().encode(secretKey);
   const requests: MockKling["requests"] = [];
   const tasks = new Map<string, MockKlingTask>();

@@ -105,6 +105,8 @@ export interface MockJob {
 export interface MockResponse {
   status: number;
   body?: unknown;
+  /** the body made from the request it answers (e.g. echoing its headers), in place of `body` */
+  bodyFor?(request: RecordedRequest): unknown;
   headers?: Record<string, string>;
 }
 
@@ -539,7 +541,8 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
     if (injected) {
       injected.remaining--;
       const r = injected.response;
-      return sendJson(res, r.status, r.body ?? openAIError(`Injected failure (HTTP ${r.status}).`, "server_error"), r.headers);
+      const body = r.bodyFor ? r.bodyFor(rec) : r.body;
+      return sendJson(res, r.status, body ?? openAIError(`Injected failure (HTTP ${r.status}).`, "server_error"), r.headers);
     }
     const auth = req.headers.authorization;
     if (auth !== `Bearer ${apiKey}`) {

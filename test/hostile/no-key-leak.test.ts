@@ -270,10 +270,21 @@ describe("a channel's key", () => {
       "kling polled through an echoing error": "COMPLETED",
       "kling refused for its key": "FAILED",
     });
-    // The echoing errors were served: their tasks still say why, without the key.
-    expect(finished["refused echoing the header"].error?.message).toMatch(/^Incorrect API key provided: Bearer \S/);
-    expect(finished["failed with the key in its message"].error?.message).toMatch(/^Generation failed for API key \S/);
-    expect(finished["kling refused for its key"].error?.message).toMatch(/^Authorization is invalid for \S/);
+    // The echoing errors were served: users read Reelay's words, admins the provider's (tasks.upstreamError), without the key.
+    for (const name of ["refused echoing the header", "failed with the key in its message", "kling refused for its key"]) {
+      expect(finished[name].error?.message).toMatch(/^The (provider|channel) /);
+      expect(finished[name].error?.message).not.toMatch(/API key|Authorization/);
+    }
+    const upstreamErrors = databaseRows
+      .filter((r) => r.table === '"public"."tasks"')
+      .map((r) => (JSON.parse(r.row) as { upstreamError: string | null }).upstreamError);
+    expect(upstreamErrors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/Incorrect API key provided: Bearer \S/),
+        expect.stringMatching(/Generation failed for API key \S/),
+        expect.stringMatching(/Authorization is invalid for \S/),
+      ]),
+    );
     expect(rootFieldsRead).toEqual(expect.arrayContaining(["channels", "tasks", "me", "mediaBacklog", "stats", "prices"]));
     expect(logLines.filter((line) => line.includes('"poll failed; backing off"'))).toHaveLength(2);
     expect(logLines.some((line) => line.includes('"task settled"'))).toBe(true);

@@ -15,6 +15,7 @@ import { useQueryLimits } from "./http/query-limits.js";
 import { createRequestHandler, currentRequestFields } from "./http/routes.js";
 import {
   useBoundedValidationErrors,
+  useClientErrorCodes,
   useCorsOrigins,
   useCsrfHeaderForSimpleRequests,
   useIntrospection,
@@ -138,6 +139,7 @@ function createGraphQLServer(services: Services): Yoga {
       useIntrospection(config.introspection),
       ...useQueryLimits(),
       useBoundedValidationErrors(),
+      useClientErrorCodes(),
       useMutationRateLimit(services.limits),
     ],
   });

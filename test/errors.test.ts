@@ -6,6 +6,23 @@ import { useTestApp } from "./helpers/use-test-app.js";
 const t = useTestApp();
 
 describe("errors", () => {
+  it("gives what graphql-js refuses on its own a code: BAD_USER_INPUT for syntax, validation and variables", async () => {
+    const token = await tokenFor("refused@errors");
+    const refusals = [
+      await t.gql("{ me { id ", {}, { token }),
+      await t.gql("{ me { noSuchField } }", {}, { token }),
+      await t.gql("query($n: Int!) { tasks(first: $n) { totalCount } }", { n: 1.5 }, { token }),
+      await t.gql("query($n: Int!) { tasks(first: $n) { totalCount } }", {}, { token }),
+    ];
+    // The status stays yoga's: 200 for a document it could not parse or validate, 400 for bad variables.
+    expect(refusals.map((res) => [res.status, codeOf(res)])).toEqual([
+      [200, "BAD_USER_INPUT"],
+      [200, "BAD_USER_INPUT"],
+      [400, "BAD_USER_INPUT"],
+      [400, "BAD_USER_INPUT"],
+    ]);
+  });
+
   it("masks an unexpected failure: INTERNAL_SERVER_ERROR, no message, no stack, no secret", async () => {
     const token = await tokenFor("masked@errors");
     await t.gql("{ me { id } }", {}, { token }); // the user exists before the database "breaks"

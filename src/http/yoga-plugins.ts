@@ -1,4 +1,4 @@
-import type { ValidationRule } from "graphql";
+import { GraphQLError, type ValidationRule } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { boundMessage, ErrorCode, ReelayError } from "../errors.js";
 
@@ -172,5 +172,39 @@ export function useIntrospection(enabled: boolean): Plugin {
     onValidate({ addValidationRule }) {
       addValidationRule(NoIntrospection);
     },
+  };
+}
+
+/**
+ * Every error carries a code (the contract): what graphql-js refuses on its own (a syntax
+ * error, a validation failure, a variable the schema cannot take) is the client's to fix,
+ * so it answers BAD_USER_INPUT. Errors thrown by Reelay's code keep their code, and any
+ * other failure is masked as before.
+ */
+export function useClientErrorCodes(): Plugin {
+  const tag = (errors: readonly GraphQLError[] | undefined) => {
+    for (const error of errors ?? []) {
+      const fromGraphqlJs =
+        error.originalError === undefined || (error.originalError instanceof GraphQLError && !error.originalError.extensions.code);
+      if (error.extensions.code === undefined && fromGraphqlJs) {
+        (error.extensions as Record<string, unknown>).code = ErrorCode.BAD_USER_INPUT;
+      }
+    }
+  };
+  const tagResult = ({ result }: { result: unknown }) => {
+    if (result && typeof result === "object" && "errors" in result) tag((result as { errors?: readonly GraphQLError[] }).errors);
+  };
+  return {
+    onParse:
+      () =>
+      ({ result }) => {
+        if (result instanceof Error && "extensions" in result) tag([result as GraphQLError]);
+      },
+    onValidate:
+      () =>
+      ({ result }) =>
+        tag(result as readonly GraphQLError[]),
+    onExecute: () => ({ onExecuteDone: tagResult }),
+    onSubscribe: () => ({ onSubscribeResult: tagResult }),
   };
 }

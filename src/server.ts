@@ -255,8 +255,7 @@ async function listen(server: Server, services: Services, poller: Poller | null)
   poller?.start();
   logger.info(
     {
-      port,
-      role: config.role,
+      port, // the role is on every line already (the logger's base)
       database: services.database.kind,
       pubsub: config.redisUrl ? "redis" : "in-process",
       // GraphiQL is what yoga answers a browser at the GraphQL path.

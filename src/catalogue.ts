@@ -41,3 +41,13 @@ export function findModel(id: string): ModelSpec | undefined {
 export function allModels(): readonly ModelSpec[] {
   return MODELS;
 }
+
+/**
+ * Whether the model refuses a request without a reference image (image-to-video models),
+ * read from the model's own cross-field rule at its default seconds and size.
+ */
+export function requiresReferenceImage(spec: ModelSpec): boolean {
+  if (!spec.acceptsReferenceImage || !spec.check) return false;
+  const defaults = { seconds: spec.seconds?.default ?? null, size: spec.sizes?.default ?? null };
+  return spec.check({ ...defaults, hasReference: false })?.field === "inputReference" && !spec.check({ ...defaults, hasReference: true });
+}

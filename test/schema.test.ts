@@ -31,6 +31,7 @@ describe("typed client documents (client/operations.graphql → client/generated
       "CancelTaskDocument",
       "CreateVideoDocument",
       "MeDocument",
+      "ModelsDocument",
       "RemixVideoDocument",
       "TaskProgressDocument",
       "TasksDocument",

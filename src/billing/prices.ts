@@ -15,13 +15,21 @@ export interface Price {
   price: bigint;
 }
 
+/** An operator's price row as the ModelPrice table keeps it. */
+export type PriceRow = Omit<Price, "model">;
+
 /**
  * The price of a model at a size: an operator's own price (exact size, then "*")
  * wins over the catalogue's default (exact size, then "*"). Null when nothing prices it.
  */
 export async function priceFor(db: Prisma.TransactionClient, model: string, size: string | null): Promise<Price | null> {
+  const rows = await db.modelPrice.findMany({ where: { model, size: { in: size ? [size, ANY_SIZE] : [ANY_SIZE] } } });
+  return pickPrice(rows, model, size);
+}
+
+/** priceFor's rule over the operator's price rows for `model`, already read (any sizes). */
+export function pickPrice(rows: readonly PriceRow[], model: string, size: string | null): Price | null {
   const sizes = size ? [size, ANY_SIZE] : [ANY_SIZE];
-  const rows = await db.modelPrice.findMany({ where: { model, size: { in: sizes } } });
   for (const s of sizes) {
     const row = rows.find((r) => r.size === s);
     if (row) return { model, size: row.size, unit: row.unit, price: row.price };
@@ -49,12 +57,18 @@ export async function quoteHold(
   const price = await priceFor(db, model, params.size);
   if (!price)
     throw badInput(`There is no price for ${model}${params.size ? ` at ${params.size}` : ""}; an admin can set one with setModelPrice`);
-  const units = holdUnits(price.unit, findModel(model), params);
-  if (units === null) {
+  const amount = holdAmount(price, params);
+  if (amount === null) {
     const needs = price.unit === "TOKEN" ? "seconds and size are" : "seconds is";
     throw badInput(`${model} is priced per ${price.unit.toLowerCase()}: ${needs} required`, { field: "seconds" });
   }
-  return { price, amount: costOf(price.price, units) };
+  return { price, amount };
+}
+
+/** quoteHold's amount at a price already found; null when the price unit needs parameters the request left out. */
+export function holdAmount(price: Price, params: { seconds: number | null; size: string | null }): bigint | null {
+  const units = holdUnits(price.unit, findModel(price.model), params);
+  return units === null ? null : costOf(price.price, units);
 }
 
 /** An operator's price for a model at a size. */

@@ -2,6 +2,7 @@ import { builder } from "../builder.js";
 import "./audit.js";
 import "./channels.js";
 import "./media.js";
+import "./models.js";
 import "./prices.js";
 import "./tasks.js";
 import "./users.js";

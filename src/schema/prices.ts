@@ -2,7 +2,7 @@ import { listPrices, type Price, setPrice } from "../billing/prices.js";
 import { adminOnly, builder } from "../builder.js";
 import { PriceUnit as PrismaPriceUnit } from "../generated/prisma/enums.js";
 
-const PriceUnit = builder.enumType(PrismaPriceUnit, {
+export const PriceUnit = builder.enumType(PrismaPriceUnit, {
   name: "PriceUnit",
   description: "what one unit of a price is: a second of video, an image, or a provider-reported token",
 });

@@ -37,7 +37,7 @@ function requireTaskId(id: string): string {
 const currentUser = (ctx: Context) => ctx.currentUser!; // fields below require loggedIn
 
 const TaskStatus = builder.enumType(PrismaTaskStatus, { name: "TaskStatus" });
-const MediaType = builder.enumType(PrismaMediaType, { name: "MediaType" });
+export const MediaType = builder.enumType(PrismaMediaType, { name: "MediaType" });
 const TaskOrderField = builder.enumType("TaskOrderField", { values: ["CREATED_AT", "UPDATED_AT"] as const });
 const OrderDirection = builder.enumType("OrderDirection", { values: ["ASC", "DESC"] as const });
 

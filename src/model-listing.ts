@@ -21,6 +21,8 @@ export interface ModelListing {
   defaultRequest: VideoParams;
   /** the price in effect at the default request's size; null when nothing prices the model */
   price: Price | null;
+  /** the price in effect at each size the model makes (its sizes, else the sizes its aspect ratios select) */
+  sizePrices: { size: string; price: Price | null }[];
   /** what the default request holds from the balance; null when it cannot be priced */
   defaultRequestPrice: bigint | null;
   /** an enabled channel whose provider Reelay speaks serves the model and its circuit is not open */
@@ -49,14 +51,19 @@ export async function listModels(services: Pick<Services, "db" | "config" | "clo
   return allModels().map((spec) => {
     const required = requiresReferenceImage(spec);
     const defaultRequest = validateVideoParams(spec.id, spec, { prompt: DEFAULT_REQUEST_PROMPT, hasReference: required });
-    const price = pickPrice(rowsByModel.get(spec.id) ?? [], spec.id, defaultRequest.size);
+    const rows = rowsByModel.get(spec.id) ?? [];
+    const price = pickPrice(rows, spec.id, defaultRequest.size);
     return {
       spec,
       referenceImage: required ? "REQUIRED" : spec.acceptsReferenceImage ? "ACCEPTED" : "NONE",
       defaultRequest,
       price,
+      sizePrices: sizesMade(spec).map((size) => ({ size, price: pickPrice(rows, spec.id, size) })),
       defaultRequestPrice: price && holdAmount(price, defaultRequest),
       available: served.has(spec.id),
     };
   });
 }
+
+/** The sizes a request for the model can end up at: its sizes, else the ones its aspect ratios select. */
+const sizesMade = (spec: ModelSpec): string[] => [...new Set(spec.sizes?.allowed ?? Object.values(spec.aspectRatios))];

@@ -10,7 +10,7 @@ const MODELS = /* GraphQL */ `{
   models {
     name provider mediaType seconds defaultSeconds sizes defaultSize
     aspectRatios { aspectRatio size }
-    maxPromptLength referenceImage priceUnit pricePerUnit defaultRequestPrice available
+    maxPromptLength referenceImage priceUnit pricePerUnit sizePrices { size pricePerUnit } defaultRequestPrice available
   }
 }`;
 
@@ -33,6 +33,7 @@ interface ListedModel {
   referenceImage: "NONE" | "ACCEPTED" | "REQUIRED";
   priceUnit: string;
   pricePerUnit: string | null;
+  sizePrices: { size: string; pricePerUnit: string | null }[];
   defaultRequestPrice: string | null;
   available: boolean;
 }
@@ -83,6 +84,10 @@ describe("models", () => {
       expect(model.referenceImage === "NONE", spec.id).toBe(!spec.acceptsReferenceImage);
       const price = defaultPriceAt(spec, spec.sizes?.default ?? null);
       expect(model.pricePerUnit, spec.id).toBe(price === undefined ? null : formatMoney(price));
+      const sizes = new Set(spec.sizes?.allowed ?? Object.values(spec.aspectRatios));
+      expect(model.sizePrices, spec.id).toEqual(
+        [...sizes].map((size) => ({ size, pricePerUnit: formatMoney(defaultPriceAt(spec, size)) })),
+      );
     }
     expect(listed.get("sora-2")).toMatchObject({ referenceImage: "ACCEPTED", pricePerUnit: "0.1", defaultRequestPrice: "0.4" });
   });
@@ -104,7 +109,10 @@ describe("models", () => {
       { token: t.adminToken },
     );
     expect(res.errors).toBeUndefined();
-    expect((await listModels()).get("sora-2")).toMatchObject({ priceUnit: "SECOND", pricePerUnit: "0.25", defaultRequestPrice: "1" });
+    const sora = (await listModels()).get("sora-2")!;
+    expect(sora).toMatchObject({ priceUnit: "SECOND", pricePerUnit: "0.25", defaultRequestPrice: "1" });
+    expect(sora.sizePrices.length).toBeGreaterThan(0);
+    expect(sora.sizePrices.map((p) => p.pricePerUnit)).toEqual(sora.sizes.map(() => "0.25"));
   });
 
   it("is available only while an enabled channel whose circuit is not open serves the model", async () => {

@@ -20,6 +20,19 @@ const ModelAspectRatio = builder.objectRef<{ aspectRatio: string; size: string }
   }),
 });
 
+const SizePrice = builder.objectRef<ModelListing["sizePrices"][number]>("ModelSizePrice").implement({
+  description: "a model's price at one size it makes",
+  fields: (t) => ({
+    size: t.exposeString("size", { description: "WIDTHxHEIGHT" }),
+    pricePerUnit: t.field({
+      type: "Money",
+      nullable: true,
+      description: "USD per priceUnit at this size; null when nothing prices the model at it",
+      resolve: (p) => p.price?.price ?? null,
+    }),
+  }),
+});
+
 const Model = builder.objectRef<ModelListing>("Model").implement({
   description: "a model Reelay knows: what createVideo accepts for it, what it costs, and whether it can be used now",
   fields: (t) => ({
@@ -60,6 +73,12 @@ const Model = builder.objectRef<ModelListing>("Model").implement({
       nullable: true,
       description: "USD per unit at the default size (an operator's price over the default); null when nothing prices the model",
       resolve: (m) => m.price?.price ?? null,
+    }),
+    sizePrices: t.field({
+      type: [SizePrice],
+      description:
+        "the price per unit at each size it makes (its sizes, else the sizes its aspect ratios select); empty when the size is not chosen",
+      resolve: (m) => m.sizePrices,
     }),
     defaultRequestPrice: t.field({
       type: "Money",

@@ -33,29 +33,26 @@ const SizePrice = builder.objectRef<ModelListing["sizePrices"][number]>("ModelSi
   }),
 });
 
+/** The values a parameter takes, and the one used when a request gives none. */
+const allowed = <T>(choice: { allowed: readonly T[] } | null | undefined): T[] => [...(choice?.allowed ?? [])];
+const fallback = <T>(choice: { default: T } | null | undefined): T | null => choice?.default ?? null;
+
 const Model = builder.objectRef<ModelListing>("Model").implement({
   description: "a model Reelay knows: what createVideo accepts for it, what it costs, and whether it can be used now",
   fields: (t) => ({
     name: t.string({ description: "the value of CreateVideoInput.model", resolve: (m) => m.spec.id }),
     provider: t.string({ description: "the provider protocol its channels speak", resolve: (m) => m.spec.provider }),
     mediaType: t.field({ type: MediaType, resolve: (m) => m.spec.mediaType }),
-    seconds: t.intList({
-      description: "the seconds it makes; empty when seconds does not apply",
-      resolve: (m) => [...(m.spec.seconds?.allowed ?? [])],
-    }),
-    defaultSeconds: t.int({
-      nullable: true,
-      description: "used when seconds is not given",
-      resolve: (m) => m.spec.seconds?.default ?? null,
-    }),
+    seconds: t.intList({ description: "the seconds it makes; empty when seconds does not apply", resolve: (m) => allowed(m.spec.seconds) }),
+    defaultSeconds: t.int({ nullable: true, description: "used when seconds is not given", resolve: (m) => fallback(m.spec.seconds) }),
     sizes: t.stringList({
       description: "WIDTHxHEIGHT sizes it makes; empty when the size is not chosen",
-      resolve: (m) => [...(m.spec.sizes?.allowed ?? [])],
+      resolve: (m) => allowed(m.spec.sizes),
     }),
     defaultSize: t.string({
       nullable: true,
       description: "used when neither size nor aspectRatio is given",
-      resolve: (m) => m.spec.sizes?.default ?? null,
+      resolve: (m) => fallback(m.spec.sizes),
     }),
     aspectRatios: t.field({
       type: [ModelAspectRatio],

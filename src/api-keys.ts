@@ -118,7 +118,7 @@ export async function createApiKey(db: Db, request: ApiKeyRequest, now: number):
 }
 
 /** The user with this subject (created when unknown, with `role` when given); their id. */
-export async function userForSubject(db: Db, subject: string, role?: "USER" | "ADMIN"): Promise<string> {
+export async function userForSubject(db: Db, subject: string, role?: Role): Promise<string> {
   if (subject.trim() === "" || subject.length > MAX_SUBJECT_LENGTH) throw badInput(`subject must be 1 to ${MAX_SUBJECT_LENGTH} characters`);
   const user = await db.user.upsert({
     where: { subject },

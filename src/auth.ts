@@ -60,7 +60,7 @@ export async function verifyAuthorization(header: string | null | undefined, opt
 }
 
 /** The token of an Authorization header value; null when there is none. */
-function bearerToken(header: string | null | undefined): string | null {
+export function bearerToken(header: string | null | undefined): string | null {
   if (header === undefined || header === null || header === "") return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!match) throw new ReelayError(ErrorCode.UNAUTHENTICATED, "Authorization must be 'Bearer <token>'");

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import type { TokenVerifier } from "./auth.js";
+import { API_KEY_PREFIX, type KnownApiKeys, resolveApiKey } from "./api-keys.js";
+import { bearerToken, type TokenVerifier } from "./auth.js";
 import type { ChannelKeys } from "./channels/secret-box.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
@@ -39,6 +40,8 @@ export interface Services {
   tokens: TokenVerifier;
   /** users already resolved from a token, by role and subject */
   knownUsers: KnownUsers;
+  /** API keys found valid in the last moment (under a second), by hash */
+  knownApiKeys: KnownApiKeys;
   /** task reads shared by the subscribers of one change (see the taskProgress subscription) */
   sharedTaskReads: SharedReads;
   metrics: Metrics;
@@ -77,8 +80,11 @@ export interface Context {
  * The caller from an Authorization header value: null without one, UNAUTHENTICATED when
  * it is bad. A user row is created on first sight of a valid subject; the token's role
  * claim is mirrored so that promotions and demotions take effect with the next token.
+ * A personal API key (`Bearer sk-rl-…`) stands for its user, with the role the database gives them.
  */
 export async function resolveUser(services: Services, authorization: string | null | undefined): Promise<CurrentUser | null> {
+  const token = bearerToken(authorization);
+  if (token?.startsWith(API_KEY_PREFIX)) return resolveApiKey(services, token);
   const claims = await services.tokens.verify(authorization);
   if (!claims) return null;
   // A subject's user row never changes id: once seen with this role, skip the database.

@@ -85,6 +85,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
         audience: config.jwtAudience,
       }),
       knownUsers: new Map(),
+      knownApiKeys: new Map(),
       sharedTaskReads: new Map(),
       metrics: createMetrics(database.db, () => database.statements()),
       limits,

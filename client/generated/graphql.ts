@@ -24,8 +24,25 @@ export type Scalars = {
   Upload: { input: File; output: File; }
 };
 
+/** a personal API key: sent as Authorization: Bearer sk-rl-…, it acts as its user with their role */
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  createdAt: Scalars['DateTime']['output'];
+  /** null: works until revoked */
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** never the key itself: a masked form such as sk-rl-…abcd */
+  hint: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** to the minute; null if never used */
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
 /** what an admin (or an operator's command) changed */
 export type AuditAction =
+  | 'API_KEY_CREATED'
+  | 'API_KEY_REVOKED'
   | 'CHANNEL_CREATED'
   | 'CHANNEL_HEALTH_RESET'
   | 'CHANNEL_KEY_ROTATED'
@@ -120,6 +137,22 @@ export type CircuitState =
   | 'HALF_OPEN'
   /** out of rotation after repeated failures, until openUntil */
   | 'OPEN';
+
+export type CreateApiKeyInput = {
+  /** in the future; unset: the key works until revoked */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** what the key is for, 1 to 100 characters */
+  name: Scalars['String']['input'];
+  /** ADMIN only: make the key for the user with this subject (created if unknown) */
+  subject?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateApiKeyPayload = {
+  __typename?: 'CreateApiKeyPayload';
+  apiKey: ApiKey;
+  /** the key itself, shown this once: Reelay keeps only its hash */
+  key: Scalars['String']['output'];
+};
 
 export type CreateVideoInput = {
   aspectRatio?: InputMaybe<Scalars['String']['input']>;
@@ -232,6 +265,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** cancels a QUEUED or PROCESSING task of the caller and releases its hold; a terminal task is returned unchanged */
   cancelTask: VideoTask;
+  /** a new API key for the caller (or, for an admin, for subject's user); at most 50 active keys per user */
+  createApiKey: CreateApiKeyPayload;
   createVideo: VideoTask;
   /** ADMIN only: adds amount (may be negative, never below zero balance) to the balance of the user with that JWT subject; creates the user if unknown */
   grantCredit: User;
@@ -240,6 +275,8 @@ export type Mutation = {
   resetChannelHealth: Channel;
   /** ADMIN only: copies a completed task's media into storage again at the next worker round (PROXIED or LOST); a task already STORED is returned unchanged */
   retryMirror: VideoTask;
+  /** revokes one of the caller's keys (an admin: anyone's); refused on every instance within a second */
+  revokeApiKey: ApiKey;
   /** ADMIN only */
   setModelPrice: ModelPrice;
   /** ADMIN only */
@@ -249,6 +286,11 @@ export type Mutation = {
 
 export type MutationCancelTaskArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationCreateApiKeyArgs = {
+  input: CreateApiKeyInput;
 };
 
 
@@ -275,6 +317,11 @@ export type MutationResetChannelHealthArgs = {
 
 
 export type MutationRetryMirrorArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRevokeApiKeyArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -436,6 +483,8 @@ export type TaskStatus =
 
 export type User = Node & {
   __typename?: 'User';
+  /** the user's API keys, newest first, revoked and expired ones included */
+  apiKeys: Array<ApiKey>;
   /** spendable balance: credited minus settled minus currently held */
   balance: Scalars['Money']['output'];
   /** currently held for running tasks */

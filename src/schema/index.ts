@@ -1,4 +1,5 @@
 import { builder } from "../builder.js";
+import "./api-keys.js";
 import "./audit.js";
 import "./channels.js";
 import "./media.js";

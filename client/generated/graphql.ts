@@ -27,6 +27,7 @@ export type Scalars = {
 /** what an admin (or an operator's command) changed */
 export type AuditAction =
   | 'CHANNEL_CREATED'
+  | 'CHANNEL_DELETED'
   | 'CHANNEL_HEALTH_RESET'
   | 'CHANNEL_KEY_ROTATED'
   | 'CHANNEL_UPDATED'
@@ -113,6 +114,22 @@ export type ChannelInput = {
   weight?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** a partial change to a channel: omitted fields stay as they are, the key included */
+export type ChannelPatch = {
+  /** a new provider credential; omit it to keep the stored one */
+  apiKey?: InputMaybe<Scalars['String']['input']>;
+  baseUrl?: InputMaybe<Scalars['String']['input']>;
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** running tasks this channel takes at most; null for no limit */
+  maxConcurrency?: InputMaybe<Scalars['Int']['input']>;
+  models?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** a new name for the channel; its tasks follow it */
+  name?: InputMaybe<Scalars['String']['input']>;
+  priority?: InputMaybe<Scalars['Int']['input']>;
+  /** 1 to 1000: share of new tasks among channels of the same priority */
+  weight?: InputMaybe<Scalars['Int']['input']>;
+};
+
 export type CircuitState =
   /** in rotation */
   | 'CLOSED'
@@ -184,6 +201,8 @@ export type Mutation = {
   /** cancels a QUEUED or PROCESSING task of the caller and releases its hold; a terminal task is returned unchanged */
   cancelTask: VideoTask;
   createVideo: VideoTask;
+  /** ADMIN only: removes a channel from the list and routing, keeping its finished tasks readable; CONFLICT while tasks run on it */
+  deleteChannel: Scalars['Boolean']['output'];
   /** ADMIN only: adds amount (may be negative, never below zero balance) to the balance of the user with that JWT subject; creates the user if unknown */
   grantCredit: User;
   remixVideo: VideoTask;
@@ -193,6 +212,8 @@ export type Mutation = {
   retryMirror: VideoTask;
   /** ADMIN only */
   setModelPrice: ModelPrice;
+  /** ADMIN only: changes only the fields given; the key stays unless a new one is given */
+  updateChannel: Channel;
   /** ADMIN only */
   upsertChannel: Channel;
 };
@@ -205,6 +226,11 @@ export type MutationCancelTaskArgs = {
 
 export type MutationCreateVideoArgs = {
   input: CreateVideoInput;
+};
+
+
+export type MutationDeleteChannelArgs = {
+  name: Scalars['String']['input'];
 };
 
 
@@ -232,6 +258,12 @@ export type MutationRetryMirrorArgs = {
 
 export type MutationSetModelPriceArgs = {
   input: ModelPriceInput;
+};
+
+
+export type MutationUpdateChannelArgs = {
+  name: Scalars['String']['input'];
+  patch: ChannelPatch;
 };
 
 

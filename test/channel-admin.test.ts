@@ -178,6 +178,27 @@ describe("deleteChannel", () => {
     expect(codeOf(await admin(UPDATE, { name: "retired", patch: { enabled: false } }))).toBeUndefined();
   });
 
+  it("and a task created while the delete holds the channel do not both go through", async () => {
+    const { db } = t.app.services;
+    await upsertChannel(t, { name: "contested", baseUrl: t.mock.baseUrl, apiKey: t.mock.apiKey, models: ["sora-2"] });
+    const channel = await db.channel.findUniqueOrThrow({ where: { name: "contested" } });
+    const token = await t.userWithCredit("contested-user@test", "100");
+    let creating: ReturnType<typeof startTask> | undefined;
+    // what deleteChannel does, with a task created between its lock and its commit
+    await db.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM channels WHERE name = 'contested' FOR UPDATE`;
+      creating = startTask(token, "contested", "created during the delete");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await tx.task.count({ where: { channelId: channel.id } })).toBe(0);
+      await tx.channel.update({
+        where: { name: "contested" },
+        data: { deletedAt: new Date(), enabled: false, name: "contested~deleted~x" },
+      });
+    });
+    expect(codeOf(await creating!)).toBe("NO_CHANNEL");
+    expect(await db.task.count({ where: { channelId: channel.id } })).toBe(0);
+  });
+
   it("is audited with the channel as it was, and FORBIDDEN to a non-admin", async () => {
     await upsertChannel(t, { name: "short-lived", baseUrl: t.mock.baseUrl, apiKey: t.mock.apiKey, models: ["sora-2"] });
     const user = await t.userWithCredit("another-user@test", "1");

@@ -174,6 +174,12 @@ async function insertWithHold(
   const { price, amount } = await quoteHold(db, task.model, task.params);
   try {
     return await db.$transaction(async (tx) => {
+      // deleteChannel locks the row while it counts the channel's running tasks: this waits
+      // for a delete under way and then sees it, so no task starts on a deleted channel
+      const live = await tx.$queryRaw<
+        unknown[]
+      >`SELECT 1 FROM channels WHERE id = ${task.channel.id}::uuid AND "deletedAt" IS NULL FOR KEY SHARE`;
+      if (live.length === 0) throw new ReelayError(ErrorCode.NO_CHANNEL, `The channel "${task.channel.name}" was just deleted; try again`);
       const row = await tx.task.create({
         data: {
           userId: user.id,

@@ -44,6 +44,7 @@ export type AuditAction =
   | 'API_KEY_CREATED'
   | 'API_KEY_REVOKED'
   | 'CHANNEL_CREATED'
+  | 'CHANNEL_DELETED'
   | 'CHANNEL_HEALTH_RESET'
   | 'CHANNEL_KEY_ROTATED'
   | 'CHANNEL_UPDATED'
@@ -126,6 +127,22 @@ export type ChannelInput = {
   priority?: InputMaybe<Scalars['Int']['input']>;
   /** openai | gemini | kling | dashscope | seedance | chat-sse (more may exist) */
   provider: Scalars['String']['input'];
+  /** 1 to 1000: share of new tasks among channels of the same priority */
+  weight?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** a partial change to a channel: omitted fields stay as they are, the key included */
+export type ChannelPatch = {
+  /** a new provider credential; omit it to keep the stored one */
+  apiKey?: InputMaybe<Scalars['String']['input']>;
+  baseUrl?: InputMaybe<Scalars['String']['input']>;
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** running tasks this channel takes at most; null for no limit */
+  maxConcurrency?: InputMaybe<Scalars['Int']['input']>;
+  models?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** a new name for the channel; its tasks follow it */
+  name?: InputMaybe<Scalars['String']['input']>;
+  priority?: InputMaybe<Scalars['Int']['input']>;
   /** 1 to 1000: share of new tasks among channels of the same priority */
   weight?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -268,6 +285,8 @@ export type Mutation = {
   /** a new API key for the caller (or, for an admin, for subject's user); at most 50 active keys per user */
   createApiKey: CreateApiKeyPayload;
   createVideo: VideoTask;
+  /** ADMIN only: removes a channel from the list and routing, keeping its finished tasks readable; CONFLICT while tasks run on it */
+  deleteChannel: Scalars['Boolean']['output'];
   /** ADMIN only: adds amount (may be negative, never below zero balance) to the balance of the user with that JWT subject; creates the user if unknown */
   grantCredit: User;
   remixVideo: VideoTask;
@@ -279,6 +298,8 @@ export type Mutation = {
   revokeApiKey: ApiKey;
   /** ADMIN only */
   setModelPrice: ModelPrice;
+  /** ADMIN only: changes only the fields given; the key stays unless a new one is given */
+  updateChannel: Channel;
   /** ADMIN only */
   upsertChannel: Channel;
 };
@@ -296,6 +317,11 @@ export type MutationCreateApiKeyArgs = {
 
 export type MutationCreateVideoArgs = {
   input: CreateVideoInput;
+};
+
+
+export type MutationDeleteChannelArgs = {
+  name: Scalars['String']['input'];
 };
 
 
@@ -328,6 +354,12 @@ export type MutationRevokeApiKeyArgs = {
 
 export type MutationSetModelPriceArgs = {
   input: ModelPriceInput;
+};
+
+
+export type MutationUpdateChannelArgs = {
+  name: Scalars['String']['input'];
+  patch: ChannelPatch;
 };
 
 

@@ -29,31 +29,98 @@ export interface ChannelData {
   maxConcurrency: number | null;
 }
 
+/**
+ * A partial change to a channel (the GraphQL ChannelPatch): only the fields given change; the
+ * key stays as it is unless a new one is given. `maxConcurrency: null` removes the limit.
+ */
+export interface ChannelPatch {
+  name?: string | null;
+  baseUrl?: string | null;
+  apiKey?: string | null;
+  models?: string[] | null;
+  enabled?: boolean | null;
+  priority?: number | null;
+  weight?: number | null;
+  maxConcurrency?: number | null;
+}
+
+/** A patch checked by the same rules as a whole channel: the columns to write, apart from the key. */
+export type ParsedChannelPatch = Partial<ChannelData> & { name?: string };
+
 /** Checks a channel's input; BAD_USER_INPUT naming the field for the first thing wrong with it. */
 export function parseChannelInput(input: ChannelInput): { name: string; data: ChannelData } {
-  if (!NAME_PATTERN.test(input.name)) throw badInput("name must be 1 to 64 letters, digits, '.', '_' or '-'", { field: "name" });
+  const name = parseName(input.name);
   if (!adaptorFor(input.provider)) {
     throw badInput(`provider must be one of ${knownProviders().join(", ")}`, { field: "provider", allowed: knownProviders() });
   }
-  const baseUrl = parseBaseUrl(input.baseUrl);
-  const models = [...new Set(input.models.map((m) => m.trim()).filter(Boolean))];
-  if (models.length === 0) throw badInput("models must name at least one model", { field: "models" });
-  if (input.apiKey.trim() === "") throw badInput("apiKey must not be empty", { field: "apiKey" });
   const data: ChannelData = {
     provider: input.provider,
-    baseUrl,
-    apiKey: input.apiKey.trim(),
-    models,
+    baseUrl: parseBaseUrl(input.baseUrl),
+    models: parseModels(input.models),
+    apiKey: parseApiKey(input.apiKey),
     enabled: input.enabled ?? true,
     priority: input.priority ?? 0,
-    weight: input.weight ?? 1,
-    maxConcurrency: input.maxConcurrency ?? null,
+    weight: parseWeight(input.weight ?? 1),
+    maxConcurrency: parseMaxConcurrency(input.maxConcurrency ?? null),
   };
-  if (!Number.isInteger(data.weight) || data.weight < 1 || data.weight > MAX_WEIGHT)
+  return { name, data };
+}
+
+/**
+ * Checks the fields a patch gives, each by the rule `parseChannelInput` applies to it; a field
+ * given as null is refused, except maxConcurrency, where null means no limit.
+ */
+export function parseChannelPatch(patch: ChannelPatch): ParsedChannelPatch {
+  const parsed: ParsedChannelPatch = {};
+  const given = <K extends keyof ChannelPatch>(field: K): NonNullable<ChannelPatch[K]> | undefined => {
+    const value = patch[field];
+    if (value === undefined) return undefined;
+    if (value === null) throw badInput(`${field} must not be null: omit it to keep the channel's ${field}`, { field });
+    return value as NonNullable<ChannelPatch[K]>;
+  };
+  const name = given("name");
+  if (name !== undefined) parsed.name = parseName(name);
+  const baseUrl = given("baseUrl");
+  if (baseUrl !== undefined) parsed.baseUrl = parseBaseUrl(baseUrl);
+  const models = given("models");
+  if (models !== undefined) parsed.models = parseModels(models);
+  const apiKey = given("apiKey");
+  if (apiKey !== undefined) parsed.apiKey = parseApiKey(apiKey);
+  const enabled = given("enabled");
+  if (enabled !== undefined) parsed.enabled = enabled;
+  const priority = given("priority");
+  if (priority !== undefined) parsed.priority = priority;
+  const weight = given("weight");
+  if (weight !== undefined) parsed.weight = parseWeight(weight);
+  if (patch.maxConcurrency !== undefined) parsed.maxConcurrency = parseMaxConcurrency(patch.maxConcurrency);
+  return parsed;
+}
+
+function parseName(name: string): string {
+  if (!NAME_PATTERN.test(name)) throw badInput("name must be 1 to 64 letters, digits, '.', '_' or '-'", { field: "name" });
+  return name;
+}
+
+function parseModels(value: string[]): string[] {
+  const models = [...new Set(value.map((m) => m.trim()).filter(Boolean))];
+  if (models.length === 0) throw badInput("models must name at least one model", { field: "models" });
+  return models;
+}
+
+function parseApiKey(value: string): string {
+  if (value.trim() === "") throw badInput("apiKey must not be empty", { field: "apiKey" });
+  return value.trim();
+}
+
+function parseWeight(weight: number): number {
+  if (!Number.isInteger(weight) || weight < 1 || weight > MAX_WEIGHT)
     throw badInput(`weight must be 1 to ${MAX_WEIGHT}`, { field: "weight" });
-  if (data.maxConcurrency !== null && data.maxConcurrency < 1)
-    throw badInput("maxConcurrency must be at least 1, or null for no limit", { field: "maxConcurrency" });
-  return { name: input.name, data };
+  return weight;
+}
+
+function parseMaxConcurrency(limit: number | null): number | null {
+  if (limit !== null && limit < 1) throw badInput("maxConcurrency must be at least 1, or null for no limit", { field: "maxConcurrency" });
+  return limit;
 }
 
 /**

@@ -1,8 +1,9 @@
 import { type AuditActor, type AuditSnapshot, recordAudit } from "../audit.js";
 import type { Db, Prisma } from "../db/index.js";
-import { isPrismaError, notFound, PrismaErrorCode } from "../errors.js";
+import { ErrorCode, isPrismaError, notFound, PrismaErrorCode, ReelayError } from "../errors.js";
 import type { Channel } from "../generated/prisma/client.js";
-import { type ChannelData, type ChannelInput, maskKey, parseChannelInput } from "./input.js";
+import { RUNNING_STATUSES } from "../tasks/status.js";
+import { type ChannelData, type ChannelInput, type ChannelPatch, maskKey, parseChannelInput, parseChannelPatch } from "./input.js";
 import type { ChannelKeys } from "./secret-box.js";
 
 /** The columns a GraphQL selection asks for (plugin-prisma's `query`). */
@@ -42,6 +43,89 @@ export function upsertChannel(db: Db, input: ChannelInput, { keys, actor, query 
     return channel;
   });
 }
+
+/**
+ * Changes only the fields the patch gives, each checked as upsertChannel checks it; the stored
+ * key is kept as it is (still sealed, never opened) unless a new one is given, which is sealed
+ * under the current ENCRYPTION_KEY. NOT_FOUND for an unknown name, CONFLICT when a rename takes
+ * another channel's name.
+ */
+export async function updateChannel(db: Db, name: string, patch: ChannelPatch, { keys, actor, query = {} }: ChannelChange) {
+  const { apiKey, ...fields } = parseChannelPatch(patch);
+  const data = apiKey === undefined ? fields : { ...fields, apiKey: keys.seal(apiKey) };
+  try {
+    return await db.$transaction(async (tx) => {
+      const before = await tx.channel.findUnique({ where: { name } });
+      if (!before || before.deletedAt) throw channelNotFound(name);
+      const channel = await tx.channel.update({ ...query, where: { name }, data });
+      const beforeHint = channelKeyHint(before.apiKey, keys);
+      await recordAudit(tx, {
+        action: "CHANNEL_UPDATED",
+        actor,
+        targetType: "channel",
+        target: fields.name ?? name,
+        before: { name, ...channelSnapshot(before, beforeHint) },
+        after: {
+          name: fields.name ?? name,
+          ...channelSnapshot({ ...before, ...fields }, apiKey === undefined ? beforeHint : maskKey(apiKey)),
+        },
+      });
+      return channel;
+    });
+  } catch (err) {
+    if (isPrismaError(err, PrismaErrorCode.UNIQUE_VIOLATION))
+      throw new ReelayError(ErrorCode.CONFLICT, `A channel named "${fields.name}" already exists`, { field: "name" });
+    throw err;
+  }
+}
+
+/**
+ * Deletes a channel softly: it leaves the channel list and routing, its name is free for a new
+ * channel, and the row stays, so its finished tasks keep their history, media and remixes.
+ * Refused with CONFLICT while tasks run on it. The row is locked before the running tasks are
+ * counted: a task being created on it holds the row (its foreign key) until it commits, so the
+ * count sees it, and no new task can take the row until the delete commits.
+ */
+export async function deleteChannel(db: Db, name: string, { keys, actor }: Omit<ChannelChange, "query">) {
+  return db.$transaction(async (tx) => {
+    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM channels WHERE name = ${name} AND "deletedAt" IS NULL FOR UPDATE`;
+    if (locked.length === 0) throw channelNotFound(name);
+    const id = locked[0].id;
+    const running = await tx.task.count({ where: { channelId: id, status: { in: [...RUNNING_STATUSES] } } });
+    if (running > 0) {
+      throw new ReelayError(
+        ErrorCode.CONFLICT,
+        `The channel "${name}" has ${running} running task(s): disable it (updateChannel with enabled: false) and delete it once they finish`,
+        { runningTasks: running },
+      );
+    }
+    const before = await tx.channel.findUniqueOrThrow({ where: { id } });
+    await tx.channel.update({
+      where: { id },
+      data: { deletedAt: new Date(), enabled: false, name: `${name}${DELETED_MARK}${id.slice(0, 8)}` },
+    });
+    await recordAudit(tx, {
+      action: "CHANNEL_DELETED",
+      actor,
+      targetType: "channel",
+      target: name,
+      before: channelSnapshot(before, channelKeyHint(before.apiKey, keys)),
+      after: null,
+    });
+    return true;
+  });
+}
+
+/** What a deleted channel's name carries after its own: no live name can contain it ('~' is not allowed in names). */
+const DELETED_MARK = "~deleted~";
+
+/** The name a channel was known by, a deleted one's included: what its tasks show. */
+export function channelDisplayName(storedName: string): string {
+  const mark = storedName.indexOf(DELETED_MARK);
+  return mark === -1 ? storedName : storedName.slice(0, mark);
+}
+
+const channelNotFound = (name: string) => notFound(`No channel named "${name}"`);
 
 /** Puts a channel back into rotation at once and clears its failure count; NOT_FOUND for an unknown name. */
 export async function resetChannelHealth(db: Db, name: string, { actor, query = {} }: Omit<ChannelChange, "keys">) {

@@ -1,7 +1,7 @@
 import { adminOnly, builder } from "../builder.js";
 import { channelHealth, type ChannelHealth as Health } from "../channels/health.js";
 import { createRunningTasksLoader, type RunningTasksLoader } from "../channels/running.js";
-import { channelKeyHint, resetChannelHealth, upsertChannel } from "../channels/store.js";
+import { channelKeyHint, deleteChannel, resetChannelHealth, updateChannel, upsertChannel } from "../channels/store.js";
 import type { Context } from "../context.js";
 import { knownProviders } from "../providers/index.js";
 
@@ -85,11 +85,26 @@ const ChannelInput = builder.inputType("ChannelInput", {
   }),
 });
 
+const ChannelPatch = builder.inputType("ChannelPatch", {
+  description: "a partial change to a channel: omitted fields stay as they are, the key included",
+  fields: (t) => ({
+    name: t.string({ description: "a new name for the channel; its tasks follow it" }),
+    baseUrl: t.string(),
+    apiKey: t.string({ description: "a new provider credential; omit it to keep the stored one" }),
+    models: t.stringList(),
+    enabled: t.boolean(),
+    priority: t.int(),
+    weight: t.int({ description: "1 to 1000: share of new tasks among channels of the same priority" }),
+    maxConcurrency: t.int({ description: "running tasks this channel takes at most; null for no limit" }),
+  }),
+});
+
 builder.queryField("channels", (t) =>
   t.prismaField({
     type: ["Channel"],
     ...adminOnly(),
-    resolve: (query, _root, _args, ctx) => ctx.services.db.channel.findMany({ ...query, orderBy: [{ priority: "desc" }, { name: "asc" }] }),
+    resolve: (query, _root, _args, ctx) =>
+      ctx.services.db.channel.findMany({ ...query, where: { deletedAt: null }, orderBy: [{ priority: "desc" }, { name: "asc" }] }),
   }),
 );
 
@@ -109,5 +124,23 @@ builder.mutationField("resetChannelHealth", (t) =>
     ...adminOnly("puts a channel back into rotation at once and clears its failure count"),
     args: { name: t.arg.string({ required: true }) },
     resolve: (query, _root, args, ctx) => resetChannelHealth(ctx.services.db, args.name, { actor: ctx.currentUser!, query }),
+  }),
+);
+
+builder.mutationField("updateChannel", (t) =>
+  t.prismaField({
+    type: "Channel",
+    ...adminOnly("changes only the fields given; the key stays unless a new one is given"),
+    args: { name: t.arg.string({ required: true }), patch: t.arg({ type: ChannelPatch, required: true }) },
+    resolve: (query, _root, args, ctx) =>
+      updateChannel(ctx.services.db, args.name, args.patch, { keys: ctx.services.channelKeys, actor: ctx.currentUser!, query }),
+  }),
+);
+
+builder.mutationField("deleteChannel", (t) =>
+  t.boolean({
+    ...adminOnly("removes a channel from the list and routing, keeping its finished tasks readable; CONFLICT while tasks run on it"),
+    args: { name: t.arg.string({ required: true }) },
+    resolve: (_root, args, ctx) => deleteChannel(ctx.services.db, args.name, { keys: ctx.services.channelKeys, actor: ctx.currentUser! }),
   }),
 );

@@ -1,5 +1,6 @@
 import { decodeGlobalID } from "@pothos/plugin-relay";
 import { adminOnly, builder } from "../builder.js";
+import { channelDisplayName } from "../channels/store.js";
 import type { Context } from "../context.js";
 import { notFound } from "../errors.js";
 import {
@@ -91,7 +92,7 @@ builder.prismaNode("Task", {
     channel: t.string({
       description: "name of the channel (upstream configuration) that served it",
       select: { channel: { select: { name: true } } },
-      resolve: (task) => task.channel.name,
+      resolve: (task) => channelDisplayName(task.channel.name),
     }),
     mediaType: t.expose("mediaType", { type: MediaType }),
     seconds: t.exposeInt("seconds", { nullable: true }),

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { hold } from "../billing/ledger.js";
 import { quoteHold } from "../billing/prices.js";
 import { findModel } from "../catalogue.js";
+import { channelDisplayName } from "../channels/store.js";
 import { fromNow } from "../clock.js";
 import type { CurrentUser, Services } from "../context.js";
 import { badInput, ErrorCode, isPrismaError, notFound, PrismaErrorCode, ReelayError } from "../errors.js";
@@ -108,7 +109,7 @@ export async function remixVideo(
   const { channel } = original;
   const target = upstreamOf(original, services.channelKeys);
   if (!channel.enabled || !target?.upstream)
-    throw new ReelayError(ErrorCode.NO_CHANNEL, `The channel "${channel.name}" that made this video is not available`);
+    throw new ReelayError(ErrorCode.NO_CHANNEL, `The channel "${channelDisplayName(channel.name)}" that made this video is not available`);
   const { adaptor, upstream: source } = target;
   if (!adaptor.remix) throw badInput(`${channel.provider} channels cannot remix videos`);
   const params = validateVideoParams(original.model, findModel(original.model), {
@@ -173,6 +174,12 @@ async function insertWithHold(
   const { price, amount } = await quoteHold(db, task.model, task.params);
   try {
     return await db.$transaction(async (tx) => {
+      // deleteChannel locks the row while it counts the channel's running tasks: this waits
+      // for a delete under way and then sees it, so no task starts on a deleted channel
+      const live = await tx.$queryRaw<
+        unknown[]
+      >`SELECT 1 FROM channels WHERE id = ${task.channel.id}::uuid AND "deletedAt" IS NULL FOR KEY SHARE`;
+      if (live.length === 0) throw new ReelayError(ErrorCode.NO_CHANNEL, `The channel "${task.channel.name}" was just deleted; try again`);
       const row = await tx.task.create({
         data: {
           userId: user.id,

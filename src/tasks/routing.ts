@@ -25,14 +25,16 @@ export async function routeChannels(
   const { db, config } = services;
   if (pinned) {
     const channel = await db.channel.findUnique({ where: { name: pinned } });
-    if (!channel?.enabled || !channel.models.includes(model) || !adaptorFor(channel.provider)) {
+    if (!channel?.enabled || channel.deletedAt || !channel.models.includes(model) || !adaptorFor(channel.provider)) {
       throw new ReelayError(ErrorCode.NO_CHANNEL, `No enabled channel named "${pinned}" serves ${model}`);
     }
     if (atCapacity(channel, await runningOnLimited(db, [channel])))
       throw new ReelayError(ErrorCode.RATE_LIMITED, `The channel "${pinned}" is at its limit of ${channel.maxConcurrency} running tasks`);
     return [channel];
   }
-  const serving = (await db.channel.findMany({ where: { enabled: true, models: { has: model } } })).filter((c) => adaptorFor(c.provider));
+  const serving = (await db.channel.findMany({ where: { enabled: true, deletedAt: null, models: { has: model } } })).filter((c) =>
+    adaptorFor(c.provider),
+  );
   if (serving.length === 0) throw new ReelayError(ErrorCode.NO_CHANNEL, `No enabled channel serves the model "${model}"`);
 
   const now = services.clock.now();

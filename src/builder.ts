@@ -11,7 +11,7 @@ import { NIL_UUID, UUID_PATTERN } from "./limits.js";
 import { formatMoney, parseMoney } from "./money.js";
 
 /** The types that implement Node; each is keyed by a UUID. */
-const NODE_TYPES = new Set(["VideoTask", "User", "Channel", "AuditEntry"]);
+const NODE_TYPES = new Set(["VideoTask", "User", "Channel", "AuditEntry", "LedgerEntry"]);
 /** the most ids one nodes(ids:) call looks up */
 export const MAX_NODE_IDS = 100;
 /** looked up like any id, it matches no row: node(id) answers null */

@@ -30,11 +30,14 @@ describe("typed client documents (client/operations.graphql → client/generated
     expect(documents.map(([name]) => name).sort()).toEqual([
       "CancelTaskDocument",
       "CreateVideoDocument",
+      "LedgerOfDocument",
       "MeDocument",
       "ModelsDocument",
+      "MyLedgerDocument",
       "RemixVideoDocument",
       "TaskProgressDocument",
       "TasksDocument",
+      "UsageDocument",
       "VideoTaskDocument",
     ]);
     for (const [name, document] of documents) {

@@ -2,6 +2,7 @@ import { builder } from "../builder.js";
 import "./api-keys.js";
 import "./audit.js";
 import "./channels.js";
+import "./ledger.js";
 import "./media.js";
 import "./models.js";
 import "./prices.js";

@@ -142,3 +142,10 @@ export const adminOnly = (description?: string) => ({
   description: description ? `ADMIN only: ${description}` : "ADMIN only",
   authScopes: { admin: true as const },
 });
+
+/** Enum values, each with its description, from a value → description map. */
+export const describedValues = <K extends string>(descriptions: Record<K, string>) =>
+  Object.fromEntries(Object.entries(descriptions).map(([value, description]) => [value, { description }])) as Record<
+    K,
+    { description: string }
+  >;

@@ -1,4 +1,4 @@
-import { adminOnly, builder } from "../builder.js";
+import { adminOnly, builder, describedValues } from "../builder.js";
 import { channelHealth, type ChannelHealth as Health } from "../channels/health.js";
 import { createRunningTasksLoader, type RunningTasksLoader } from "../channels/running.js";
 import { channelKeyHint, deleteChannel, resetChannelHealth, updateChannel, upsertChannel } from "../channels/store.js";
@@ -18,11 +18,11 @@ function runningTasksOf(ctx: Context, channelId: string): Promise<number> {
 }
 
 const CircuitState = builder.enumType("CircuitState", {
-  values: {
-    CLOSED: { description: "in rotation" },
-    OPEN: { description: "out of rotation after repeated failures, until openUntil" },
-    HALF_OPEN: { description: "the cool-down is over: the next submission is a trial that closes or reopens it" },
-  } as const,
+  values: describedValues({
+    CLOSED: "in rotation",
+    OPEN: "out of rotation after repeated failures, until openUntil",
+    HALF_OPEN: "the cool-down is over: the next submission is a trial that closes or reopens it",
+  }),
 });
 
 const ChannelHealth = builder.objectRef<Health>("ChannelHealth").implement({

@@ -1,5 +1,5 @@
 import { MAX_USAGE_DAYS, type UsageGroup, usage } from "../billing/usage.js";
-import { adminOnly, builder } from "../builder.js";
+import { adminOnly, builder, describedValues } from "../builder.js";
 import { LedgerKind as PrismaLedgerKind } from "../generated/prisma/enums.js";
 import { NIL_UUID } from "../limits.js";
 
@@ -55,14 +55,6 @@ builder.queryField("ledger", (t) =>
   ),
 );
 
-const UsageGroupBy = builder.enumType("UsageGroupBy", {
-  values: {
-    USER: { description: "by the subject of the task's owner" },
-    MODEL: { description: "by the task's model" },
-    DAY: { description: "by the UTC day the task was created, as YYYY-MM-DD" },
-  } as const,
-});
-
 const UsageGroupType = builder.objectRef<UsageGroup>("UsageGroup").implement({
   description: "what the tasks of one group, created in the window, made and cost",
   fields: (t) => ({
@@ -72,6 +64,14 @@ const UsageGroupType = builder.objectRef<UsageGroup>("UsageGroup").implement({
     images: t.exposeInt("images", { description: "images the completed tasks made" }),
     charged: t.expose("charged", { type: "Money", description: "settled charges" }),
     held: t.expose("held", { type: "Money", description: "held now for tasks not yet settled or released" }),
+  }),
+});
+
+const UsageGroupBy = builder.enumType("UsageGroupBy", {
+  values: describedValues({
+    USER: "by the subject of the task's owner",
+    MODEL: "by the task's model",
+    DAY: "by the UTC day the task was created, as YYYY-MM-DD",
   }),
 });
 

@@ -1,15 +1,15 @@
-import { builder } from "../builder.js";
+import { builder, describedValues } from "../builder.js";
 import { listModels, type ModelListing } from "../model-listing.js";
 import { PriceUnit } from "./prices.js";
 import { MediaType } from "./tasks.js";
 
 const ReferenceImageUse = builder.enumType("ReferenceImageUse", {
   description: "whether a model takes a reference image (inputReference or inputReferenceUrl)",
-  values: {
-    NONE: { description: "a request with an image is refused" },
-    ACCEPTED: { description: "an image is optional" },
-    REQUIRED: { description: "image-to-video: a request without an image is refused" },
-  } as const,
+  values: describedValues({
+    NONE: "a request with an image is refused",
+    ACCEPTED: "an image is optional",
+    REQUIRED: "image-to-video: a request without an image is refused",
+  }),
 });
 
 const ModelAspectRatio = builder.objectRef<{ aspectRatio: string; size: string }>("ModelAspectRatio").implement({

@@ -1,6 +1,9 @@
 import { grantCredit } from "../billing/credit.js";
 import { adminOnly, builder } from "../builder.js";
+import { badInput } from "../errors.js";
 import { Role as PrismaRole } from "../generated/prisma/enums.js";
+import { MAX_SUBJECT_LENGTH } from "../limits.js";
+import { createUser, disableUser, setUserRole } from "../users.js";
 
 const Role = builder.enumType(PrismaRole, { name: "Role" });
 
@@ -14,6 +17,18 @@ builder.prismaNode("User", {
     role: t.expose("role", { type: Role }),
     balance: t.expose("balance", { type: "Money", description: "spendable balance: credited minus settled minus currently held" }),
     held: t.expose("held", { type: "Money", description: "currently held for running tasks" }),
+    spent: t.field({
+      type: "Money",
+      description: "settled charges of finished tasks, in total",
+      // loaded with the user rows in one query, never one per user
+      select: { ledger: { where: { kind: "SETTLE" }, select: { amount: true } } },
+      resolve: (user) => user.ledger.reduce((sum, entry) => sum + entry.amount, 0n),
+    }),
+    disabledAt: t.expose("disabledAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "when an admin disabled this user; its tokens and API keys are refused since",
+    }),
   }),
 });
 
@@ -45,3 +60,60 @@ builder.mutationField("grantCredit", (t) =>
     },
   }),
 );
+
+builder.queryField("users", (t) =>
+  t.prismaConnection(
+    {
+      type: "User",
+      cursor: "subject",
+      ...adminOnly("every user, ordered by subject"),
+      args: { search: t.arg.string({ description: `a part of the subject, any case (at most ${MAX_SUBJECT_LENGTH} characters)` }) },
+      resolve: (query, _root, { search }, ctx) =>
+        ctx.services.db.user.findMany({ ...query, where: userSearch(search), orderBy: { subject: "asc" } }),
+      totalCount: (_parent, { search }, ctx) => ctx.services.db.user.count({ where: userSearch(search) }),
+    },
+    { name: "UserConnection" },
+    { name: "UserEdge" },
+  ),
+);
+
+function userSearch(search: string | null | undefined) {
+  if (!search) return {};
+  if (search.length > MAX_SUBJECT_LENGTH) throw badInput(`search must be at most ${MAX_SUBJECT_LENGTH} characters`);
+  return { subject: { contains: search, mode: "insensitive" as const } };
+}
+
+const subjectAndRole = (t: Parameters<Parameters<typeof builder.mutationField>[1]>[0]) => ({
+  subject: t.arg.string({ required: true }),
+  role: t.arg({ type: Role, required: true }),
+});
+
+builder.mutationFields((t) => ({
+  createUser: t.prismaField({
+    type: "User",
+    ...adminOnly("makes a user with that subject and role; CONFLICT when it exists"),
+    args: subjectAndRole(t),
+    resolve: async (query, _root, { subject, role }, ctx) => {
+      const id = await createUser(ctx.services.db, ctx.currentUser!, subject, role);
+      return ctx.services.db.user.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  setUserRole: t.prismaField({
+    type: "User",
+    ...adminOnly("gives the user with that subject a role (a JWT's role claim sets it again when the user signs in with one)"),
+    args: subjectAndRole(t),
+    resolve: async (query, _root, { subject, role }, ctx) => {
+      const id = await setUserRole(ctx.services.db, ctx.currentUser!, subject, role);
+      return ctx.services.db.user.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  disableUser: t.prismaField({
+    type: "User",
+    ...adminOnly("refuses the user's tokens and API keys from now on, on every instance within a second; its running tasks finish"),
+    args: { subject: t.arg.string({ required: true }) },
+    resolve: async (query, _root, { subject }, ctx) => {
+      const id = await disableUser(ctx.services.db, ctx.currentUser!, subject);
+      return ctx.services.db.user.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+}));

@@ -83,37 +83,35 @@ function userSearch(search: string | null | undefined) {
   return { subject: { contains: search, mode: "insensitive" as const } };
 }
 
-const subjectAndRole = (t: Parameters<Parameters<typeof builder.mutationField>[1]>[0]) => ({
-  subject: t.arg.string({ required: true }),
-  role: t.arg({ type: Role, required: true }),
+builder.mutationFields((t) => {
+  const subjectAndRole = { subject: t.arg.string({ required: true }), role: t.arg({ type: Role, required: true }) };
+  return {
+    createUser: t.prismaField({
+      type: "User",
+      ...adminOnly("makes a user with that subject and role; CONFLICT when it exists"),
+      args: subjectAndRole,
+      resolve: async (query, _root, { subject, role }, ctx) => {
+        const id = await createUser(ctx.services.db, ctx.currentUser!, subject, role);
+        return ctx.services.db.user.findUniqueOrThrow({ ...query, where: { id } });
+      },
+    }),
+    setUserRole: t.prismaField({
+      type: "User",
+      ...adminOnly("gives the user with that subject a role (a JWT's role claim sets it again when the user signs in with one)"),
+      args: subjectAndRole,
+      resolve: async (query, _root, { subject, role }, ctx) => {
+        const id = await setUserRole(ctx.services.db, ctx.currentUser!, subject, role);
+        return ctx.services.db.user.findUniqueOrThrow({ ...query, where: { id } });
+      },
+    }),
+    disableUser: t.prismaField({
+      type: "User",
+      ...adminOnly("refuses the user's tokens and API keys from now on, on every instance within a second; its running tasks finish"),
+      args: { subject: t.arg.string({ required: true }) },
+      resolve: async (query, _root, { subject }, ctx) => {
+        const id = await disableUser(ctx.services.db, ctx.currentUser!, subject);
+        return ctx.services.db.user.findUniqueOrThrow({ ...query, where: { id } });
+      },
+    }),
+  };
 });
-
-builder.mutationFields((t) => ({
-  createUser: t.prismaField({
-    type: "User",
-    ...adminOnly("makes a user with that subject and role; CONFLICT when it exists"),
-    args: subjectAndRole(t),
-    resolve: async (query, _root, { subject, role }, ctx) => {
-      const id = await createUser(ctx.services.db, ctx.currentUser!, subject, role);
-      return ctx.services.db.user.findUniqueOrThrow({ ...query, where: { id } });
-    },
-  }),
-  setUserRole: t.prismaField({
-    type: "User",
-    ...adminOnly("gives the user with that subject a role (a JWT's role claim sets it again when the user signs in with one)"),
-    args: subjectAndRole(t),
-    resolve: async (query, _root, { subject, role }, ctx) => {
-      const id = await setUserRole(ctx.services.db, ctx.currentUser!, subject, role);
-      return ctx.services.db.user.findUniqueOrThrow({ ...query, where: { id } });
-    },
-  }),
-  disableUser: t.prismaField({
-    type: "User",
-    ...adminOnly("refuses the user's tokens and API keys from now on, on every instance within a second; its running tasks finish"),
-    args: { subject: t.arg.string({ required: true }) },
-    resolve: async (query, _root, { subject }, ctx) => {
-      const id = await disableUser(ctx.services.db, ctx.currentUser!, subject);
-      return ctx.services.db.user.findUniqueOrThrow({ ...query, where: { id } });
-    },
-  }),
-}));

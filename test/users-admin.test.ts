@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { codeOf, TEST_REDIS_URL, uniqueRedisPrefix } from "./helpers/app.js";
+import { connect } from "./helpers/connections.js";
 import { CREATE_VIDEO, grantCredit, waitForTask } from "./helpers/fixtures.js";
 import { tokenFor } from "./helpers/tokens.js";
 import { useTestApp } from "./helpers/use-test-app.js";
@@ -138,6 +139,10 @@ describe("disableUser", () => {
     // both instances have just accepted the token and the key
     for (const app of [a, b]) for (const bearer of [token, key]) expect((await app.gql(WHO, {}, { token: bearer })).errors).toBeUndefined();
 
+    const open = connect(b.wsUrl, key);
+    expect(await open.outcome).toEqual({ open: true });
+    await open.dispose();
+
     const disabled = (await asAdmin(DISABLE, { s: subject })).disableUser;
     const disabledAt = Date.now();
     expect(disabled.disabledAt).not.toBeNull();
@@ -151,6 +156,12 @@ describe("disableUser", () => {
         expect(codeOf(refused)).toBe("FORBIDDEN");
         expect(refused.errors![0].message).toBe("This user is disabled");
       }
+    }
+    // over WebSocket too: the connection is refused
+    for (const bearer of [token, key]) {
+      const connection = connect(b.wsUrl, bearer);
+      expect(await connection.outcome).toMatchObject({ open: false, code: 4403 });
+      await connection.dispose();
     }
     // a fresh token, even one claiming admin, neither re-enables nor promotes the user
     expect(codeOf(await b.gql(WHO, {}, { token: await tokenFor(subject, { role: "admin" }) }))).toBe("FORBIDDEN");

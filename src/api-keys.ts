@@ -5,6 +5,7 @@ import type { Db } from "./db/index.js";
 import { badInput, ErrorCode, notFound, ReelayError } from "./errors.js";
 import type { Role } from "./generated/prisma/enums.js";
 import { MAX_SUBJECT_LENGTH, UUID_PATTERN } from "./limits.js";
+import { userDisabled } from "./users.js";
 
 /** What every personal API key starts with: how the one auth path tells a key from a JWT. */
 export const API_KEY_PREFIX = "sk-rl-";
@@ -160,7 +161,8 @@ export async function revokeApiKey(db: Db, id: string, caller: ApiKeyUser, now: 
 
 /**
  * The user a key belongs to, with the role the database gives them; UNAUTHENTICATED for an
- * unknown, revoked or expired key. A valid key is remembered for KEY_CACHE_TTL_MS only.
+ * unknown, revoked or expired key, FORBIDDEN for a disabled user's. A valid key is remembered for
+ * KEY_CACHE_TTL_MS only, so a revocation or a disabled user reaches every instance within it.
  */
 export async function resolveApiKey(services: ApiKeyLookup, key: string): Promise<ApiKeyUser> {
   const hash = hashApiKey(key);
@@ -169,7 +171,13 @@ export async function resolveApiKey(services: ApiKeyLookup, key: string): Promis
   if (known && known.until > Date.now()) return known.user;
   const row = await services.db.apiKey.findUnique({
     where: { hash },
-    select: { id: true, expiresAt: true, revokedAt: true, lastUsedAt: true, user: { select: { id: true, subject: true, role: true } } },
+    select: {
+      id: true,
+      expiresAt: true,
+      revokedAt: true,
+      lastUsedAt: true,
+      user: { select: { id: true, subject: true, role: true, disabledAt: true } },
+    },
   });
   const now = services.clock.now();
   if (!row || row.revokedAt) throw new ReelayError(ErrorCode.UNAUTHENTICATED, "API key is invalid or revoked");
@@ -181,7 +189,8 @@ export async function resolveApiKey(services: ApiKeyLookup, key: string): Promis
       data: { lastUsedAt: new Date(now) },
     });
   }
-  const { user } = row;
+  if (row.user.disabledAt) throw userDisabled();
+  const { disabledAt: _, ...user } = row.user;
   // an expiring key is remembered a KEY_CACHE_TTL_MS at most past its expiry, like a revoked one
   const until = Date.now() + KEY_CACHE_TTL_MS;
   cache.delete(hash);

@@ -12,6 +12,7 @@ import type { Metrics } from "./metrics.js";
 import type { PubSub } from "./pubsub.js";
 import type { RateLimiter } from "./rate-limits/limiter.js";
 import type { MediaStorage } from "./storage/types.js";
+import { userDisabled } from "./users.js";
 
 /**
  * Long-lived objects one Reelay instance owns (built by `createServices`); handed to
@@ -38,7 +39,7 @@ export interface Services {
   channelKeys: ChannelKeys;
   /** checks bearer tokens (JWT_SECRET or the stored secret, JWT_JWKS_URL), remembering the ones it accepted */
   tokens: TokenVerifier;
-  /** users already resolved from a token, by role and subject */
+  /** users resolved from a token in the last moment (under a second), by role and subject */
   knownUsers: KnownUsers;
   /** API keys found valid in the last moment (under a second), by hash */
   knownApiKeys: KnownApiKeys;
@@ -81,23 +82,26 @@ export interface Context {
  * it is bad. A user row is created on first sight of a valid subject; the token's role
  * claim is mirrored so that promotions and demotions take effect with the next token.
  * A personal API key (`Bearer sk-rl-…`) stands for its user, with the role the database gives them.
+ * A disabled user's token or key is refused (FORBIDDEN).
  */
 export async function resolveUser(services: Services, authorization: string | null | undefined): Promise<CurrentUser | null> {
   const token = bearerToken(authorization);
   if (token?.startsWith(API_KEY_PREFIX)) return resolveApiKey(services, token);
   const claims = await services.tokens.verify(authorization);
   if (!claims) return null;
-  // A subject's user row never changes id: once seen with this role, skip the database.
+  // Remembered briefly, so that disabling a user reaches every instance within USER_CACHE_TTL_MS.
   const cache = services.knownUsers;
   const cacheKey = `${claims.role}\u0000${claims.subject}`;
   const known = cache.get(cacheKey);
   if (known && known.until > Date.now()) return known.user;
+  // the create leaves an existing row alone: a disabled user stays disabled whatever its token says
   const user = await services.db.user.upsert({
     where: { subject: claims.subject },
     create: { subject: claims.subject, role: claims.role },
     update: {},
-    select: { id: true, subject: true, role: true },
+    select: { id: true, subject: true, role: true, disabledAt: true },
   });
+  if (user.disabledAt) throw userDisabled();
   if (user.role !== claims.role) {
     await services.db.user.update({ where: { id: user.id }, data: { role: claims.role } });
   }
@@ -109,4 +113,4 @@ export async function resolveUser(services: Services, authorization: string | nu
 }
 
 const USER_CACHE_SIZE = 10_000;
-const USER_CACHE_TTL_MS = 5 * 60_000;
+const USER_CACHE_TTL_MS = 500;

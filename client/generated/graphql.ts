@@ -49,7 +49,10 @@ export type AuditAction =
   | 'CHANNEL_KEY_ROTATED'
   | 'CHANNEL_UPDATED'
   | 'CREDIT_GRANTED'
-  | 'PRICE_SET';
+  | 'PRICE_SET'
+  | 'USER_CREATED'
+  | 'USER_DISABLED'
+  | 'USER_ROLE_SET';
 
 /** one admin action: who changed what, when, and the target before and after (never a secret: a channel key only as its hint) */
 export type AuditEntry = Node & {
@@ -319,9 +322,13 @@ export type Mutation = {
   cancelTask: VideoTask;
   /** a new API key for the caller (or, for an admin, for subject's user); at most 50 active keys per user */
   createApiKey: CreateApiKeyPayload;
+  /** ADMIN only: makes a user with that subject and role; CONFLICT when it exists */
+  createUser: User;
   createVideo: VideoTask;
   /** ADMIN only: removes a channel from the list and routing, keeping its finished tasks readable; CONFLICT while tasks run on it */
   deleteChannel: Scalars['Boolean']['output'];
+  /** ADMIN only: refuses the user's tokens and API keys from now on, on every instance within a second; its running tasks finish */
+  disableUser: User;
   /** ADMIN only: adds amount (may be negative, never below zero balance) to the balance of the user with that JWT subject; creates the user if unknown */
   grantCredit: User;
   remixVideo: VideoTask;
@@ -333,6 +340,8 @@ export type Mutation = {
   revokeApiKey: ApiKey;
   /** ADMIN only */
   setModelPrice: ModelPrice;
+  /** ADMIN only: gives the user with that subject a role (a JWT's role claim sets it again when the user signs in with one) */
+  setUserRole: User;
   /** ADMIN only: changes only the fields given; the key stays unless a new one is given */
   updateChannel: Channel;
   /** ADMIN only */
@@ -350,6 +359,12 @@ export type MutationCreateApiKeyArgs = {
 };
 
 
+export type MutationCreateUserArgs = {
+  role: Role;
+  subject: Scalars['String']['input'];
+};
+
+
 export type MutationCreateVideoArgs = {
   input: CreateVideoInput;
 };
@@ -357,6 +372,11 @@ export type MutationCreateVideoArgs = {
 
 export type MutationDeleteChannelArgs = {
   name: Scalars['String']['input'];
+};
+
+
+export type MutationDisableUserArgs = {
+  subject: Scalars['String']['input'];
 };
 
 
@@ -389,6 +409,12 @@ export type MutationRevokeApiKeyArgs = {
 
 export type MutationSetModelPriceArgs = {
   input: ModelPriceInput;
+};
+
+
+export type MutationSetUserRoleArgs = {
+  role: Role;
+  subject: Scalars['String']['input'];
 };
 
 
@@ -447,6 +473,8 @@ export type Query = {
   tasks: VideoTaskConnection;
   /** ADMIN only: usage of the tasks created in [from, to), at most 366 days, per group */
   usage: Array<UsageGroup>;
+  /** ADMIN only: every user, ordered by subject */
+  users: UserConnection;
   /** null when the task does not exist or belongs to someone else */
   videoTask?: Maybe<VideoTask>;
 };
@@ -500,6 +528,15 @@ export type QueryUsageArgs = {
   from: Scalars['DateTime']['input'];
   groupBy: UsageGroupBy;
   to: Scalars['DateTime']['input'];
+};
+
+
+export type QueryUsersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -598,12 +635,16 @@ export type User = Node & {
   apiKeys: Array<ApiKey>;
   /** spendable balance: credited minus settled minus currently held */
   balance: Scalars['Money']['output'];
+  /** when an admin disabled this user; its tokens and API keys are refused since */
+  disabledAt?: Maybe<Scalars['DateTime']['output']>;
   /** currently held for running tasks */
   held: Scalars['Money']['output'];
   id: Scalars['ID']['output'];
   /** every movement of this user's money, newest first */
   ledger: LedgerEntryConnection;
   role: Role;
+  /** settled charges of finished tasks, in total */
+  spent: Scalars['Money']['output'];
   /** the JWT sub claim that identifies this user */
   subject: Scalars['String']['output'];
 };
@@ -614,6 +655,19 @@ export type UserLedgerArgs = {
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type UserConnection = {
+  __typename?: 'UserConnection';
+  edges: Array<UserEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type UserEdge = {
+  __typename?: 'UserEdge';
+  cursor: Scalars['String']['output'];
+  node: User;
 };
 
 export type VideoTask = Node & {

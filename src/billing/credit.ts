@@ -1,8 +1,7 @@
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Db } from "../db/index.js";
-import { badInput } from "../errors.js";
-import { MAX_SUBJECT_LENGTH } from "../limits.js";
 import { formatMoney } from "../money.js";
+import { checkSubject } from "../users.js";
 import { grant } from "./ledger.js";
 
 /** An admin's grant: to the user with this JWT subject, an amount in nano-dollars (negative takes credit away). */
@@ -22,7 +21,7 @@ export interface CreditGrant {
  */
 export async function grantCredit(db: Db, { subject, amount, note, actor }: CreditGrant): Promise<string> {
   // the same bound as a token's subject: a user no token can name could never spend it
-  if (subject.trim() === "" || subject.length > MAX_SUBJECT_LENGTH) throw badInput(`subject must be 1 to ${MAX_SUBJECT_LENGTH} characters`);
+  checkSubject(subject);
   return db.$transaction(async (tx) => {
     const user = await tx.user.upsert({ where: { subject }, create: { subject }, update: {}, select: { id: true } });
     const balance = await grant(tx, user.id, amount, note);

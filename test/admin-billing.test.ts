@@ -1,24 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codeOf, startTestApp, type TestApp } from "./helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
+import { describe, expect, it } from "vitest";
+import { codeOf } from "./helpers/app.js";
 import { ME } from "./helpers/fixtures.js";
 import { tokenFor } from "./helpers/tokens.js";
+import { useTestApp } from "./helpers/use-test-app.js";
 
-let database: TestDatabase;
-let t: TestApp;
+const t = useTestApp({ config: { role: "api" } });
 
 const GRANT = /* GraphQL */ `mutation($s: String!, $a: Money!) { grantCredit(subject: $s, amount: $a) { subject balance } }`;
 const SET_PRICE = /* GraphQL */ `mutation($input: ModelPriceInput!) { setModelPrice(input: $input) { model size perSecond unit } }`;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  t = await startTestApp({ databaseUrl: database.url, config: { role: "api" } });
-});
-
-afterAll(async () => {
-  await t?.stop();
-  await database?.drop();
-});
 
 describe("grantCredit", () => {
   it("takes a subject as long as a token may carry, and the user who signs in with it finds the credit", async () => {

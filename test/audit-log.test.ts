@@ -3,14 +3,13 @@
  * what to which target and when, with the target before and after but never a secret;
  * admins page through it newest first with auditLog(first, after), nobody else sees it.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codeOf, startTestApp, type TestApp } from "./helpers/app.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
+import { describe, expect, it } from "vitest";
+import { codeOf } from "./helpers/app.js";
 import { queryRows } from "./helpers/database-dump.js";
 import { tokenFor } from "./helpers/tokens.js";
+import { useTestApp } from "./helpers/use-test-app.js";
 
-let database: TestDatabase;
-let t: TestApp;
+const t = useTestApp({ config: { role: "api" } });
 
 const FIRST_KEY = "sk-audit-first-key-1111";
 const SECOND_KEY = "sk-audit-second-key-2222";
@@ -56,16 +55,6 @@ async function entries(): Promise<Entry[]> {
 }
 
 const newest = async () => (await entries())[0];
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  t = await startTestApp({ databaseUrl: database.url, config: { role: "api" } });
-});
-
-afterAll(async () => {
-  await t?.stop();
-  await database?.drop();
-});
 
 describe("the audit log", () => {
   it("records a channel's creation with who did it, when, and its settings, the key only as its hint", async () => {
@@ -158,7 +147,7 @@ describe("the audit log", () => {
 
   it("never holds a channel key, in what the API shows or in the table", async () => {
     const text = JSON.stringify(await entries());
-    const rows = await queryRows<{ row: string }>(database.url, "SELECT row_to_json(a)::text AS row FROM audit_log a");
+    const rows = await queryRows<{ row: string }>(t.database.url, "SELECT row_to_json(a)::text AS row FROM audit_log a");
     expect(rows.length).toBeGreaterThan(0);
     const table = rows.map((r) => r.row).join("\n");
     expect(table).toContain("sk-...1111"); // the hint is there

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../src/config.js";
 import { codeOf, startTestApp, TEST_REDIS_URL, type TestApp, uniqueRedisPrefix } from "./helpers/app.js";
-import { type Connection, connect } from "./helpers/connections.js";
+import { connectionPool, signedInOn } from "./helpers/connections.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
 import { CREATE_VIDEO, grantCredit, ME, upsertChannel } from "./helpers/fixtures.js";
 import { checkMoney } from "./helpers/invariants.js";
@@ -29,7 +29,7 @@ let mock: MockOpenAIVideos;
 const redisPrefix = uniqueRedisPrefix();
 let a: TestApp;
 let b: TestApp;
-const connections: Connection[] = [];
+const sockets = connectionPool();
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -42,25 +42,16 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const connection of connections) await connection.dispose();
+  await sockets.closeAll();
   await a?.stop();
   await b?.stop();
   await mock?.close();
   await database?.drop();
 });
 
-function open(app: TestApp, token: string) {
-  const connection = connect(app.wsUrl, token);
-  connections.push(connection);
-  return connection;
-}
+const open = (app: TestApp, token: string) => sockets.open(app, token);
 
-/** a token whose user row exists already, so that connections opened at once do not race to create it */
-async function signedIn(subject: string) {
-  const token = await tokenFor(subject);
-  expect((await a.gql(ME, {}, { token })).errors).toBeUndefined();
-  return token;
-}
+const signedIn = (subject: string) => signedInOn(a, subject);
 
 describe("two instances on one Redis prefix", () => {
   it("count a user's mutations together", async () => {

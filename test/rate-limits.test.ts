@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeOf, type GraphQLResponse, startTestApp, type TestApp } from "./helpers/app.js";
-import { type Connection, connect, runOnce, subscribeAndHold } from "./helpers/connections.js";
+import { connectionPool, runOnce, signedInOn, subscribeAndHold } from "./helpers/connections.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
 import { CREATE_VIDEO, grantCredit, ledgerOf, ME, upsertChannel } from "./helpers/fixtures.js";
 import { checkMoney } from "./helpers/invariants.js";
@@ -30,7 +30,7 @@ let mock: MockOpenAIVideos;
 let t: TestApp;
 /** requests without credentials limited to 2 a minute per address, taken from X-Forwarded-For */
 let proxied: TestApp;
-const connections: Connection[] = [];
+const sockets = connectionPool();
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -48,29 +48,16 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const connection of connections) await connection.dispose();
+  await sockets.closeAll();
   await t?.stop();
   await proxied?.stop();
   await mock?.close();
   await database?.drop();
 });
 
-/** a graphql-ws connection closed after the file */
-function open(app: TestApp, token: string) {
-  const connection = connect(app.wsUrl, token);
-  connections.push(connection);
-  return connection;
-}
+const open = (app: TestApp, token: string) => sockets.open(app, token);
 
-/**
- * A token whose user row exists already. (Two connections opened at once by a subject never
- * seen before can race to create its row, and the loser is refused: not what is tested here.)
- */
-async function signedIn(subject: string) {
-  const token = await tokenFor(subject);
-  expect((await t.gql(ME, {}, { token })).errors).toBeUndefined();
-  return token;
-}
+const signedIn = (subject: string) => signedInOn(t, subject);
 
 function expectRateLimited(res: { errors?: readonly { extensions?: Record<string, unknown> }[] | null }) {
   expect(res.errors?.[0]?.extensions?.code).toBe("RATE_LIMITED");

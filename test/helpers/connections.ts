@@ -1,5 +1,8 @@
 import { type Client, createClient, type FormattedExecutionResult } from "graphql-ws";
+import { expect } from "vitest";
 import WebSocket from "ws";
+import { ME } from "./fixtures.js";
+import { tokenFor } from "./tokens.js";
 
 /** How a connection attempt ended up: acknowledged, or closed by the server first. */
 export type ConnectionOutcome = { open: true } | { open: false; code: number; reason: string };
@@ -89,4 +92,32 @@ export function subscribeAndHold(client: Client, query: string, waitMs = 500): H
     },
   );
   return { refusal, results, dispose };
+}
+
+/** The connections a test file opens; `closeAll` ends them (before the servers stop). */
+export function connectionPool() {
+  const opened: Connection[] = [];
+  return {
+    open(app: { wsUrl: string }, token: string) {
+      const connection = connect(app.wsUrl, token);
+      opened.push(connection);
+      return connection;
+    },
+    async closeAll() {
+      for (const connection of opened) await connection.dispose();
+    },
+  };
+}
+
+/**
+ * A token whose user row exists already. (Two connections opened at once by a subject never
+ * seen before can race to create its row, and the loser is refused: not what such tests test.)
+ */
+export async function signedInOn(
+  app: { gql: (query: string, variables: Record<string, unknown>, options: { token: string }) => Promise<{ errors?: unknown }> },
+  subject: string,
+) {
+  const token = await tokenFor(subject);
+  expect((await app.gql(ME, {}, { token })).errors).toBeUndefined();
+  return token;
 }

@@ -17,6 +17,20 @@ export interface TokenVerifierOptions {
   issuer?: string | null;
   /** a token's `aud` must name one of these; not checked when empty */
   audience?: readonly string[];
+  /** the claim that carries the role (see roleFromClaims); `role` when unset */
+  roleClaim?: string;
+  /** how the key set is fetched and kept; the defaults suit a hosted identity provider */
+  jwksFetch?: JwksFetchOptions;
+}
+
+/** How long the JWKS may take, and how often it is fetched again. */
+export interface JwksFetchOptions {
+  /** a fetch of the key set slower than this fails, and the token with it; default 5 s */
+  timeoutMs?: number;
+  /** a token naming a key the set lacks makes it be fetched again, at most once per this; default 30 s */
+  cooldownMs?: number;
+  /** the key set is fetched again when older than this; default 10 min */
+  maxAgeMs?: number;
 }
 
 const SECRET_ALGORITHMS = ["HS256"];
@@ -24,6 +38,15 @@ const SECRET_ALGORITHMS = ["HS256"];
 const JWKS_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
 /** tolerated clock difference between token issuer and this server */
 const CLOCK_TOLERANCE_S = 5;
+/** a request waits at most this long for the key set, rather than hang with a slow identity provider */
+const JWKS_TIMEOUT_MS = 5_000;
+/** tokens naming unknown keys make the set be fetched again no more often than this */
+const JWKS_COOLDOWN_MS = 30_000;
+/** how long a fetched key set is used before it is fetched again (keys the provider dropped stop working) */
+const JWKS_MAX_AGE_MS = 10 * 60_000;
+
+/** the value of the role claim that makes an admin (the contract's `role: "admin"`) */
+const ADMIN_ROLE = "admin";
 
 /** a verified token is trusted again without checking its signature for this long, never past its expiry */
 const VERIFIED_TTL_MS = 60_000;
@@ -73,10 +96,30 @@ type TokenCheck = (token: string) => Promise<{ claims: TokenClaims; expiresAt: n
  * A token is accepted when its signature verifies (HS256 with the secret, or a key of the
  * JWKS), it carries `exp` and has not expired, and its `iss` and `aud` match when configured.
  */
-function createTokenCheck({ secret = null, jwksUrl = null, issuer = null, audience = [] }: TokenVerifierOptions): TokenCheck {
+function createTokenCheck({
+  secret = null,
+  jwksUrl = null,
+  issuer = null,
+  audience = [],
+  roleClaim = "role",
+  jwksFetch = {},
+}: TokenVerifierOptions): TokenCheck {
   if (!secret && !jwksUrl) throw new Error("Bearer tokens need a secret or a JWKS URL to be verified with");
-  const jwks = jwksUrl ? createRemoteJWKSet(new URL(jwksUrl)) : null;
-  const keyFor: JWTVerifyGetKey = (header, token) => (header.alg === "HS256" ? secret! : jwks!(header, token));
+  const jwks = jwksUrl
+    ? createRemoteJWKSet(new URL(jwksUrl), {
+        timeoutDuration: jwksFetch.timeoutMs ?? JWKS_TIMEOUT_MS,
+        cooldownDuration: jwksFetch.cooldownMs ?? JWKS_COOLDOWN_MS,
+        cacheMaxAge: jwksFetch.maxAgeMs ?? JWKS_MAX_AGE_MS,
+      })
+    : null;
+  const keyFor: JWTVerifyGetKey = async (header, token) => {
+    if (header.alg === "HS256") return secret!;
+    try {
+      return await jwks!(header, token);
+    } catch (err) {
+      throw keySetFailure(err);
+    }
+  };
   const algorithms = [...(secret ? SECRET_ALGORITHMS : []), ...(jwks ? JWKS_ALGORITHMS : [])];
   const claimChecks = {
     algorithms,
@@ -95,7 +138,7 @@ function createTokenCheck({ secret = null, jwksUrl = null, issuer = null, audien
         throw new ReelayError(ErrorCode.UNAUTHENTICATED, "Token subject is not acceptable");
       }
       return {
-        claims: { subject: payload.sub, role: payload.role === "admin" ? "ADMIN" : "USER" },
+        claims: { subject: payload.sub, role: roleFromClaims(payload, roleClaim) },
         // requiredClaims makes exp a number; remembered only until then, tolerance or not
         expiresAt: (payload.exp as number) * 1000,
       };
@@ -106,8 +149,51 @@ function createTokenCheck({ secret = null, jwksUrl = null, issuer = null, audien
   };
 }
 
+/**
+ * The role a verified token gives: ADMIN when the claim `roleClaim` is "admin" or a list
+ * holding "admin", USER otherwise. The claim is looked up by its exact name first (Auth0's
+ * namespaced `https://example.com/role`), then as a dotted path into nested objects
+ * (Keycloak's `realm_access.roles`, Supabase's `app_metadata.role`, Clerk's `metadata.role`).
+ */
+export function roleFromClaims(payload: Record<string, unknown>, roleClaim = "role"): TokenClaims["role"] {
+  const value = claimAt(payload, roleClaim);
+  const isAdmin = Array.isArray(value) ? value.includes(ADMIN_ROLE) : value === ADMIN_ROLE;
+  return isAdmin ? "ADMIN" : "USER";
+}
+
+/** The claim named `name`, or else at the dotted path `name`; undefined when neither is there. */
+function claimAt(payload: Record<string, unknown>, name: string): unknown {
+  if (Object.hasOwn(payload, name)) return payload[name];
+  let value: unknown = payload;
+  for (const key of name.split(".")) {
+    // own properties only: a path such as `constructor.name` must not reach into prototypes
+    if (typeof value !== "object" || value === null || Array.isArray(value) || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/** A key set that could not be fetched or read: no token can be checked until it can. */
+class KeySetUnavailable extends Error {
+  override name = "KeySetUnavailable";
+}
+
+/**
+ * What the key set's failure means: the token's own fault (it names a key or an algorithm the
+ * set has none for) passes through; anything else (a timeout, a refused connection, an answer
+ * other than 200, a body that is no key set) is the identity provider's.
+ */
+function keySetFailure(err: unknown): unknown {
+  if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys || err instanceof errors.JOSENotSupported) {
+    return err;
+  }
+  return new KeySetUnavailable("The identity provider's key set (JWT_JWKS_URL) could not be fetched or read", { cause: err });
+}
+
 /** Why a token was refused, in words that reveal nothing about the keys. */
 function refusal(err: unknown): string {
+  if (err instanceof KeySetUnavailable) return "Token could not be checked: the identity provider's keys are unreachable";
+  if (err instanceof errors.JWKSNoMatchingKey) return "Token is signed with a key the identity provider does not publish (kid)";
   if (err instanceof errors.JWTExpired) return "Token has expired";
   if (err instanceof errors.JWTClaimValidationFailed) {
     if (err.claim === "exp") return "Token has no expiry (exp)";

@@ -19,6 +19,11 @@ export interface Config {
   jwtIssuer: string | null;
   /** audiences a token's `aud` must name one of (JWT_AUDIENCE, comma-separated); empty: not checked */
   jwtAudience: readonly string[];
+  /**
+   * the claim that carries a token's role (JWT_ROLE_CLAIM): an exact claim name
+   * (`https://example.com/role`) or a dotted path (`realm_access.roles`); "admin" in it makes an admin
+   */
+  jwtRoleClaim: string;
   /** key for signing media URLs (MEDIA_SIGNING_SECRET); null: a random one kept in dataDir */
   mediaSigningSecret: string | null;
   /** yoga's GraphiQL page on a browser GET of /graphql (GRAPHIQL) */
@@ -168,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtJwksUrl,
     jwtIssuer: env.JWT_ISSUER || null,
     jwtAudience: commaList(env.JWT_AUDIENCE),
+    jwtRoleClaim: roleClaim(env),
     mediaSigningSecret: env.MEDIA_SIGNING_SECRET || null,
     graphiql: bool(env, "GRAPHIQL", true),
     introspection: bool(env, "INTROSPECTION", true),
@@ -221,6 +227,24 @@ function httpUrl(env: NodeJS.ProcessEnv, name: string): string {
   if (!url || (url.protocol !== "https:" && url.protocol !== "http:"))
     throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
   return url.href;
+}
+
+/** longest JWT_ROLE_CLAIM: room for a namespaced claim (`https://…/role`), short enough to echo in an error */
+const MAX_ROLE_CLAIM_LENGTH = 200;
+
+/** JWT_ROLE_CLAIM: a claim name or a dotted path to one; `role` when unset. */
+function roleClaim(env: NodeJS.ProcessEnv): string {
+  const raw = env.JWT_ROLE_CLAIM;
+  if (raw === undefined || raw === "") return "role";
+  // no blanks or control characters, and no empty step in a path (`realm_access.`, `a..b`): a typo, never a claim
+  const acceptable = raw.length <= MAX_ROLE_CLAIM_LENGTH && /^[^\s\p{Cc}]+$/u.test(raw) && !raw.split(".").includes("");
+  if (!acceptable) {
+    const shown = raw.length > MAX_ROLE_CLAIM_LENGTH ? `${raw.slice(0, 40)}… (${raw.length} characters)` : raw;
+    throw new ConfigError(
+      `JWT_ROLE_CLAIM must be a claim name such as role or https://example.com/role, or a dotted path such as realm_access.roles (at most ${MAX_ROLE_CLAIM_LENGTH} characters, no spaces), got "${shown}"`,
+    );
+  }
+  return raw;
 }
 
 /** CORS_ORIGINS: "*" or a list of origins (scheme://host[:port], as browsers send them in Origin). */

@@ -83,6 +83,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
         jwksUrl: config.jwtJwksUrl,
         issuer: config.jwtIssuer,
         audience: config.jwtAudience,
+        roleClaim: config.jwtRoleClaim,
       }),
       knownUsers: new Map(),
       knownApiKeys: new Map(),

@@ -27,6 +27,21 @@ const PROXY_PREFIX = "proxy/";
 export const proxyKey = (taskId: string, variant: "video" | "thumbnail") => `${PROXY_PREFIX}${taskId}/${variant}`;
 
 /**
+ * Where a task's media is fetched from: the storage's public URL, else a signed URL on this
+ * server; while it is not mirrored yet, a signed URL that serves the provider's copy. Null
+ * when there is none (not finished, lost, expired).
+ */
+export function taskMediaUrl(
+  services: { storage: MediaStorage; signer: MediaSigner },
+  task: { id: string; mediaStatus: string | null; videoKey: string | null; thumbnailKey: string | null },
+  variant: "video" | "thumbnail",
+): string | null {
+  const key = variant === "video" ? task.videoKey : task.thumbnailKey;
+  if (key) return services.storage.publicUrl(key) ?? services.signer.url(key);
+  return task.mediaStatus === "PROXIED" ? services.signer.url(proxyKey(task.id, variant)) : null;
+}
+
+/**
  * Serves a completed task's media from the provider while it is not in storage yet.
  * Answers the storage key instead once the media has been mirrored; null when there is nothing to serve.
  */

@@ -8,7 +8,7 @@ import {
   MediaType as PrismaMediaType,
   TaskStatus as PrismaTaskStatus,
 } from "../generated/prisma/enums.js";
-import { proxyKey } from "../http/media.js";
+import { taskMediaUrl } from "../http/media.js";
 import { NIL_UUID, UUID_PATTERN } from "../limits.js";
 import type { TaskEvent } from "../pubsub.js";
 import { cancelTask } from "../tasks/cancel.js";
@@ -48,12 +48,6 @@ const TaskError = builder.objectRef<{ code: string; message: string }>("TaskErro
     message: t.exposeString("message"),
   }),
 });
-
-/** Stored media: the storage's public URL, else a signed URL on this server. Not mirrored yet: a signed URL that serves the provider's copy. */
-function mediaUrl(ctx: Context, task: { id: string; mediaStatus: string | null }, key: string | null, variant: "video" | "thumbnail") {
-  if (key) return ctx.services.storage.publicUrl(key) ?? ctx.services.signer.url(key);
-  return task.mediaStatus === "PROXIED" ? ctx.services.signer.url(proxyKey(task.id, variant)) : null;
-}
 
 const MediaStatus = builder.enumType(PrismaMediaStatus, {
   name: "MediaStatus",
@@ -102,12 +96,12 @@ builder.prismaNode("Task", {
       nullable: true,
       description: "URL of the finished media in this service's storage (mirrored); null until COMPLETED",
       select: { videoKey: true, mediaStatus: true },
-      resolve: (task, _args, ctx) => mediaUrl(ctx, task, task.videoKey, "video"),
+      resolve: (task, _args, ctx) => taskMediaUrl(ctx.services, task, "video"),
     }),
     thumbnailUrl: t.string({
       nullable: true,
       select: { thumbnailKey: true, mediaStatus: true },
-      resolve: (task, _args, ctx) => mediaUrl(ctx, task, task.thumbnailKey, "thumbnail"),
+      resolve: (task, _args, ctx) => taskMediaUrl(ctx.services, task, "thumbnail"),
     }),
     mediaStatus: t.expose("mediaStatus", { type: MediaStatus, nullable: true, description: "null until COMPLETED" }),
     mediaExpiresAt: t.expose("mediaExpiresAt", {

@@ -11,6 +11,7 @@ import { type Config, loadConfig } from "./config.js";
 import { type Context, type CurrentUser, resolveUser, type Services } from "./context.js";
 import type { Database } from "./db/index.js";
 import { badInput, boundMessage, ErrorCode, isNulCharacterError, ReelayError } from "./errors.js";
+import { GRAPHIQL_OPTIONS, renderReelayGraphiQL } from "./http/graphiql.js";
 import { useQueryLimits } from "./http/query-limits.js";
 import { createRequestHandler, currentRequestFields } from "./http/routes.js";
 import {
@@ -118,7 +119,8 @@ function createGraphQLServer(services: Services): Yoga {
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
-    graphiql: config.graphiql ? { title: "Reelay", subscriptionsProtocol: "WS" } : false,
+    graphiql: config.graphiql ? GRAPHIQL_OPTIONS : false,
+    renderGraphiQL: renderReelayGraphiQL,
     // useCorsOrigins below: yoga's default echoes any origin and allows credentials.
     cors: false,
     logging: logger.child({ component: "yoga" }),

@@ -3,6 +3,7 @@ import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "../context.js";
 import { refuseAnonymousOverLimit } from "../rate-limits/anonymous-requests.js";
+import { setGraphiQLHeaders, wantsGraphiQL } from "./graphiql.js";
 import { MEDIA_PATH_PREFIX, serveMedia } from "./media.js";
 import { createMediaProxy } from "./media-proxy.js";
 
@@ -47,6 +48,7 @@ export function createRequestHandler(services: Services, graphql: RequestHandler
     if (config.role === "worker") return json(res, 404, { error: "this instance runs with ROLE=worker and serves no API" });
     if (url.pathname.startsWith(MEDIA_PATH_PREFIX)) return serveMedia(req, res, url, services.storage, services.signer, mediaProxy);
     if (await refuseAnonymousOverLimit(services, req, res)) return;
+    if (config.graphiql && wantsGraphiQL(req)) setGraphiQLHeaders(res);
     return graphql(req, res);
   }
 

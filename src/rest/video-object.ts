@@ -72,7 +72,8 @@ export function openAIVideoOf(task: VideoTaskRow): OpenAIVideo {
 }
 
 function errorOf(task: VideoTaskRow): OpenAIVideo["error"] {
-  if (task.status === "CANCELLED") return { code: (task.errorCode ?? "CANCELLED").toLowerCase(), message: task.errorMessage ?? "The task was cancelled" };
+  if (task.status === "CANCELLED")
+    return { code: (task.errorCode ?? "CANCELLED").toLowerCase(), message: task.errorMessage ?? "The task was cancelled" };
   if (task.status !== "FAILED") return null;
   return { code: (task.errorCode ?? "UPSTREAM_ERROR").toLowerCase(), message: task.errorMessage ?? "The task failed" };
 }

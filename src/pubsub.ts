@@ -87,6 +87,11 @@ class ListenerTable {
   size() {
     return this.topics.size;
   }
+
+  /** the topics with listeners now */
+  names(): string[] {
+    return [...this.topics.keys()];
+  }
 }
 
 /** Live subscriptions of one bus, so closing the bus ends them (and the streams they feed). */
@@ -158,7 +163,9 @@ export function createLocalPubSub(): PubSub {
 export function createRedisPubSub(options: { url: string; prefix: string }): PubSub {
   const redisOptions = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false } as const;
   const publisher = new Redis(options.url, redisOptions);
-  const subscriber = new Redis(options.url, { ...redisOptions, maxRetriesPerRequest: null });
+  // Re-subscribing after a reconnect is done below rather than by ioredis, whose own
+  // re-SUBSCRIBE has no handler and rejects unhandled when the connection closes again.
+  const subscriber = new Redis(options.url, { ...redisOptions, maxRetriesPerRequest: null, autoResubscribe: false });
   let subscriberWasReady = false;
   // Errors surface through healthy() and /ready; without a listener ioredis logs them as unhandled.
   publisher.on("error", () => {});
@@ -176,15 +183,12 @@ export function createRedisPubSub(options: { url: string; prefix: string }): Pub
 
   subscriber.on("ready", () => {
     if (subscriberWasReady) {
-      // ioredis emits "ready" just before it re-sends the SUBSCRIBE commands; a PING queued
-      // after them answers once they are in force, so no change can fall between the
-      // subscriptions coming back and the re-read.
-      setImmediate(() => {
-        subscriber
-          .ping()
-          .then(() => table.resync())
-          .catch(() => {}); // down again: the next "ready" resynchronises
-      });
+      // Subscribed again first, re-read after: no change can fall between the subscriptions
+      // coming back and the re-read.
+      subscriber
+        .subscribe(resyncChannel, ...table.names().map(channelOf))
+        .then(() => table.resync())
+        .catch(() => {}); // down again: the next "ready" resubscribes and resynchronises
     }
     subscriberWasReady = true;
   });

@@ -92,6 +92,14 @@ export interface Config {
   maxSocketsPerUser: number;
   /** live subscriptions on one WebSocket connection; 0 = no limit */
   maxSubscriptionsPerSocket: number;
+  /** how long a webhook delivery is retried before it is given up (WEBHOOK_RETRY_FOR_MS) */
+  webhookRetryForMs: number;
+  /** the delay after a webhook's first failed attempt; each later one waits four times longer (WEBHOOK_RETRY_BASE_MS) */
+  webhookRetryBaseMs: number;
+  /** the longest delay between two attempts of one webhook delivery (WEBHOOK_RETRY_MAX_MS) */
+  webhookRetryMaxMs: number;
+  /** how long one webhook attempt may take, connecting included, before it counts as failed (WEBHOOK_TIMEOUT_MS) */
+  webhookTimeoutMs: number;
 }
 
 export interface S3Config {
@@ -206,6 +214,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: bool(env, "TRUST_PROXY", false),
     maxSocketsPerUser: int(env, "MAX_SOCKETS_PER_USER", 10),
     maxSubscriptionsPerSocket: int(env, "MAX_SUBSCRIPTIONS_PER_SOCKET", 50),
+    webhookRetryForMs: int(env, "WEBHOOK_RETRY_FOR_MS", 24 * 3600_000),
+    webhookRetryBaseMs: int(env, "WEBHOOK_RETRY_BASE_MS", 5_000),
+    webhookRetryMaxMs: int(env, "WEBHOOK_RETRY_MAX_MS", 3600_000),
+    webhookTimeoutMs: Math.max(100, int(env, "WEBHOOK_TIMEOUT_MS", 10_000)),
   };
 }
 

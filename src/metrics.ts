@@ -60,6 +60,12 @@ export function createMetrics(db: Db, statements: () => number | null = () => nu
         this.inc(total);
       },
     }),
+    webhookDeliveries: new Counter({
+      name: "reelay_webhook_deliveries_total",
+      help: "Webhook delivery attempts, by outcome: delivered, retry (failed, tried again later) or gave_up (failed past WEBHOOK_RETRY_FOR_MS)",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
     leaseTakeovers: new Counter({
       name: "reelay_leases_taken_over_total",
       help: "Tasks claimed whose previous lease had lapsed (its worker died or stalled)",

@@ -96,8 +96,8 @@ export function parseRange(header: string | undefined, size: number): { start: n
 }
 
 /**
- * GET/HEAD /media/<key>?expires=&sig=: streams from storage with Range, ETag and caching
- * headers. Every answer carries MEDIA_SECURITY_HEADERS.
+ * GET/HEAD /media/<key>?expires=&sig=: once the signature holds, answers as
+ * serveMediaObject does. Every answer carries MEDIA_SECURITY_HEADERS.
  */
 export async function serveMedia(
   req: IncomingMessage,
@@ -123,6 +123,24 @@ export async function serveMedia(
     res.writeHead(403, { "content-type": "text/plain" }).end("Forbidden");
     return;
   }
+  await serveMediaObject(req, res, objectKey, storage, proxy);
+}
+
+/**
+ * Answers a GET or HEAD of one media object whose access the caller has already checked (a
+ * signed URL, an authenticated owner): streams it from storage with Range, ETag and caching
+ * headers, or, for a proxyKey, the provider's copy while the mirror is pending. Every
+ * answer carries MEDIA_SECURITY_HEADERS.
+ */
+export async function serveMediaObject(
+  req: IncomingMessage,
+  res: ServerResponse,
+  key: string,
+  storage: MediaStorage,
+  proxy?: MediaProxy,
+): Promise<void> {
+  for (const [name, value] of Object.entries(MEDIA_SECURITY_HEADERS)) res.setHeader(name, value);
+  let objectKey = key;
   if (objectKey.startsWith(PROXY_PREFIX)) {
     const stored = await serveFromProvider(req, res, objectKey, proxy);
     if (!stored) return;

@@ -3,6 +3,7 @@ import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "../context.js";
 import { refuseAnonymousOverLimit } from "../rate-limits/anonymous-requests.js";
+import { createRestHandler, isRestPath } from "../rest/routes.js";
 import { setGraphiQLHeaders, wantsGraphiQL } from "./graphiql.js";
 import { MEDIA_PATH_PREFIX, serveMedia } from "./media.js";
 import { createMediaProxy } from "./media-proxy.js";
@@ -17,8 +18,9 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export const currentRequestFields = (): object => requestScope.getStore() ?? {};
 
 /**
- * The plain HTTP routes: probes (/health, /ready), /metrics and signed /media; everything
- * else goes to `graphql`, within the limit of requests without credentials. Each request
+ * The plain HTTP routes: probes (/health, /ready), /metrics and signed /media; within the
+ * limit of requests without credentials, the REST API (/v1/…, /openapi.json, /docs/api) and
+ * everything else to `graphql`. Each request
  * gets an id (the caller's X-Request-Id when sane), echoed in the response and carried by
  * its log lines.
  */
@@ -26,6 +28,7 @@ export function createRequestHandler(services: Services, graphql: RequestHandler
   const { config, logger, metrics } = services;
   const mediaProxy = createMediaProxy(services);
   const metricsAllowed = createBearerCheck(config.metricsToken);
+  const rest = createRestHandler(services);
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -48,6 +51,7 @@ export function createRequestHandler(services: Services, graphql: RequestHandler
     if (config.role === "worker") return json(res, 404, { error: "this instance runs with ROLE=worker and serves no API" });
     if (url.pathname.startsWith(MEDIA_PATH_PREFIX)) return serveMedia(req, res, url, services.storage, services.signer, mediaProxy);
     if (await refuseAnonymousOverLimit(services, req, res)) return;
+    if (isRestPath(url.pathname)) return rest(req, res, url);
     if (config.graphiql && wantsGraphiQL(req)) setGraphiQLHeaders(res);
     return graphql(req, res);
   }

@@ -206,6 +206,10 @@ function pinnedLookup(addresses: LookupAddress[]): net.LookupFunction {
 
 /** What one request to a validated target sends, and how long it may stay silent. */
 export interface PinnedRequestOptions {
+  /** GET unless told otherwise (webhook deliveries POST) */
+  method?: "GET" | "POST";
+  /** sent as the request body */
+  body?: string;
   headers?: OutgoingHttpHeaders;
   signal: AbortSignal;
   /** the socket is destroyed after this long without a byte either way */
@@ -217,7 +221,7 @@ export interface PinnedRequestOptions {
 const DEFAULT_HEADERS = { accept: "image/*,video/*;q=0.9,*/*;q=0.5", "accept-encoding": "identity", "user-agent": "Reelay" };
 
 /**
- * One GET to a target that passed `validateFetchTarget`, connected to exactly the
+ * One request (a GET by default) to a target that passed `validateFetchTarget`, connected to exactly the
  * addresses that were checked. Redirects are not followed: the caller validates the next hop.
  */
 export function requestPinned(target: FetchTarget, options: PinnedRequestOptions): Promise<IncomingMessage> {
@@ -228,7 +232,7 @@ export function requestPinned(target: FetchTarget, options: PinnedRequestOptions
         hostname: target.host,
         port: target.url.port || (target.url.protocol === "http:" ? 80 : 443),
         path: target.url.pathname + target.url.search,
-        method: "GET",
+        method: options.method ?? "GET",
         headers: { ...DEFAULT_HEADERS, ...options.headers },
         agent: false, // no pooled sockets: each hop connects to its own validated address
         lookup: pinnedLookup(target.addresses),
@@ -241,7 +245,7 @@ export function requestPinned(target: FetchTarget, options: PinnedRequestOptions
       req.setTimeout(options.idleTimeoutMs, () => req.destroy(new Error("the connection went silent")));
     }
     req.on("error", reject);
-    req.end();
+    req.end(options.body);
   });
 }
 

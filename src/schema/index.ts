@@ -8,5 +8,6 @@ import "./models.js";
 import "./prices.js";
 import "./tasks.js";
 import "./users.js";
+import "./webhooks.js";
 
 export const schema = builder.toSchema();

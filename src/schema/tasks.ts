@@ -15,6 +15,7 @@ import { cancelTask } from "../tasks/cancel.js";
 import { createVideo, remixVideo } from "../tasks/create.js";
 import { isTerminal } from "../tasks/status.js";
 import { watchTask, watchUserTasks } from "../tasks/watch.js";
+import { WebhookEvent } from "./webhooks.js";
 
 const TASK_TYPENAME = "VideoTask";
 
@@ -226,6 +227,14 @@ function taskFilter(ctx: Context, args: { status?: PrismaTaskStatus | null; medi
   };
 }
 
+/** A new task's webhook, the same on createVideo and remixVideo. */
+const webhookInputFields = (t: Parameters<Parameters<typeof builder.inputType>[1]["fields"]>[0]) => ({
+  webhookUrl: t.string({
+    description: "where the task's events are POSTed, signed as Standard Webhooks (see docs/webhooks.md); a public http(s) address",
+  }),
+  webhookEvents: t.field({ type: [WebhookEvent], description: "which events to send; every event when unset or empty" }),
+});
+
 const CreateVideoInput = builder.inputType("CreateVideoInput", {
   fields: (t) => ({
     model: t.string({ required: true }),
@@ -239,6 +248,7 @@ const CreateVideoInput = builder.inputType("CreateVideoInput", {
     idempotencyKey: t.string({
       description: "same key from the same user returns the same task instead of creating (and charging) another",
     }),
+    ...webhookInputFields(t),
   }),
 });
 
@@ -247,6 +257,7 @@ const RemixVideoInput = builder.inputType("RemixVideoInput", {
     videoId: t.id({ required: true, description: "a COMPLETED task of the same user; the remix runs on that task's channel" }),
     prompt: t.string({ required: true }),
     idempotencyKey: t.string(),
+    ...webhookInputFields(t),
   }),
 });
 
@@ -270,6 +281,8 @@ builder.mutationFields((t) => ({
         originalId,
         prompt: input.prompt,
         idempotencyKey: input.idempotencyKey,
+        webhookUrl: input.webhookUrl,
+        webhookEvents: input.webhookEvents,
       });
       return ctx.services.db.task.findUniqueOrThrow({ ...query, where: { id } });
     },

@@ -12,6 +12,8 @@ import { type TaskUpstream, upstreamOf } from "../providers/channel.js";
 import { UpstreamError } from "../providers/errors.js";
 import type { MediaKind, SubmitRequest, SubmitResult } from "../providers/types.js";
 import { checkCreateAllowance, enforceActiveTaskLimit } from "../rate-limits/active-tasks.js";
+import type { WebhookEvent } from "../webhooks/events.js";
+import { checkWebhook } from "../webhooks/url.js";
 import { upstreamFailure } from "./failure.js";
 import { jsonValue } from "./json-column.js";
 import { endTask, publishTask, recordProgress } from "./lifecycle.js";
@@ -30,6 +32,10 @@ export interface CreateVideoInput {
   inputReferenceUrl?: string | null;
   channel?: string | null;
   idempotencyKey?: string | null;
+  /** where task events are POSTed (Standard Webhooks); checked by the reference-URL address rules */
+  webhookUrl?: string | null;
+  /** which events to send; all of them when unset */
+  webhookEvents?: WebhookEvent[] | null;
 }
 
 /** longest delay honoured from a provider's Retry-After while the client waits */
@@ -53,6 +59,7 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
   const spec = findModel(input.model);
   const hasReference = Boolean(input.inputReference || input.inputReferenceUrl);
   const params = validateVideoParams(input.model, spec, { ...input, hasReference });
+  const webhook = await checkWebhook(input, config.allowPrivateNetworks);
   const channels = await routeChannels(services, input.model, input.channel);
   const [channel] = channels;
   if (hasReference) await checkCreateAllowance(services, user, { model: input.model, params });
@@ -68,6 +75,7 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
     mediaType: spec?.mediaType ?? "VIDEO",
     idempotencyKey: input.idempotencyKey ?? null,
     remixedFromId: null,
+    webhook,
   });
   if (typeof taskId !== "string") return taskId.existing;
   services.logger.info({ taskId, userId: user.id, subject: user.subject, model: input.model }, "task created");
@@ -96,7 +104,7 @@ export async function createVideo(services: Services, user: CurrentUser, input: 
 export async function remixVideo(
   services: Services,
   user: CurrentUser,
-  input: { originalId: string; prompt: string; idempotencyKey?: string | null },
+  input: { originalId: string; prompt: string; idempotencyKey?: string | null } & Pick<CreateVideoInput, "webhookUrl" | "webhookEvents">,
 ) {
   const { db, config } = services;
   const replay = await findIdempotent(services, user, input.idempotencyKey);
@@ -119,6 +127,7 @@ export async function remixVideo(
     aspectRatio: null,
     hasReference: false,
   });
+  const webhook = await checkWebhook(input, config.allowPrivateNetworks);
   const taskId = await insertWithHold(services, user, {
     model: original.model,
     channel,
@@ -126,6 +135,7 @@ export async function remixVideo(
     mediaType: original.mediaType,
     idempotencyKey: input.idempotencyKey ?? null,
     remixedFromId: original.id,
+    webhook,
   });
   if (typeof taskId !== "string") return taskId.existing;
   services.logger.info({ taskId, userId: user.id, subject: user.subject, model: original.model, remixedFrom: original.id }, "task created");
@@ -168,6 +178,7 @@ async function insertWithHold(
     mediaType: MediaKind;
     idempotencyKey: string | null;
     remixedFromId: string | null;
+    webhook: { url: string | null; events: WebhookEvent[] };
   },
 ): Promise<string | { existing: string }> {
   const { db, config } = services;
@@ -193,6 +204,8 @@ async function insertWithHold(
           aspectRatio: task.params.aspectRatio,
           idempotencyKey: task.idempotencyKey,
           remixedFromId: task.remixedFromId,
+          webhookUrl: task.webhook.url,
+          webhookEvents: task.webhook.events,
           holdAmount: amount,
           priceUnit: price.unit,
           unitPrice: price.price,
@@ -313,7 +326,10 @@ async function recordSubmission(
       .catch((err) => logger.warn({ err, taskId }, "could not cancel upstream"));
     return;
   }
-  const task = await db.task.findUniqueOrThrow({ where: { id: taskId }, select: { id: true, userId: true, status: true, progress: true } });
+  const task = await db.task.findUniqueOrThrow({
+    where: { id: taskId },
+    select: { id: true, userId: true, status: true, progress: true, webhookUrl: true },
+  });
   logger.info({ taskId, userId: task.userId, channel: tried?.channel.name, upstreamId: result.upstreamId }, "task submitted");
   const { status, progress } = result.snapshot;
   if (status === "QUEUED" || status === "PROCESSING") {

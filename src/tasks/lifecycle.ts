@@ -3,6 +3,7 @@ import { fromNow } from "../clock.js";
 import type { Services } from "../context.js";
 import type { Prisma, Task } from "../generated/prisma/client.js";
 import { formatMoney } from "../money.js";
+import { enqueueWebhook } from "../webhooks/outbox.js";
 
 import { isTerminal, RUNNING_STATUSES } from "./status.js";
 
@@ -34,20 +35,27 @@ const MAX_RUNNING_PROGRESS = 99;
  * Records a reading of a running task: status only moves forward (QUEUED → PROCESSING)
  * and progress never decreases. Compare-and-set against the row the caller read, so a
  * concurrent change wins and this one is dropped. Returns the new state when it changed.
+ * A task with a webhook (or one whose webhook the caller did not read) has the `started`
+ * or `progress` delivery written in the same transaction.
  */
 export async function recordProgress(
   services: Services,
-  task: Pick<Task, "id" | "userId" | "status" | "progress">,
+  task: Pick<Task, "id" | "userId" | "status" | "progress"> & { webhookUrl?: string | null },
   reading: { status: "QUEUED" | "PROCESSING"; progress?: number },
 ) {
   if (isTerminal(task.status)) return null;
   const status = task.status === "PROCESSING" || reading.status === "PROCESSING" ? "PROCESSING" : "QUEUED";
   const progress = Math.max(task.progress, Math.min(MAX_RUNNING_PROGRESS, Math.round(reading.progress ?? 0)));
   if (status === task.status && progress === task.progress) return null;
-  const { count } = await services.db.task.updateMany({
-    where: { id: task.id, status: task.status, progress: task.progress },
-    data: { status, progress },
-  });
+  const where = { id: task.id, status: task.status, progress: task.progress };
+  const count =
+    task.webhookUrl === null
+      ? (await services.db.task.updateMany({ where, data: { status, progress } })).count
+      : await services.db.$transaction(async (tx) => {
+          const [row] = await tx.task.updateManyAndReturn({ where, data: { status, progress } });
+          if (row) await enqueueWebhook(tx, services, row, status === task.status ? "progress" : "started");
+          return row ? 1 : 0;
+        });
   if (count === 0) return null;
   const changed: typeof task = { ...task, status, progress };
   await publishTask(services, changed);
@@ -96,7 +104,9 @@ export async function completeTask(
     if (claimed.count === 0) return null;
     const row = await tx.task.findUniqueOrThrow({ where: { id: taskId } });
     const charged = await settle(tx, row.userId, row.id, row.holdAmount, outcome.charge);
-    return tx.task.update({ where: { id: taskId }, data: { charged } });
+    const completed = await tx.task.update({ where: { id: taskId }, data: { charged } });
+    await enqueueWebhook(tx, services, completed, "completed");
+    return completed;
   });
   if (!task) return null;
   // Logged after the guarded transition committed: once per task, however many workers raced.
@@ -124,6 +134,7 @@ export async function endTask(services: Services, taskId: string, status: "FAILE
     if (claimed.count === 0) return null;
     const row = await tx.task.findUniqueOrThrow({ where: { id: taskId } });
     await release(tx, row.userId, row.id, row.holdAmount, failure?.code ?? status.toLowerCase());
+    await enqueueWebhook(tx, services, row, status === "FAILED" ? "failed" : "cancelled");
     return row;
   });
   if (!task) return null;

@@ -84,7 +84,7 @@ const MEDIA_DUE: Record<MediaWork, (now: Prisma.Sql) => Prisma.Sql> = {
  * PostgreSQL's now(), so the database and the app agree on one clock. timestamp(3) columns
  * hold UTC wall-clock time; an ISO string's zone suffix is ignored on the cast.
  */
-const sqlTime = (ms: number) => Prisma.sql`${new Date(ms).toISOString()}::timestamp(3)`;
+export const sqlTime = (ms: number) => Prisma.sql`${new Date(ms).toISOString()}::timestamp(3)`;
 
 /** how long a finished poll waits for others to share its reschedule UPDATE */
 const RESCHEDULE_BATCH_MS = 5;

@@ -4,6 +4,7 @@ import type { Services } from "../context.js";
 import { createTaskQueue } from "../tasks/queue.js";
 import { createMediaJobs } from "./media-jobs.js";
 import { createPollStep } from "./poll-step.js";
+import { createWebhookWorker } from "./webhooks.js";
 
 /** longest wait between looks for due work: new tasks are noticed at least this often */
 const MAX_IDLE_MS = 1_000;
@@ -39,6 +40,8 @@ export function createPoller(services: Services, options: { workerId?: string } 
   setMaxListeners(0, halt.signal);
   const pollStep = createPollStep(services, queue, halt.signal);
   const media = createMediaJobs(services, queue);
+  // Webhook deliveries run in a loop of their own beside the polls: a slow receiver never delays a poll.
+  const webhooks = createWebhookWorker(services, { owner: workerId });
   const slots = createSlots(config.workerConcurrency, stop.signal, logger);
   let nextMediaSweep = 0;
   let loop: Promise<void> | null = null;
@@ -99,16 +102,19 @@ export function createPoller(services: Services, options: { workerId?: string } 
     workerId,
     start() {
       loop ??= run();
+      webhooks.start();
     },
     tick,
     async close(force = false) {
       stop.abort();
       if (force) halt.abort();
+      const deliveries = webhooks.close(force);
       await loop;
       if (!force) await slots.drained();
       await queue.settled();
       // Whatever is still claimed goes back to the pool now instead of when the lease lapses.
       await queue.releaseAll().catch(() => {});
+      await deliveries;
     },
   };
 }

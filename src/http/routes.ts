@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "../context.js";
 import { refuseAnonymousOverLimit } from "../rate-limits/anonymous-requests.js";
 import { createRestHandler, isRestPath } from "../rest/routes.js";
+import { createConsole } from "./console.js";
 import { setGraphiQLHeaders, wantsGraphiQL } from "./graphiql.js";
 import { MEDIA_PATH_PREFIX, serveMedia } from "./media.js";
 import { createMediaProxy } from "./media-proxy.js";
@@ -29,6 +30,8 @@ export function createRequestHandler(services: Services, graphql: RequestHandler
   const mediaProxy = createMediaProxy(services);
   const metricsAllowed = createBearerCheck(config.metricsToken);
   const rest = createRestHandler(services);
+  // a worker serves no console, so it does not read the build either
+  const serveConsole = config.role === "worker" ? () => false : createConsole({ config });
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -50,6 +53,8 @@ export function createRequestHandler(services: Services, graphql: RequestHandler
     // A worker only polls; it answers the probes and metrics above and nothing else.
     if (config.role === "worker") return json(res, 404, { error: "this instance runs with ROLE=worker and serves no API" });
     if (url.pathname.startsWith(MEDIA_PATH_PREFIX)) return serveMedia(req, res, url, services.storage, services.signer, mediaProxy);
+    // the console's static files before the limit on anonymous requests: loading the page should not use up sign-in attempts
+    if (serveConsole(req, res, url)) return;
     if (await refuseAnonymousOverLimit(services, req, res)) return;
     if (isRestPath(url.pathname)) return rest(req, res, url);
     if (config.graphiql && wantsGraphiQL(req)) setGraphiQLHeaders(res);

@@ -41,12 +41,26 @@ export interface Config {
   /** how clients reach this server (media URLs); null: http://HOST:PORT of the port it listens on */
   publicBaseUrl: string | null;
   pollIntervalMs: number;
+  /** the shortest delay the adaptive poll interval takes (POLL_MIN_INTERVAL_MS); null: a quarter of pollIntervalMs */
+  pollMinIntervalMs: number | null;
+  /** the longest delay the adaptive poll interval takes (POLL_MAX_INTERVAL_MS); null: six times pollIntervalMs */
+  pollMaxIntervalMs: number | null;
+  /** a processing task whose reported progress has not moved for this long is checked once more, then failed STALLED (STALL_AFTER_MS); 0 = never */
+  stallAfterMs: number;
+  /** how long after that check a still unmoved task fails (STALL_GRACE_MS) */
+  stallGraceMs: number;
+  /** a read of a running task last polled longer ago than this polls it first (FRESH_READ_AFTER_MS); 0 = never */
+  freshReadAfterMs: number;
+  /** providers that can push (Kling) are given a callback URL on this server (PROVIDER_CALLBACKS); default: on when PUBLIC_BASE_URL is set */
+  providerCallbacks: boolean;
   role: Role;
   mediaDir: string;
   /** how long a signed media URL stays valid */
   mediaUrlTtlSeconds: number;
   /** a task still running after this long is failed with TIMEOUT */
   taskTimeoutMs: number;
+  /** the longest deadline a user may set with createVideo's cancelAfter (MAX_CANCEL_AFTER_MS) */
+  maxCancelAfterMs: number;
   /** largest reference image accepted, in bytes */
   maxReferenceImageBytes: number;
   /** attempts for a submission the provider answers with 429/5xx */
@@ -125,6 +139,11 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return value;
 }
 
+/** A non-negative integer, or null when unset (the caller derives its default from other settings). */
+function optionalInt(env: NodeJS.ProcessEnv, name: string): number | null {
+  return env[name] === undefined || env[name] === "" ? null : int(env, name, 0);
+}
+
 function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === "") return fallback;
@@ -161,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       "NODE_ENV=production needs JWT_SECRET (an HS256 secret shared with whoever issues tokens) or JWT_JWKS_URL (your identity provider's keys); refusing to start without one",
     );
   }
+  const databaseUrl = env.DATABASE_URL || `pglite:${dataDir}/pglite`;
   const encryptionKey = base64Key(env, "ENCRYPTION_KEY");
   // A key generated on one machine leaves every other instance unable to read the channels.
   if (env.NODE_ENV === "production" && !encryptionKey) {
@@ -171,7 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port,
     host,
-    databaseUrl: env.DATABASE_URL || `pglite:${dataDir}/pglite`,
+    databaseUrl,
     redisUrl: env.REDIS_URL || null,
     redisPrefix: env.REDIS_PREFIX ?? "reelay:",
     dataDir,
@@ -189,10 +209,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: corsOrigins(env.CORS_ORIGINS),
     publicBaseUrl: env.PUBLIC_BASE_URL ? env.PUBLIC_BASE_URL.replace(/\/+$/, "") : null,
     pollIntervalMs: int(env, "POLL_INTERVAL_MS", 5_000),
+    pollMinIntervalMs: optionalInt(env, "POLL_MIN_INTERVAL_MS"),
+    pollMaxIntervalMs: optionalInt(env, "POLL_MAX_INTERVAL_MS"),
+    stallAfterMs: int(env, "STALL_AFTER_MS", 15 * 60_000),
+    stallGraceMs: int(env, "STALL_GRACE_MS", 60_000),
+    freshReadAfterMs: int(env, "FRESH_READ_AFTER_MS", 15_000),
+    providerCallbacks: bool(env, "PROVIDER_CALLBACKS", Boolean(env.PUBLIC_BASE_URL)),
     role,
     mediaDir: env.MEDIA_DIR || `${dataDir}/media`,
     mediaUrlTtlSeconds: int(env, "MEDIA_URL_TTL_SECONDS", 24 * 3600),
     taskTimeoutMs: int(env, "TASK_TIMEOUT_MS", 60 * 60_000),
+    maxCancelAfterMs: Math.max(1_000, int(env, "MAX_CANCEL_AFTER_MS", 24 * 3600_000)),
     maxReferenceImageBytes: int(env, "MAX_REFERENCE_IMAGE_BYTES", 10 * 1024 * 1024),
     submitAttempts: Math.max(1, int(env, "SUBMIT_ATTEMPTS", 4)),
     submitBackoffMs: int(env, "SUBMIT_BACKOFF_MS", 500),

@@ -6,6 +6,7 @@ import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Database, Db } from "./db/index.js";
 import type { Role } from "./generated/prisma/enums.js";
+import type { CallbackSigner } from "./http/callback-urls.js";
 import type { MediaSigner } from "./http/media.js";
 import type { SafeFetchOptions } from "./media/safe-fetch.js";
 import type { Metrics } from "./metrics.js";
@@ -30,6 +31,8 @@ export interface Services {
   pubsub: PubSub;
   storage: MediaStorage;
   signer: MediaSigner;
+  /** makes and checks the URLs providers that push call back at (PROVIDER_CALLBACKS) */
+  callbacks: CallbackSigner;
   /** how clients reach this instance; known once the server listens */
   publicBaseUrl: PublicBaseUrl;
   logger: Logger;

@@ -1,6 +1,7 @@
 // `npm start`: one Reelay process, configured by the environment (see README).
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./db/index.js";
+import { PGLITE_TEMPLATE_DIR } from "./db/template.js";
 
 let config: Config;
 try {
@@ -13,8 +14,9 @@ try {
 }
 
 // The database opens while the rest of the server's modules load: the embedded default
-// boots PostgreSQL compiled to WebAssembly, a large share of the time to /ready.
-const database = openDatabase(config.databaseUrl);
+// boots PostgreSQL compiled to WebAssembly, a large share of the time to /ready. A new
+// embedded database is copied from the template made at install (db/template.ts).
+const database = openDatabase(config.databaseUrl, { template: PGLITE_TEMPLATE_DIR });
 database.catch(() => {}); // buildApp awaits it and fails with its error
 const { buildApp } = await import("./server.js");
 

@@ -6,6 +6,10 @@ export interface TaskEvent {
   userId: string;
   status: string;
   progress: number;
+  /** set (to when, in ms) when the task's event log grew without a change of status or progress */
+  eventsAt?: number;
+  /** the task's place in its channel's queue while it waits for a slot (VideoTask.queuePosition) */
+  queuePosition?: number;
 }
 
 /**

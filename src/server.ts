@@ -27,6 +27,7 @@ import { createWebSocketLimits } from "./rate-limits/websocket-limits.js";
 import { schema } from "./schema/index.js";
 import { createServices, httpOrigin, runInOrder } from "./services.js";
 import { createPoller, type Poller } from "./worker/poller.js";
+import { closeRefresher } from "./worker/refresh.js";
 
 export { CSRF_HEADER } from "./http/yoga-plugins.js";
 
@@ -35,8 +36,14 @@ export const GRAPHQL_PATH = "/graphql";
 const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
 /** the largest WebSocket message read; ws refuses a longer one from its frame header (close 1009), before any parse or auth */
 export const MAX_WEBSOCKET_MESSAGE_BYTES = 1024 * 1024;
-/** how long open connections may finish before shutdown cuts them */
-const SHUTDOWN_GRACE_MS = 10_000;
+/** how long open connections may finish before shutdown cuts them; deploy files' stop periods allow for it */
+export const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * The close code WebSockets get at shutdown: 1012 Service Restart, after which graphql-ws
+ * clients (and @reelay/client's) reconnect, through a load balancer to another instance, and
+ * subscribe again, receiving each task's current state first.
+ */
+export const SHUTDOWN_CLOSE_CODE = 1012;
 
 type Yoga = YogaServerInstance<Record<string, unknown>, Context>;
 
@@ -85,10 +92,12 @@ export async function buildApp(options: AppOptions = {}): Promise<App> {
       stopping ??= (async () => {
         const requestsFinished = stopAccepting(server);
         await runInOrder(services.logger, "shutdown", [
-          // Subscribers are told the server is going away (1001) and can reconnect elsewhere.
-          ["close websockets", async () => websockets.dispose()],
+          // Subscribers are told the service is restarting (1012) and reconnect elsewhere.
+          ["close websockets", () => websockets.dispose()],
           // In-flight polls and downloads may finish within the grace period; then they are cut short and their leases handed back.
           ["stop the worker", async () => poller && (await withinGrace(poller.close(), () => poller.close(true)))],
+          // Polls made now for a reader or an admin (fresh on read, refreshTask), like the worker's.
+          ["stop refreshes", () => withinGrace(closeRefresher(services), () => closeRefresher(services, true))],
           // Ends every live subscription, so SSE streams finish and their requests complete.
           ["close pub/sub", () => services.pubsub.close()],
           ["finish open requests", () => withinGrace(requestsFinished(), async () => server.closeAllConnections())],
@@ -242,7 +251,13 @@ function serveWebSockets(server: Server, yoga: Yoga, services: Services) {
     socket.removeAllListeners("error");
     socket.on("error", (err) => logger.info({ reason: err.message }, "closed a websocket that broke the protocol or its limits"));
   });
-  return disposable;
+  return {
+    async dispose() {
+      // graphql-ws's own dispose closes with 1001 Going Away, which browsers also send when a page is left.
+      for (const socket of wss.clients) socket.close(SHUTDOWN_CLOSE_CODE, "Service restart");
+      await disposable.dispose();
+    },
+  };
 }
 
 /** Listens, fixes the public base URL from the port, starts the worker and says where the API is. */

@@ -9,6 +9,8 @@ import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { PublicBaseUrl, Services } from "./context.js";
 import { type Database, openDatabase } from "./db/index.js";
+import type { TemplateUse } from "./db/template.js";
+import { createCallbackSigner } from "./http/callback-urls.js";
 import { createMediaSigner } from "./http/media.js";
 import { createMetrics } from "./metrics.js";
 import { createLocalPubSub, createRedisPubSub } from "./pubsub.js";
@@ -53,6 +55,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
   const database = await (options.database ?? openDatabase(config.databaseUrl));
   try {
     database.onConnectionLost((err) => logger.warn({ err: err.message }, "lost a database connection; new ones are opened as needed"));
+    logTemplateUse(logger, database.template);
     const applied = await database.migrate();
     if (applied.length) logger.info({ applied }, "applied database migrations");
     const channelKeys = await sealChannelKeysAtRest(config, database, logger);
@@ -74,6 +77,7 @@ export async function createServices(config: Config, options: ServicesOptions = 
       pubsub,
       storage,
       signer: createMediaSigner(secrets.mediaSigningSecret, publicBaseUrl.get, config.mediaUrlTtlSeconds),
+      callbacks: createCallbackSigner(secrets.mediaSigningSecret, config, publicBaseUrl.get),
       publicBaseUrl,
       logger,
       clock: options.clock ?? systemClock,
@@ -103,6 +107,26 @@ export async function createServices(config: Config, options: ServicesOptions = 
   } catch (err) {
     await database.close().catch(() => {});
     throw err;
+  }
+}
+
+/** Says how a new embedded database came to be, so that a slow first start explains itself. */
+function logTemplateUse(logger: Logger, use: TemplateUse | null): void {
+  const creating = "creating the embedded database and applying every migration, which takes several seconds";
+  const remedy = "npm install or npm run db:template makes one";
+  switch (use?.outcome) {
+    case "copied":
+      logger.info("created the embedded database from the template made at install");
+      break;
+    case "missing":
+      logger.info(`${creating}: no template was made at install (${remedy})`);
+      break;
+    case "stale":
+      logger.info(`${creating}: the template made at install is for other migrations (${remedy})`);
+      break;
+    case "failed":
+      logger.warn({ err: use.error }, `could not copy the embedded database's template; ${creating}`);
+      break;
   }
 }
 

@@ -140,7 +140,7 @@ describe("running tasks per channel", () => {
   it("routes a new task with one grouped count for all the limited channels that serve the model", async () => {
     let routed: string[] = [];
     const sent = await statementsDuring(async () => {
-      routed = (await routeChannels(t.app.services, "sora-2-pro", null)).map((c) => c.name);
+      routed = (await routeChannels(t.app.services, "sora-2-pro", null)).channels.map((c) => c.name);
     });
     expect(sent).toBe(2); // the serving channels, then their running tasks
     expect(routed.sort()).toEqual(["busy-a", "busy-b", "idle-a", "idle-b", "idle-c"]); // busy-c is at its limit of 3
@@ -149,6 +149,9 @@ describe("running tasks per channel", () => {
   it("counts once for a pinned channel with a limit, and not at all for one without", async () => {
     const { services } = t.app;
     expect(await statementsDuring(() => routeChannels(services, "sora-2-pro", "busy-b"))).toBe(2);
+    const full = await routeChannels(services, "sora-2-pro", "busy-c");
+    expect({ wait: full.wait, channels: full.channels.map((c) => c.name) }).toEqual({ wait: true, channels: ["busy-c"] });
+    await services.db.channel.update({ where: { name: "busy-c" }, data: { whenFull: "REFUSE" } });
     await expect(routeChannels(services, "sora-2-pro", "busy-c")).rejects.toMatchObject({ extensions: { code: "RATE_LIMITED" } });
     await services.db.channel.update({ where: { name: "busy-c" }, data: { maxConcurrency: null } });
     expect(await statementsDuring(() => routeChannels(services, "sora-2-pro", "busy-c"))).toBe(1);

@@ -604,11 +604,12 @@ describe("closing a poller", () => {
 });
 
 describe("polling rhythm", () => {
-  // Real time: the rhythm itself is measured. A database of its own, so no other instance's interval applies.
+  // Real time: the rhythm itself is measured. A database of its own, so no other instance's interval applies;
+  // the interval's bounds pinned to the base, so that it stays fixed (test/polling covers the adaptive one).
   const t4 = useTestApp({
     mock: "openai",
     mockOptions: { script: { queuedPolls: 10_000 } },
-    config: { pollIntervalMs: 400 },
+    config: { pollIntervalMs: 400, pollMinIntervalMs: 400, pollMaxIntervalMs: 400 },
     channels: [{ name: "slow-gateway", models: ["sora-2"] }],
   });
 

@@ -20,7 +20,15 @@ const CIRCUIT = { circuitFailureThreshold: 2, circuitCooldownMs: 60_000, submitA
 
 /** An instance for this test, on its own database and clock, with gateways (mock servers, or a closed port) as channels. */
 async function scenario(
-  channels: { name: string; priority?: number; weight?: number; maxConcurrency?: number; mock?: MockOpenAIVideos; closed?: boolean }[],
+  channels: {
+    name: string;
+    priority?: number;
+    weight?: number;
+    maxConcurrency?: number;
+    whenFull?: "QUEUE" | "REFUSE";
+    mock?: MockOpenAIVideos;
+    closed?: boolean;
+  }[],
   clock: TestClock = createTestClock(),
 ) {
   const t = await startTestAppForTest(CIRCUIT, { clock });
@@ -38,6 +46,7 @@ async function scenario(
           priority: c.priority ?? 0,
           weight: c.weight ?? 1,
           maxConcurrency: c.maxConcurrency ?? null,
+          whenFull: c.whenFull ?? "QUEUE",
         },
       },
       { token: t.adminToken },
@@ -222,12 +231,12 @@ describe("circuit breaker", () => {
 });
 
 describe("per-channel concurrency", () => {
-  it("skips a channel at its limit, and refuses with RATE_LIMITED, charging nothing, when every channel is full", async () => {
+  it("skips a channel at its limit, and refuses with RATE_LIMITED, charging nothing, when every channel is full and refuses", async () => {
     const small = await gateway({ script: { queuedPolls: 10_000 } });
     const spare = await gateway({ script: { queuedPolls: 10_000 } });
     const t = await scenario([
-      { name: "small", priority: 10, maxConcurrency: 1, mock: small },
-      { name: "spare", priority: 5, maxConcurrency: 1, mock: spare },
+      { name: "small", priority: 10, maxConcurrency: 1, whenFull: "REFUSE", mock: small },
+      { name: "spare", priority: 5, maxConcurrency: 1, whenFull: "REFUSE", mock: spare },
     ]);
     expect((await create(t, "one@routing", "the first task")).task.channel).toBe("small");
     expect((await create(t, "two@routing", "the second task")).task.channel).toBe("spare");

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { SHUTDOWN_CLOSE_CODE } from "../src/server.js";
 import { Collector, wsClient } from "./helpers/subscriptions.js";
 import { tokenFor } from "./helpers/tokens.js";
 import { useTestApp } from "./helpers/use-test-app.js";
@@ -8,7 +9,7 @@ const t = useTestApp();
 const ALL_TASKS = /* GraphQL */ `subscription { taskProgress { id status } }`;
 
 describe("stopping an instance", () => {
-  it("closes WebSockets as going away, ends SSE streams, and does not wait out the grace period for them", async () => {
+  it("closes WebSockets with 1012 Service Restart, which graphql-ws clients retry on, ends SSE streams, and does not wait out the grace period for them", async () => {
     const token = await tokenFor("watcher@shutdown");
     let closeCode: number | null = null;
     const upgraded = new Promise((resolve) => t.app.server.once("upgrade", resolve));
@@ -32,7 +33,8 @@ describe("stopping an instance", () => {
     const took = Date.now() - started;
 
     await ws.done;
-    expect(closeCode).toBe(1001);
+    expect(closeCode).toBe(SHUTDOWN_CLOSE_CODE);
+    expect(SHUTDOWN_CLOSE_CODE).toBe(1012);
     expect(await sseEnded).toBe("ended");
     // With subscribers open, shutdown must not sit out the whole 10 s grace period for open requests.
     expect(took).toBeLessThan(5_000);

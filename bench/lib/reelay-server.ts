@@ -1,5 +1,6 @@
 // One Reelay instance in its own process, for load that must not share the benchmark's
-// event loop. argv: JSON of { databaseUrl, redisUrl?, redisPrefix?, role?, pollIntervalMs?, mediaDir?, workerConcurrency?, channelBaseUrl?, channelApiKey? }.
+// event loop. argv: JSON of { databaseUrl, redisUrl?, redisPrefix?, role?, pollIntervalMs?, pollMinIntervalMs?,
+// pollMaxIntervalMs?, mediaDir?, workerConcurrency?, channelBaseUrl?, channelApiKey? }.
 // Prints one JSON line { url, origin }; stops gracefully when stdin closes.
 import { buildApp } from "../../src/server.js";
 import { BENCH_JWT_SECRET } from "./env.js";
@@ -10,6 +11,8 @@ const options = JSON.parse(process.argv[2]) as {
   redisPrefix?: string;
   role?: "all" | "api" | "worker";
   pollIntervalMs?: number;
+  pollMinIntervalMs?: number;
+  pollMaxIntervalMs?: number;
   mediaDir?: string;
   workerConcurrency?: number;
   channelBaseUrl?: string;
@@ -24,6 +27,8 @@ const app = await buildApp({
     redisPrefix: options.redisPrefix ?? "reelay-bench:",
     role: options.role ?? "all",
     pollIntervalMs: options.pollIntervalMs ?? 1_000,
+    pollMinIntervalMs: options.pollMinIntervalMs ?? null,
+    pollMaxIntervalMs: options.pollMaxIntervalMs ?? null,
     jwtSecret: BENCH_JWT_SECRET,
     logLevel: "warn",
     mediaDir: options.mediaDir ?? "./.data/bench-media",

@@ -37,9 +37,9 @@ export const SCENARIOS: Scenario[] = [
   {
     name: "poller",
     summary:
-      "running tasks polled on a 1 s interval by one worker, at two sizes to show what grows: polls on time, worker CPU, CPU per poll against a bare HTTP client, SQL statements per poll (1,000 and 10,000 tasks, 20 s; --quick: 500 and 2,000, 10 s)",
+      "running tasks polled on a 1 s interval by one worker, at two sizes to show what grows: polls on time, worker CPU, CPU per poll against a bare HTTP client, SQL statements per poll (1,000 and 10,000 tasks, 20 s; --quick: 500 and 2,000, 10 s); then the same jobs that queue and run on the provider's clock polled to completion with the adaptive interval and with the fixed one: polls per completed task and how late completions come (200 jobs of 5 s + 25 s; --quick: 50 of 3 s + 12 s)",
     reading:
-      "Providers are called through undici's `request()` on a keep-alive pool (in a CPU profile fetch took most of the worker's time), a batch is claimed and read in one statement from a partial index of running tasks, and a finished poll frees its slot while its reschedule commits. The CPU-per-poll row's bound is a bare undici client with as many requests in flight, polling the same mock and doing nothing else; 10,000 polls a second within one core leaves 100 µs a poll, so what the bare client alone spends is what is left for the database and the schedule. A worker that falls behind polls each task less often than due, and then none is on time; several workers share the tasks through leases (see [Operations](operations.md#many-instances)). SQL statements per poll fall as load rises.",
+      "Providers are called through undici's `request()` on a keep-alive pool (in a CPU profile fetch took most of the worker's time), a batch is claimed and read in one statement from a partial index of running tasks, and a finished poll frees its slot while its reschedule commits. The CPU-per-poll row's bound is a bare undici client with as many requests in flight, polling the same mock and doing nothing else; 10,000 polls a second within one core leaves 100 µs a poll, so what the bare client alone spends is what is left for the database and the schedule. A worker that falls behind polls each task less often than due, and then none is on time; several workers share the tasks through leases (see [Operations](operations.md#many-instances)). SQL statements per poll fall as load rises. The throughput rows hold the interval at its base; the last two rows let it adapt (slower while a job is queued, sooner as its progress nears the end) against the fixed interval on the same jobs: fewer polls for the same completions, at about the same lateness.",
     run: poller,
   },
   {
@@ -51,9 +51,9 @@ export const SCENARIOS: Scenario[] = [
   {
     name: "startup",
     summary:
-      "`npm start` and `npm run start:built` until /ready answers 200: embedded first start (creates and migrates the database), embedded with existing data, PostgreSQL; runs `npm run build` (not timed) first for the built rows (the same with --quick)",
+      "`npm start` and `npm run start:built` until /ready answers 200: embedded first start (a new data directory), embedded with existing data, PostgreSQL; first makes the embedded database's template as postinstall does, and runs `npm run build` for the built rows (neither timed; the same with --quick)",
     reading:
-      "The embedded default's first start creates a new PostgreSQL cluster inside PGlite (`initdb` compiled to WebAssembly, most of that start) and applies every migration through the WebAssembly schema engine; later starts open the existing data. `npm start` opens the database while the server's modules load.",
+      "Creating a PGlite cluster (`initdb` compiled to WebAssembly) and applying every migration through the WebAssembly schema engine takes several seconds, so postinstall does it once into a template that the embedded default's first start copies into its new data directory (see [Operations](operations.md#the-embedded-databases-template)); that start then checks the migrations and finds none pending, and costs about what a start on existing data does. `npm start` opens the database while the server's modules load; tsx compiles them, and keeps what it compiled in a cache in the system's temporary directory, so only a start after a change compiles again. The GraphiQL bundle (9 MB) loads with the first page, not at start.",
     run: startup,
   },
   {

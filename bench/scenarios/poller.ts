@@ -14,6 +14,9 @@ const CLOCK_TICKS = 100; // USER_HZ of /proc/<pid>/stat
 /** requests one worker keeps in flight (WORKER_CONCURRENCY) */
 const WORKER_CONCURRENCY = 256;
 
+/** the worker's poll interval held at the base: what Reelay did before the interval adapted */
+const FIXED_INTERVAL = { pollIntervalMs: INTERVAL_MS, pollMinIntervalMs: INTERVAL_MS, pollMaxIntervalMs: INTERVAL_MS };
+
 interface Run {
   tasks: number;
   polls: number;
@@ -89,8 +92,9 @@ async function pollFor(tasks: number, seconds: number, withBareBound: boolean): 
     // Measured first, while no worker runs; its polls fall outside the worker's window.
     const bare = withBareBound ? await barePolling(provider.info, WORKER_CONCURRENCY, Math.min(seconds, 10)) : null;
 
+    // The interval pinned to the base: these rows measure the worker's throughput on a fixed schedule.
     worker = await startChild<{ url: string; origin: string }>("bench/lib/reelay-server.ts", [
-      JSON.stringify({ databaseUrl: database.url, role: "worker", pollIntervalMs: INTERVAL_MS, workerConcurrency: WORKER_CONCURRENCY }),
+      JSON.stringify({ databaseUrl: database.url, role: "worker", ...FIXED_INTERVAL, workerConcurrency: WORKER_CONCURRENCY }),
     ]);
     await new Promise((resolve) => setTimeout(resolve, 5_000)); // warm-up: JIT, pool, schedule settles
     const from = Date.now();
@@ -132,12 +136,116 @@ async function pollFor(tasks: number, seconds: number, withBareBound: boolean): 
   }
 }
 
+/** What one interval made of the same jobs: provider polls per completed task, and how late completions came. */
+interface CompletionRun {
+  tasks: number;
+  completed: number;
+  polls: number;
+  /** mean time from the job finishing at the provider to the task COMPLETED in Reelay */
+  lagMs: number;
+}
+
+/**
+ * The same `tasks` jobs, each queued for `timeline.queuedMs` and then running for
+ * `timeline.runningMs` with evenly rising progress (the mock follows the clock, not the
+ * polls), polled by one worker until all complete: with the fixed interval or the adaptive one.
+ */
+async function pollsPerCompletion(
+  interval: "fixed" | "adaptive",
+  tasks: number,
+  timeline: { queuedMs: number; runningMs: number },
+): Promise<CompletionRun> {
+  const database = await scratchDatabase();
+  const statsFile = path.join(tmpdir(), `reelay-bench-completions-${process.pid}-${interval}.json`);
+  let worker: Awaited<ReturnType<typeof startChild<{ url: string; origin: string }>>> | null = null;
+  let provider: Awaited<ReturnType<typeof startChild<{ baseUrl: string; apiKey: string; ids: string[]; createdMs: number[] }>>> | null =
+    null;
+  const { db, close } = await openDatabase(database.url);
+  try {
+    const user = await db.user.create({ data: { subject: "completions@bench" } });
+    const channel = await db.channel.create({
+      data: { name: "gateway", provider: "openai", baseUrl: "http://127.0.0.1:9", apiKey: "", models: ["sora-2"] },
+    });
+    const schedule = interval === "fixed" ? FIXED_INTERVAL : { pollIntervalMs: INTERVAL_MS };
+    worker = await startChild("bench/lib/reelay-server.ts", [JSON.stringify({ databaseUrl: database.url, role: "worker", ...schedule })]);
+    // The jobs start once the worker is up, so that both intervals see the whole of every job.
+    provider = await startChild("bench/lib/poll-provider.ts", [String(tasks), statsFile, JSON.stringify({ timeline })]);
+    const { baseUrl, apiKey, ids, createdMs } = provider.info;
+    await db.channel.update({ where: { id: channel.id }, data: { baseUrl, apiKey } });
+    // As a submission hands a task over: QUEUED, first poll one base interval on.
+    await db.$executeRaw`
+      INSERT INTO tasks (id, "userId", "channelId", provider, model, prompt, seconds, status, "upstreamId", "nextPollAt", "deadlineAt", "submittedAt", "updatedAt")
+      SELECT gen_random_uuid(), ${user.id}::uuid, ${channel.id}::uuid, 'openai', 'sora-2', 'a completions benchmark', 4, 'QUEUED', id,
+             now() + ${INTERVAL_MS} * interval '1 millisecond', now() + interval '1 day', now(), now()
+      FROM unnest(${ids}::text[]) AS id`;
+    const giveUpAt = Date.now() + timeline.queuedMs + timeline.runningMs + 30_000;
+    while (Date.now() < giveUpAt && (await db.task.count({ where: { status: "COMPLETED" } })) < tasks) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const done = await db.task.findMany({ where: { status: "COMPLETED" }, select: { upstreamId: true, completedAt: true } });
+    await worker.stop();
+    worker = null;
+    await provider.stop();
+    provider = null;
+    const arrivals = JSON.parse(await readFile(statsFile, "utf8")) as Record<string, number[]>;
+    const finishedAt = new Map(ids.map((id, i) => [id, createdMs[i] + timeline.queuedMs + timeline.runningMs]));
+    const lags = done.map((t) => t.completedAt!.getTime() - finishedAt.get(t.upstreamId!)!);
+    return {
+      tasks,
+      completed: done.length,
+      polls: done.reduce((sum, t) => sum + (arrivals[t.upstreamId!]?.length ?? 0), 0),
+      lagMs: lags.reduce((a, b) => a + b, 0) / Math.max(1, lags.length),
+    };
+  } finally {
+    await worker?.stop();
+    await provider?.stop();
+    await close();
+    await rm(statsFile, { force: true });
+    await database.drop();
+  }
+}
+
+/** The adaptive interval against the fixed one on the same jobs: polls per completed task, and how late completions come. */
+async function adaptiveFigures(quick: boolean): Promise<Figure[]> {
+  const tasks = quick ? 50 : 200;
+  const timeline = quick ? { queuedMs: 3_000, runningMs: 12_000 } : { queuedMs: 5_000, runningMs: 25_000 };
+  const fixed = await pollsPerCompletion("fixed", tasks, timeline);
+  const adaptive = await pollsPerCompletion("adaptive", tasks, timeline);
+  const perTask = (r: CompletionRun) => r.polls / Math.max(1, r.completed);
+  const jobs = `${tasks} jobs, each queued ${timeline.queuedMs / 1000} s then running ${timeline.runningMs / 1000} s, POLL_INTERVAL_MS=${INTERVAL_MS}`;
+  return [
+    {
+      scenario: "poller",
+      figure: "polls per completed task, adaptive interval",
+      value: perTask(adaptive),
+      unit: "",
+      bound: { label: "fixed interval, same jobs", value: perTask(fixed), unit: "" },
+      ratio: perTask(fixed) / perTask(adaptive),
+      goal: "fewer than fixed",
+      met: adaptive.completed === tasks && fixed.completed === tasks && perTask(adaptive) < perTask(fixed),
+      note: `${jobs}; completed ${adaptive.completed} (adaptive) and ${fixed.completed} (fixed) of ${tasks}`,
+    },
+    {
+      scenario: "poller",
+      figure: "provider finished → COMPLETED, adaptive interval, mean",
+      value: adaptive.lagMs,
+      unit: "ms",
+      bound: { label: "fixed interval, same jobs", value: fixed.lagMs, unit: "ms" },
+      ratio: fixed.lagMs / adaptive.lagMs,
+      goal: "report",
+      met: null,
+      note: "from the moment the mock's job finished to the task's completedAt, the download of its media included",
+    },
+  ];
+}
+
 /** 10,000 running tasks on a 1 s interval with one worker (and 1,000 beside it, to show what grows). */
 export async function poller(options: { quick: boolean }): Promise<Figure[]> {
   const [small, large] = options.quick ? [500, 2_000] : [1_000, 10_000];
   const seconds = options.quick ? 10 : 20;
   const runs = [await pollFor(small, seconds, false), await pollFor(large, seconds, true)];
   const [s, l] = runs;
+  const adaptive = await adaptiveFigures(options.quick);
   const note = (r: Run) =>
     `${r.tasks} tasks: ${r.polls} polls in ${seconds} s (${((r.polls / seconds / r.tasks) * 100).toFixed(0)}% of the ${r.tasks}/s due)`;
   return [
@@ -188,5 +296,6 @@ export async function poller(options: { quick: boolean }): Promise<Figure[]> {
       met: l.statementsPerPoll <= s.statementsPerPoll * 1.2,
       note: "counted by the worker's pg pool (reelay_db_statements_total), transaction control included",
     },
+    ...adaptive,
   ];
 }

@@ -1,4 +1,5 @@
 import { badInput } from "../errors.js";
+import type { WhenFull } from "../generated/prisma/enums.js";
 import { adaptorFor, knownProviders } from "../providers/index.js";
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -15,6 +16,10 @@ export interface ChannelInput {
   priority?: number | null;
   weight?: number | null;
   maxConcurrency?: number | null;
+  /** provider polls per second for the channel's tasks, shared by every worker; null or omitted: no limit */
+  pollsPerSecond?: number | null;
+  /** what a new task does when this channel, and every other that could take it, is full; QUEUE by default */
+  whenFull?: WhenFull | null;
 }
 
 /** The columns of a channel, checked and normalised, apart from its name. */
@@ -27,6 +32,8 @@ export interface ChannelData {
   priority: number;
   weight: number;
   maxConcurrency: number | null;
+  pollsPerSecond: number | null;
+  whenFull: WhenFull;
 }
 
 /**
@@ -42,6 +49,8 @@ export interface ChannelPatch {
   priority?: number | null;
   weight?: number | null;
   maxConcurrency?: number | null;
+  pollsPerSecond?: number | null;
+  whenFull?: WhenFull | null;
 }
 
 /** A patch checked by the same rules as a whole channel: the columns to write, apart from the key. */
@@ -62,13 +71,15 @@ export function parseChannelInput(input: ChannelInput): { name: string; data: Ch
     priority: input.priority ?? 0,
     weight: parseWeight(input.weight ?? 1),
     maxConcurrency: parseMaxConcurrency(input.maxConcurrency ?? null),
+    pollsPerSecond: parsePollsPerSecond(input.pollsPerSecond ?? null),
+    whenFull: input.whenFull ?? "QUEUE",
   };
   return { name, data };
 }
 
 /**
  * Checks the fields a patch gives, each by the rule `parseChannelInput` applies to it; a field
- * given as null is refused, except maxConcurrency, where null means no limit.
+ * given as null is refused, except maxConcurrency and pollsPerSecond, where null means no limit.
  */
 export function parseChannelPatch(patch: ChannelPatch): ParsedChannelPatch {
   const parsed: ParsedChannelPatch = {};
@@ -93,6 +104,9 @@ export function parseChannelPatch(patch: ChannelPatch): ParsedChannelPatch {
   const weight = given("weight");
   if (weight !== undefined) parsed.weight = parseWeight(weight);
   if (patch.maxConcurrency !== undefined) parsed.maxConcurrency = parseMaxConcurrency(patch.maxConcurrency);
+  if (patch.pollsPerSecond !== undefined) parsed.pollsPerSecond = parsePollsPerSecond(patch.pollsPerSecond);
+  const whenFull = given("whenFull");
+  if (whenFull !== undefined) parsed.whenFull = whenFull;
   return parsed;
 }
 
@@ -120,6 +134,15 @@ function parseWeight(weight: number): number {
 
 function parseMaxConcurrency(limit: number | null): number | null {
   if (limit !== null && limit < 1) throw badInput("maxConcurrency must be at least 1, or null for no limit", { field: "maxConcurrency" });
+  return limit;
+}
+
+/** the most polls a second a channel may be given: more is no budget at all */
+const MAX_POLLS_PER_SECOND = 10_000;
+
+function parsePollsPerSecond(limit: number | null): number | null {
+  if (limit !== null && (!Number.isInteger(limit) || limit < 1 || limit > MAX_POLLS_PER_SECOND))
+    throw badInput(`pollsPerSecond must be 1 to ${MAX_POLLS_PER_SECOND}, or null for no limit`, { field: "pollsPerSecond" });
   return limit;
 }
 

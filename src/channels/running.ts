@@ -1,12 +1,24 @@
 import type { Db } from "../db/index.js";
 import { RUNNING_STATUSES } from "../tasks/status.js";
 
-/** Running tasks (QUEUED or PROCESSING) on each of these channels, in one grouped query; a channel with none is absent. */
-export async function runningTasksByChannel(db: Db, channelIds: readonly string[]): Promise<Map<string, number>> {
+/**
+ * Running tasks (QUEUED or PROCESSING, submitted or being submitted) on each of these channels, in
+ * one grouped query; a channel with none is absent. `withWaiting` counts the tasks waiting in
+ * Reelay's queue for a slot on the channel too.
+ */
+export async function runningTasksByChannel(
+  db: Db,
+  channelIds: readonly string[],
+  options: { withWaiting?: boolean } = {},
+): Promise<Map<string, number>> {
   if (channelIds.length === 0) return new Map();
   const groups = await db.task.groupBy({
     by: ["channelId"],
-    where: { channelId: { in: [...channelIds] }, status: { in: [...RUNNING_STATUSES] } },
+    where: {
+      channelId: { in: [...channelIds] },
+      status: { in: [...RUNNING_STATUSES] },
+      ...(options.withWaiting ? {} : { waitingSince: null }),
+    },
     _count: { _all: true },
   });
   return new Map(groups.map((g) => [g.channelId, g._count._all]));

@@ -174,6 +174,8 @@ function channelSnapshot(channel: Omit<ChannelData, "apiKey"> | Channel, apiKeyH
     priority: channel.priority,
     weight: channel.weight,
     maxConcurrency: channel.maxConcurrency,
+    pollsPerSecond: channel.pollsPerSecond,
+    whenFull: channel.whenFull,
     apiKeyHint,
   };
 }

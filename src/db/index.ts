@@ -1,20 +1,16 @@
-import { existsSync } from "node:fs";
 import { mkdir, readdir } from "node:fs/promises";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import pg from "pg";
 import { PrismaClient } from "../generated/prisma/client.js";
+import { MIGRATIONS_DIR, PRISMA_CONFIG_FILE, PROJECT_ROOT } from "./paths.js";
+import { seedFromTemplate, type TemplateUse } from "./template.js";
 
 export type Db = PrismaClient;
 export { Prisma } from "../generated/prisma/client.js";
 
-/** the folder of package.json, whether this runs from src/ (tsx) or from a build under dist/ */
-const PROJECT_ROOT = projectRoot(path.dirname(fileURLToPath(import.meta.url)));
-const MIGRATIONS_DIR = path.join(PROJECT_ROOT, "prisma/migrations");
 /** pg_advisory_lock key that serialises migrations across instances starting at once */
-const MIGRATION_LOCK_KEY = 7_316_530_201;
+export const MIGRATION_LOCK_KEY = 7_316_530_201;
 const POOL_SIZE = 10;
 /** a connection attempt that hangs (a black-holed network) fails after this, so /ready and queries answer */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -28,6 +24,8 @@ const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 }; // ms
 export interface Database {
   db: PrismaClient;
   kind: "postgres" | "pglite";
+  /** what opening a `pglite:<dir>` did with the template it was offered (see template.ts); null otherwise */
+  template: TemplateUse | null;
   /** applies pending migrations; returns the names applied */
   migrate(): Promise<string[]>;
   /** true when a trivial query succeeds */
@@ -39,13 +37,25 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** How to open a database. */
+export interface OpenOptions {
+  /** a template directory (template.ts) that a `pglite:<dir>` not created yet is copied from; none: created empty */
+  template?: string;
+  /**
+   * the same PostgreSQL without a pooler in between, for migrations: their session advisory lock
+   * and the schema engine's session need one server connection throughout, which a
+   * transaction-pooling PgBouncer at `url` does not give; `url` when absent or null
+   */
+  directUrl?: string | null;
+}
+
 /**
  * Opens `postgresql://…` through adapter-pg, or `pglite:<dir>` / `pglite:memory` embedded.
  * A lost server connection (PostgreSQL restarting) is reported to `onConnectionLost`
  * listeners and the pool opens new ones as queries need them; the process stays up.
  */
-export async function openDatabase(url: string): Promise<Database> {
-  if (url.startsWith("pglite:")) return openPglite(url.slice("pglite:".length));
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
+  if (url.startsWith("pglite:")) return openPglite(url.slice("pglite:".length), options.template);
   if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`DATABASE_URL must be postgresql://… or pglite:<dir>, got "${url}"`);
   const lostListeners = new Set<(err: Error) => void>();
   const lost = (err: Error) => {
@@ -61,16 +71,18 @@ export async function openDatabase(url: string): Promise<Database> {
       return query(...args);
     };
   });
+  // No statementNameGenerator: every statement is an unnamed one, which a transaction-pooling PgBouncer passes through.
   const adapter = new PrismaPg(pool, { onPoolError: lost, onConnectionError: lost, disposeExternalPool: true });
   const db = new PrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS });
   return {
     db,
     kind: "postgres",
+    template: null,
     migrate: () =>
-      withAdvisoryLock(url, async () => {
+      withAdvisoryLock(options.directUrl ?? url, async () => {
         if (await allApplied(db)) return [];
         // A pool of our own, so the engine's connection is closed when it is done.
-        const pool = new pg.Pool({ connectionString: url, max: 1 });
+        const pool = new pg.Pool({ connectionString: options.directUrl ?? url, max: 1 });
         try {
           return await applyMigrations(new PrismaPg(pool));
         } finally {
@@ -84,15 +96,19 @@ export async function openDatabase(url: string): Promise<Database> {
   };
 }
 
-async function openPglite(dir: string): Promise<Database> {
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { PrismaPGlite } = await import("pglite-prisma-adapter");
+async function openPglite(dir: string, templateDir: string | undefined): Promise<Database> {
+  const [{ PGlite }, { PrismaPGlite }, template] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("pglite-prisma-adapter"),
+    templateDir && dir !== "memory" ? seedFromTemplate(dir, templateDir) : null,
+  ]);
   if (dir !== "memory") await mkdir(dir, { recursive: true }); // PGlite does not create it
   const pglite = new PGlite(dir === "memory" ? "memory://" : dir);
   const db = new PrismaClient({ adapter: new PrismaPGlite(pglite), transactionOptions: TRANSACTION_OPTIONS });
   return {
     db,
     kind: "pglite",
+    template,
     migrate: async () => ((await allApplied(db)) ? [] : applyMigrations(new PrismaPGlite(pglite))),
     ping: () => ping(db),
     statements: () => null,
@@ -102,13 +118,6 @@ async function openPglite(dir: string): Promise<Database> {
       await pglite.close(); // an open PGlite keeps the process alive
     },
   };
-}
-
-function projectRoot(from: string): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, "package.json"))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
-  }
 }
 
 async function ping(db: PrismaClient): Promise<boolean> {
@@ -136,10 +145,7 @@ async function allApplied(db: PrismaClient): Promise<boolean> {
 async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
   // Loaded only when a migration is pending: the schema engine and Prisma's config loader are slow to import.
   const { openSchemaEngine } = await import("./migrate.js");
-  const engine = await openSchemaEngine(adapterFactory, {
-    configFile: path.join(PROJECT_ROOT, "prisma.config.ts"),
-    root: PROJECT_ROOT,
-  });
+  const engine = await openSchemaEngine(adapterFactory, { configFile: PRISMA_CONFIG_FILE, root: PROJECT_ROOT });
   try {
     return await engine.deploy();
   } finally {

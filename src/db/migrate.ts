@@ -100,6 +100,8 @@ export interface SchemaEngineOptions {
   configFile?: string;
   /** the project root (default: the working directory) */
   root?: string;
+  /** the migration folders to apply (default: prisma.config.ts's) */
+  migrationsDir?: string;
 }
 
 /** The schema engine opened on one database, with the project's schema and migrations. */
@@ -122,13 +124,14 @@ export interface SchemaEngineSession {
 /** Opens the WebAssembly schema engine on an adapter factory, with settings from prisma.config.ts. */
 export async function openSchemaEngine(
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
-  { configFile, root = process.cwd() }: SchemaEngineOptions = {},
+  { configFile, root = process.cwd(), ...options }: SchemaEngineOptions = {},
 ): Promise<SchemaEngineSession> {
   const { config, error } = await loadConfigFromFile({ configFile, configRoot: root });
   if (error) throw new Error(`Could not load Prisma config: ${error._tag} ${"error" in error ? error.error.message : ""}`);
   // Paths in prisma.config.ts are relative to the project root, whatever the working directory.
   const schemaPath = path.resolve(root, config.schema ?? "prisma/schema.prisma");
-  const migrationsDir = path.resolve(root, config.migrations?.path ?? path.join(path.dirname(schemaPath), "migrations"));
+  const migrationsDir =
+    options.migrationsDir ?? path.resolve(root, config.migrations?.path ?? path.join(path.dirname(schemaPath), "migrations"));
   const files = await readSchemaFiles(schemaPath);
   const filters = { externalTables: config.tables?.external ?? [], externalEnums: config.enums?.external ?? [] };
   const list = () => readMigrationsList(migrationsDir, config.migrations?.initShadowDb ?? "");

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
+import { createRequire } from "node:module";
+import type * as GraphiQLRenderer from "@graphql-yoga/render-graphiql";
 import type { GraphiQLOptions } from "graphql-yoga";
 
 /** The first tab on a first visit: where the token goes, then an operation that runs as is. */
@@ -73,6 +74,9 @@ let page: GraphiQLPage | null = null;
  */
 function graphiqlPage(): GraphiQLPage {
   if (page) return page;
+  // A 9 MB module, loaded for the first page rather than at every start; required (its CJS
+  // build), not imported, so that this and its callers stay synchronous.
+  const { renderGraphiQL } = createRequire(import.meta.url)("@graphql-yoga/render-graphiql") as typeof GraphiQLRenderer;
   const html = renderGraphiQL(GRAPHIQL_OPTIONS);
   const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1];
   if (script === undefined) throw new Error("GraphiQL's page has no inline script");

@@ -4,6 +4,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "../context.js";
 import { refuseAnonymousOverLimit } from "../rate-limits/anonymous-requests.js";
 import { createRestHandler, isRestPath } from "../rest/routes.js";
+import { CALLBACK_PATH_PREFIX } from "./callback-urls.js";
+import { serveProviderCallback } from "./callbacks.js";
 import { createConsole } from "./console.js";
 import { setGraphiQLHeaders, wantsGraphiQL } from "./graphiql.js";
 import { MEDIA_PATH_PREFIX, serveMedia } from "./media.js";
@@ -19,7 +21,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export const currentRequestFields = (): object => requestScope.getStore() ?? {};
 
 /**
- * The plain HTTP routes: probes (/health, /ready), /metrics and signed /media; within the
+ * The plain HTTP routes: probes (/health, /ready), /metrics, signed /media and providers' callbacks; within the
  * limit of requests without credentials, the REST API (/v1/…, /openapi.json, /docs/api) and
  * everything else to `graphql`. Each request
  * gets an id (the caller's X-Request-Id when sane), echoed in the response and carried by
@@ -53,6 +55,8 @@ export function createRequestHandler(services: Services, graphql: RequestHandler
     // A worker only polls; it answers the probes and metrics above and nothing else.
     if (config.role === "worker") return json(res, 404, { error: "this instance runs with ROLE=worker and serves no API" });
     if (url.pathname.startsWith(MEDIA_PATH_PREFIX)) return serveMedia(req, res, url, services.storage, services.signer, mediaProxy);
+    // Providers call back without credentials; the URL's token is checked before anything else.
+    if (url.pathname.startsWith(CALLBACK_PATH_PREFIX)) return serveProviderCallback(services, req, res, url);
     // the console's static files before the limit on anonymous requests: loading the page should not use up sign-in attempts
     if (serveConsole(req, res, url)) return;
     if (await refuseAnonymousOverLimit(services, req, res)) return;

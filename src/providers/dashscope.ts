@@ -1,6 +1,6 @@
 import { encodeReferenceImage } from "../media/reference-image.js";
 import { type ErrorDialect, UpstreamError, type UpstreamErrorKind, upstreamErrorOf } from "./errors.js";
-import { downloadResultUrl, joinUrl, missingId, postJson, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { downloadResultUrl, freshHeaders, joinUrl, missingId, postJson, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
 import { needsReferenceImage, usdPrices } from "./model-specs.js";
 import { failedSnapshot, finishedAt, runningSince } from "./snapshots.js";
 import type { ChannelConfig, ModelSpec, Provider, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
@@ -84,6 +84,7 @@ function bodyOf(request: SubmitRequest) {
 /** Alibaba Cloud Model Studio (DashScope): Wan video synthesis as asynchronous tasks. */
 export const dashscopeAdaptor: ProviderAdaptor = {
   name: "dashscope",
+  typicalGenerationMs: TYPICAL_GENERATION_MS,
   // Task ids and result URLs last about a day.
   resultRetentionMs: 24 * 3600_000,
 
@@ -101,9 +102,9 @@ export const dashscopeAdaptor: ProviderAdaptor = {
     return { upstreamId: taskId, state, snapshot: snapshotOf(answer, state) };
   },
 
-  async poll({ channel, task, signal }) {
+  async poll({ channel, task, fresh, signal }) {
     const res = await upstreamFetch(joinUrl(channel.baseUrl, `/api/v1/tasks/${encodeURIComponent(task.upstreamId)}`), {
-      headers: auth(channel),
+      headers: { ...auth(channel), ...freshHeaders(fresh) },
       signal,
     });
     return snapshotOf(await answerOf(res), (task.state as DashScopeState | null) ?? null);

@@ -2,7 +2,17 @@ import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { encodeReferenceImage } from "../media/reference-image.js";
 import { type ErrorDialect, readUpstreamError, UpstreamError } from "./errors.js";
-import { fetchMedia, joinUrl, missingId, postJson, readJson, toDownload, type UpstreamResponse, upstreamFetch } from "./http.js";
+import {
+  fetchMedia,
+  freshHeaders,
+  joinUrl,
+  missingId,
+  postJson,
+  readJson,
+  toDownload,
+  type UpstreamResponse,
+  upstreamFetch,
+} from "./http.js";
 import { type SizeTiers, sizesOf, tierOf, usdPrices } from "./model-specs.js";
 import { failedSnapshot, runningSince } from "./snapshots.js";
 import type { ChannelConfig, ModelSpec, Provider, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
@@ -162,6 +172,7 @@ async function generateImage(channel: ChannelConfig, request: SubmitRequest, sig
 /** Google's Gemini API: Veo video through `predictLongRunning` and operation polling; image models in one call. */
 export const geminiAdaptor: ProviderAdaptor = {
   name: "gemini",
+  typicalGenerationMs: TYPICAL_GENERATION_MS,
   // Generated files are kept for about two days.
   resultRetentionMs: 2 * 24 * 3600_000,
 
@@ -182,11 +193,11 @@ export const geminiAdaptor: ProviderAdaptor = {
     return { upstreamId: op.name, state, snapshot: snapshotOf(op, state) };
   },
 
-  async poll({ channel, task, signal }) {
+  async poll({ channel, task, fresh, signal }) {
     if ((task.state as ImageState | null)?.image) return { status: "COMPLETED", progress: 100, usage: { images: 1 } };
     // The operation name is a path: models/<model>/operations/<id>
     const res = await upstreamFetch(joinUrl(channel.baseUrl, `/v1beta/${task.upstreamId.split("/").map(encodeURIComponent).join("/")}`), {
-      headers: headers(channel),
+      headers: { ...headers(channel), ...freshHeaders(fresh) },
       signal,
     });
     return snapshotOf(await operationFrom(res), (task.state as GeminiState | null) ?? null);

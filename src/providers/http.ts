@@ -7,6 +7,10 @@ import { requestPinned, UnresolvedHostError, validateFetchTarget } from "../medi
 import { type ErrorDialect, fromNetworkError, readUpstreamError, UpstreamError } from "./errors.js";
 import type { Download, ProviderAdaptor } from "./types.js";
 
+/** Headers of a poll that must not be answered from a cache between Reelay and the provider (the stall check's). */
+export const freshHeaders = (fresh: boolean | undefined): Record<string, string> =>
+  fresh ? { "cache-control": "no-cache", pragma: "no-cache" } : {};
+
 /** API calls (not downloads) give up after this long */
 export const API_TIMEOUT_MS = 30_000;
 /** a media download (the finished video, possibly gigabytes) gives up after this long; the caller's signal may cut it shorter */

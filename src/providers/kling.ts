@@ -1,7 +1,7 @@
 import { SignJWT } from "jose";
 import { encodeReferenceImage } from "../media/reference-image.js";
 import { type ErrorDialect, UpstreamError, type UpstreamErrorKind, upstreamErrorOf } from "./errors.js";
-import { downloadResultUrl, joinUrl, missingId, postJson, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { downloadResultUrl, freshHeaders, joinUrl, missingId, postJson, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
 import { type SizeTiers, sizesOf, tierOf, usdPrices } from "./model-specs.js";
 import { failedSnapshot, finishedAt, runningSince } from "./snapshots.js";
 import type { ChannelConfig, ModelSpec, Provider, ProviderAdaptor, SubmitRequest, UpstreamSnapshot, UpstreamTask } from "./types.js";
@@ -126,13 +126,15 @@ const taskUrl = (channel: ChannelConfig, task: UpstreamTask) =>
 /** Kling AI's official API: text2video and image2video tasks with a per-request JWT. */
 export const klingAdaptor: ProviderAdaptor = {
   name: "kling",
+  typicalGenerationMs: TYPICAL_GENERATION_MS,
   resultRetentionMs: 30 * 24 * 3600_000,
 
-  async submit({ channel, request, signal }) {
+  async submit({ channel, request, callbackUrl, signal }) {
     const family = request.reference ? "image2video" : "text2video";
     const res = await postJson(joinUrl(channel.baseUrl, `/v1/videos/${family}`), {
       headers: await authorization(channel),
-      json: bodyOf(request),
+      // Kling POSTs the task there on every change of state; polling goes on beside it.
+      json: callbackUrl ? { ...bodyOf(request), callback_url: callbackUrl } : bodyOf(request),
       signal,
     });
     const data = await dataOf<KlingTask>(res);
@@ -141,8 +143,11 @@ export const klingAdaptor: ProviderAdaptor = {
     return { upstreamId: data.task_id, state, snapshot: snapshotOf(data, state) };
   },
 
-  async poll({ channel, task, signal }) {
-    const res = await upstreamFetch(taskUrl(channel, task), { headers: await authorization(channel), signal });
+  async poll({ channel, task, fresh, signal }) {
+    const res = await upstreamFetch(taskUrl(channel, task), {
+      headers: { ...(await authorization(channel)), ...freshHeaders(fresh) },
+      signal,
+    });
     return snapshotOf(await dataOf<KlingTask>(res), (task.state as KlingState | null) ?? null);
   },
 

@@ -1,6 +1,17 @@
 import { encodeReferenceImage } from "../media/reference-image.js";
-import { type ErrorDialect, readUpstreamError } from "./errors.js";
-import { deleteJob, fetchMedia, joinUrl, missingId, postJson, readJson, toDownload, type UpstreamResponse, upstreamFetch } from "./http.js";
+import { type ErrorDialect, readUpstreamError, retryAfterMs } from "./errors.js";
+import {
+  deleteJob,
+  fetchMedia,
+  freshHeaders,
+  joinUrl,
+  missingId,
+  postJson,
+  readJson,
+  toDownload,
+  type UpstreamResponse,
+  upstreamFetch,
+} from "./http.js";
 import { usdPrices } from "./model-specs.js";
 import { failedSnapshot } from "./snapshots.js";
 import type { ChannelConfig, ModelSpec, Provider, ProviderAdaptor, SubmitResult, UpstreamSnapshot, UpstreamStatus } from "./types.js";
@@ -101,12 +112,15 @@ export const openaiAdaptor: ProviderAdaptor = {
     return submitted(await videoFrom(res));
   },
 
-  async poll({ channel, task, signal }) {
+  async poll({ channel, task, fresh, signal }) {
     const res = await upstreamFetch(joinUrl(channel.baseUrl, `/v1/videos/${encodeURIComponent(task.upstreamId)}`), {
-      headers: headers(channel),
+      headers: { ...headers(channel), ...freshHeaders(fresh) },
       signal,
     });
-    return snapshotOf(await videoFrom(res));
+    const snapshot = snapshotOf(await videoFrom(res));
+    // A gateway that wants fewer polls says so on the answer itself.
+    const wait = retryAfterMs(res.headers.get("retry-after"));
+    return wait === undefined ? snapshot : { ...snapshot, hints: { retryAfterMs: wait } };
   },
 
   cancel({ channel, task, signal }) {

@@ -1,6 +1,16 @@
 import { encodeReferenceImage } from "../media/reference-image.js";
 import { type ErrorDialect, readUpstreamError } from "./errors.js";
-import { deleteJob, downloadResultUrl, joinUrl, missingId, postJson, readJson, type UpstreamResponse, upstreamFetch } from "./http.js";
+import {
+  deleteJob,
+  downloadResultUrl,
+  freshHeaders,
+  joinUrl,
+  missingId,
+  postJson,
+  readJson,
+  type UpstreamResponse,
+  upstreamFetch,
+} from "./http.js";
 import { needsReferenceImage, type SizeTiers, sizesOf, tierOf } from "./model-specs.js";
 import { failedSnapshot, finishedAt, runningSince } from "./snapshots.js";
 import type { ChannelConfig, ModelSpec, Provider, ProviderAdaptor, SubmitRequest, UpstreamSnapshot } from "./types.js";
@@ -81,6 +91,7 @@ const taskPath = (id: string) => `/api/v3/contents/generations/tasks/${encodeURI
 /** ByteDance Seedance on BytePlus ModelArk / Volcengine Ark; usage is reported in tokens. */
 export const seedanceAdaptor: ProviderAdaptor = {
   name: "seedance",
+  typicalGenerationMs: TYPICAL_GENERATION_MS,
   resultRetentionMs: 24 * 3600_000,
 
   async submit({ channel, request, signal }) {
@@ -95,8 +106,11 @@ export const seedanceAdaptor: ProviderAdaptor = {
     return { upstreamId: task.id, state, snapshot: { status: "QUEUED", progress: 0 } };
   },
 
-  async poll({ channel, task, signal }) {
-    const res = await upstreamFetch(joinUrl(channel.baseUrl, taskPath(task.upstreamId)), { headers: auth(channel), signal });
+  async poll({ channel, task, fresh, signal }) {
+    const res = await upstreamFetch(joinUrl(channel.baseUrl, taskPath(task.upstreamId)), {
+      headers: { ...auth(channel), ...freshHeaders(fresh) },
+      signal,
+    });
     return snapshotOf(await taskOf(res), (task.state as SeedanceState | null) ?? null);
   },
 

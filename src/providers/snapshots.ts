@@ -15,6 +15,7 @@ function estimatedProgress(submittedAt: number | undefined, typicalMs: number, n
 export const runningSince = (submittedAt: number | undefined, typicalMs: number, now = Date.now()): UpstreamSnapshot => ({
   status: "PROCESSING",
   progress: estimatedProgress(submittedAt, typicalMs, now),
+  progressEstimated: true,
 });
 
 /** A finished job whose video is at a URL, with the figures of what it made that the provider reported (positive ones only). */

@@ -71,6 +71,10 @@ export interface UpstreamSnapshot {
   status: UpstreamStatus;
   /** 0..100 when the provider reports it */
   progress?: number;
+  /** the progress is the adaptor's estimate from the time (the provider reports none): it says nothing of a stall */
+  progressEstimated?: boolean;
+  /** what the provider said of its next answer: wait at least this long (Retry-After), or how long it expects the job to take still */
+  hints?: { retryAfterMs?: number; remainingMs?: number };
   error?: { code: string; message: string };
   usage?: Usage;
   /** provider data the download step needs (e.g. result URLs) */
@@ -96,10 +100,17 @@ export interface Download {
 /** One provider protocol. Options objects, only the calls Reelay makes. */
 export interface ProviderAdaptor {
   readonly name: string;
+  /** how long the provider usually takes for a job; the adaptive poll interval reads it */
+  readonly typicalGenerationMs?: number;
   /** how long the provider keeps finished media when a snapshot does not say */
   readonly resultRetentionMs?: number;
-  submit(options: { channel: ChannelConfig; request: SubmitRequest; signal?: AbortSignal }): Promise<SubmitResult>;
-  poll(options: { channel: ChannelConfig; task: UpstreamTask; signal?: AbortSignal }): Promise<UpstreamSnapshot>;
+  /**
+   * `callbackUrl`: where a provider that pushes (Kling's callback_url) reports changes of the
+   * job; adaptors of providers that do not push ignore it.
+   */
+  submit(options: { channel: ChannelConfig; request: SubmitRequest; callbackUrl?: string; signal?: AbortSignal }): Promise<SubmitResult>;
+  /** `fresh`: the stall check's poll, which asks past any cache between Reelay and the provider */
+  poll(options: { channel: ChannelConfig; task: UpstreamTask; fresh?: boolean; signal?: AbortSignal }): Promise<UpstreamSnapshot>;
   /** absent when the provider has no way to stop a job */
   cancel?(options: { channel: ChannelConfig; task: UpstreamTask; signal?: AbortSignal }): Promise<void>;
   /** absent when the provider cannot remix */

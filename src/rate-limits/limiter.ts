@@ -9,6 +9,11 @@ const MINUTE_MS = 60_000;
 const SOCKET_LEASE_MS = 60_000;
 /** slots are renewed this often, well within their lease */
 const SOCKET_RENEW_MS = SOCKET_LEASE_MS / 3;
+/**
+ * A poll holds its place in its channel's budget this long: the second the budget counts, and
+ * a margin for the network, so that the provider, counting arrivals, never sees more in a second.
+ */
+const POLL_SLOT_MS = 1_100;
 /** at most one warning per this long while the store fails */
 const STORE_WARNING_INTERVAL_MS = 30_000;
 
@@ -29,6 +34,11 @@ export interface RateLimiter {
   countAnonymousRequest(address: string): Promise<ReelayError | null>;
   /** takes one of the user's MAX_SOCKETS_PER_USER connection slots, counted across instances; null when all are taken */
   openSocket(userId: string): Promise<SocketSlot | null>;
+  /**
+   * Takes one of a channel's `perSecond` provider polls (Channel.pollsPerSecond), counted
+   * across instances over any second; false when they are all taken (the poll waits).
+   */
+  takePollSlot(channelId: string, perSecond: number): Promise<boolean>;
   /** frees every slot this instance holds and closes the store */
   close(): Promise<void>;
 }
@@ -101,6 +111,13 @@ export function createRateLimiter(settings: LimitSettings, store: LimitStore, lo
         },
       };
     },
+    takePollSlot: (channelId, perSecond) =>
+      // Each poll is a slot of its own that lapses after a second: at most `perSecond` live at once.
+      guarded(
+        "count a channel's polls",
+        () => store.acquireSlot({ key: `polls:${channelId}`, holder: randomUUID() }, perSecond, POLL_SLOT_MS),
+        true,
+      ),
     async close() {
       clearInterval(renewal);
       await Promise.all([...held].map((slot) => guarded("free a connection slot", () => store.releaseSlot(slot), undefined)));

@@ -20,6 +20,15 @@ const seconds = z
   .transform(Number)
   .meta({ description: 'Clip length in seconds, as a string ("4", "8", "12" for sora-2); the model says which it makes.' });
 
+/** the longest cancel_after accepted: a duration is short */
+const MAX_DURATION_LENGTH = 40;
+
+/** createVideo's cancelAfter, as the REST routes spell it */
+const cancelAfter = z.string().max(MAX_DURATION_LENGTH).optional().meta({
+  description:
+    'A deadline from creation: an ISO-8601 duration ("PT10M") or a short one ("10m", "2h"); a task not finished by then is cancelled (error code DEADLINE_EXCEEDED) and its hold released.',
+});
+
 const webhookFields = {
   webhook_url: z
     .string()
@@ -45,6 +54,7 @@ const createFields = {
   prompt: z.string().meta({ description: "What to generate." }),
   seconds: seconds.optional(),
   size: z.string().max(MAX_ID_LENGTH).optional().meta({ description: "WIDTHxHEIGHT, e.g. 1280x720; the model's default when absent." }),
+  cancel_after: cancelAfter,
   ...webhookFields,
 };
 
@@ -172,6 +182,7 @@ export const NewApiCreateBody = z
       .object({ aspect_ratio: z.string().max(MAX_ID_LENGTH).optional().meta({ description: "e.g. 16:9, for models that take one." }) })
       .optional()
       .meta({ description: "Vendor extras; fields other than aspect_ratio are ignored." }),
+    cancel_after: cancelAfter,
     ...webhookFields,
   })
   .meta({ id: "VideoGenerationRequest", description: "new-api's unified video create." });

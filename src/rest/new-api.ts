@@ -30,6 +30,7 @@ export const NEW_API_FIELD_NAMES: Record<string, string> = {
   aspectRatio: "metadata.aspect_ratio",
   webhookUrl: "webhook_url",
   webhookEvents: "webhook_events",
+  cancelAfter: "cancel_after",
 };
 
 /** size from `size`, or from `width` and `height` (both or neither). */
@@ -64,6 +65,7 @@ export async function createGenerationOp(
     aspectRatio: body.metadata?.aspect_ratio ?? null,
     inputReferenceUrl: body.image ?? null,
     ...webhookOf(body),
+    cancelAfter: body.cancel_after ?? null,
     idempotencyKey,
   });
   const task = await services.db.task.findUniqueOrThrow({ where: { id }, select: { id: true, status: true } });

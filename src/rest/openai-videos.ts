@@ -63,6 +63,7 @@ export const OPENAI_FIELD_NAMES: Record<string, string> = {
   inputReferenceUrl: "input_reference",
   webhookUrl: "webhook_url",
   webhookEvents: "webhook_events",
+  cancelAfter: "cancel_after",
 };
 
 export async function createVideoOp(services: Services, user: CurrentUser, body: CreateBody, idempotencyKey: string | null) {
@@ -73,6 +74,7 @@ export async function createVideoOp(services: Services, user: CurrentUser, body:
     size: body.size ?? null,
     ...referenceOf(body.input_reference),
     ...webhookOf(body),
+    cancelAfter: body.cancel_after ?? null,
     idempotencyKey,
   });
   return videoAnswer(await services.db.task.findUniqueOrThrow({ where: { id } }));

@@ -3,6 +3,7 @@ import { channelHealth, type ChannelHealth as Health } from "../channels/health.
 import { createRunningTasksLoader, type RunningTasksLoader } from "../channels/running.js";
 import { channelKeyHint, deleteChannel, resetChannelHealth, updateChannel, upsertChannel } from "../channels/store.js";
 import type { Context } from "../context.js";
+import { WhenFull as PrismaWhenFull } from "../generated/prisma/enums.js";
 import { knownProviders } from "../providers/index.js";
 
 /** per request: every Channel.runningTasks of one response comes from one grouped query */
@@ -16,6 +17,15 @@ function runningTasksOf(ctx: Context, channelId: string): Promise<number> {
   }
   return load(channelId);
 }
+
+const WhenFull = builder.enumType(PrismaWhenFull, {
+  name: "WhenFull",
+  description: "what a new task does when every channel that could take it is at its maxConcurrency",
+  values: describedValues({
+    QUEUE: "it waits in Reelay's queue for a slot on this channel and is submitted in order as one frees (VideoTask.queuePosition)",
+    REFUSE: "createVideo is refused with RATE_LIMITED and nothing is charged",
+  }),
+});
 
 const CircuitState = builder.enumType("CircuitState", {
   values: describedValues({
@@ -53,8 +63,13 @@ builder.prismaNode("Channel", {
       nullable: true,
       description: "running tasks this channel takes at most; null = no limit",
     }),
+    pollsPerSecond: t.exposeInt("pollsPerSecond", {
+      nullable: true,
+      description: "provider polls per second for this channel's tasks, shared by every worker (a poll over it waits); null = no limit",
+    }),
+    whenFull: t.expose("whenFull", { type: WhenFull }),
     runningTasks: t.int({
-      description: "tasks QUEUED or PROCESSING on this channel now",
+      description: "tasks QUEUED or PROCESSING on this channel now, not counting those waiting for a slot (see queueDepth)",
       resolve: (channel, _args, ctx) => runningTasksOf(ctx, channel.id),
     }),
     health: t.field({
@@ -82,6 +97,10 @@ const ChannelInput = builder.inputType("ChannelInput", {
     priority: t.int({ defaultValue: 0 }),
     weight: t.int({ defaultValue: 1, description: "1 to 1000: share of new tasks among channels of the same priority" }),
     maxConcurrency: t.int({ description: "running tasks this channel takes at most; omit or null for no limit" }),
+    pollsPerSecond: t.int({
+      description: "provider polls per second for this channel's tasks, across every worker; omit or null for no limit",
+    }),
+    whenFull: t.field({ type: WhenFull, defaultValue: "QUEUE", description: "what a new task does when the channel is full" }),
   }),
 });
 
@@ -96,6 +115,8 @@ const ChannelPatch = builder.inputType("ChannelPatch", {
     priority: t.int(),
     weight: t.int({ description: "1 to 1000: share of new tasks among channels of the same priority" }),
     maxConcurrency: t.int({ description: "running tasks this channel takes at most; null for no limit" }),
+    pollsPerSecond: t.int({ description: "provider polls per second for this channel's tasks, across every worker; null for no limit" }),
+    whenFull: t.field({ type: WhenFull, description: "what a new task does when the channel is full" }),
   }),
 });
 

@@ -8,7 +8,7 @@ const LedgerKind = builder.enumType(PrismaLedgerKind, {
   description: "CREDIT/DEBIT: granted or removed by an admin; HOLD, SETTLE, RELEASE: a task's hold, its charge and its refund",
 });
 
-const LedgerEntryRef = builder.prismaNode("LedgerEntry", {
+export const LedgerEntryRef = builder.prismaNode("LedgerEntry", {
   id: { field: "id" },
   // node(id) finds the caller's own entries; an admin's any entry, as for User and VideoTask
   findUnique: (id, ctx) => (ctx.currentUser?.role === "ADMIN" ? { id } : { id, userId: ctx.currentUser?.id ?? NIL_UUID }),

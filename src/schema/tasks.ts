@@ -13,8 +13,10 @@ import { NIL_UUID, UUID_PATTERN } from "../limits.js";
 import type { TaskEvent } from "../pubsub.js";
 import { cancelTask } from "../tasks/cancel.js";
 import { createVideo, remixVideo } from "../tasks/create.js";
-import { isTerminal } from "../tasks/status.js";
+import { createQueuePositionLoader, type QueuePositionLoader } from "../tasks/slots.js";
+import { isRunning, isTerminal } from "../tasks/status.js";
 import { watchTask, watchUserTasks } from "../tasks/watch.js";
+import { FRESH_READ_FIELDS, type FreshReadTask, readFresh, refreshForAdmin } from "../worker/refresh.js";
 import { WebhookEvent } from "./webhooks.js";
 
 const TASK_TYPENAME = "VideoTask";
@@ -37,6 +39,18 @@ function requireTaskId(id: string): string {
 }
 
 const currentUser = (ctx: Context) => ctx.currentUser!; // fields below require loggedIn
+
+/** per request: the queue positions of one response come from one query */
+const queuePositionLoaders = new WeakMap<Context, QueuePositionLoader>();
+
+function queuePositionOf(ctx: Context, taskId: string): Promise<number | null> {
+  let load = queuePositionLoaders.get(ctx);
+  if (!load) {
+    load = createQueuePositionLoader(ctx.services.db);
+    queuePositionLoaders.set(ctx, load);
+  }
+  return load(taskId);
+}
 
 const TaskStatus = builder.enumType(PrismaTaskStatus, { name: "TaskStatus" });
 export const MediaType = builder.enumType(PrismaMediaType, { name: "MediaType" });
@@ -81,6 +95,13 @@ builder.prismaNode("Task", {
   fields: (t) => ({
     status: t.expose("status", { type: TaskStatus }),
     progress: t.exposeInt("progress", { description: "0..100, never decreases" }),
+    queuePosition: t.int({
+      nullable: true,
+      description:
+        "while the task waits in Reelay's queue for a slot on its channel (every channel that could take it is at its maxConcurrency): its place in that queue, 1 = submitted next; null otherwise",
+      select: { id: true, status: true, waitingSince: true },
+      resolve: (task, _args, ctx) => (task.status === "QUEUED" && task.waitingSince ? queuePositionOf(ctx, task.id) : null),
+    }),
     prompt: t.exposeString("prompt"),
     model: t.exposeString("model", { description: "the model the client asked for, e.g. sora-2, sora-2-pro" }),
     provider: t.exposeString("provider", { description: "which adaptor served it: openai, gemini, kling, dashscope, chat-sse, ..." }),
@@ -146,6 +167,11 @@ builder.prismaNode("Task", {
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
     completedAt: t.expose("completedAt", { type: "DateTime", nullable: true }),
+    lastPolledAt: t.expose("lastPolledAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "when the provider last answered a poll of the task; null before the first",
+    }),
   }),
 });
 
@@ -168,10 +194,14 @@ builder.queryFields((t) => ({
     description: "null when the task does not exist or belongs to someone else",
     authScopes: { loggedIn: true },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (query, _root, args, ctx) => {
+    resolve: async (query, _root, args, ctx) => {
       const id = parseTaskId(String(args.id));
       if (!id) return null;
-      return ctx.services.db.task.findFirst({ ...query, where: { id, userId: currentUser(ctx).id } });
+      const where = { id, userId: currentUser(ctx).id };
+      // Fresh on read: a running task last polled long ago is polled first (bounded; see readFresh).
+      const task = await ctx.services.db.task.findFirst({ ...withFreshReadFields(query), where });
+      if (!task || !(await readFresh(ctx.services, task as unknown as FreshReadTask))) return task;
+      return ctx.services.db.task.findFirst({ ...query, where });
     },
   }),
   tasks: t.prismaConnection(
@@ -227,6 +257,11 @@ function taskFilter(ctx: Context, args: { status?: PrismaTaskStatus | null; medi
   };
 }
 
+/** The selection of a read, with the columns a fresh read decides by when it names its columns. */
+function withFreshReadFields<Q extends { select?: object }>(query: Q): Q {
+  return query.select ? { ...query, select: { ...query.select, ...FRESH_READ_FIELDS } } : query;
+}
+
 /** A new task's webhook, the same on createVideo and remixVideo. */
 const webhookInputFields = (t: Parameters<Parameters<typeof builder.inputType>[1]["fields"]>[0]) => ({
   webhookUrl: t.string({
@@ -249,6 +284,10 @@ const CreateVideoInput = builder.inputType("CreateVideoInput", {
       description: "same key from the same user returns the same task instead of creating (and charging) another",
     }),
     ...webhookInputFields(t),
+    cancelAfter: t.string({
+      description:
+        'a deadline from creation: an ISO-8601 duration ("PT10M", "P1D") or a short one ("90s", "10m", "2h", "1d"), at most MAX_CANCEL_AFTER_MS; a task not finished by then is cancelled (CANCELLED, error code DEADLINE_EXCEEDED) and its hold released',
+    }),
   }),
 });
 
@@ -287,6 +326,20 @@ builder.mutationFields((t) => ({
       return ctx.services.db.task.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
+  refreshTask: t.prismaField({
+    type: "Task",
+    ...adminOnly(
+      "polls any running task's provider now and records the answer; a task some worker is polling at this moment, or a terminal one, is returned as it is",
+    ),
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = requireTaskId(String(args.id));
+      const task = await ctx.services.db.task.findUnique({ where: { id }, select: { status: true } });
+      if (!task) throw notFound("No such task");
+      if (isRunning(task.status)) await refreshForAdmin(ctx.services, id);
+      return ctx.services.db.task.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
   cancelTask: t.prismaField({
     type: "Task",
     description: "cancels a QUEUED or PROCESSING task of the caller and releases its hold; a terminal task is returned unchanged",
@@ -322,12 +375,12 @@ const SHARED_READ_MS = 250;
 /**
  * One change reaches every subscriber of a task at about the same moment; they share one
  * database read per distinct selection instead of issuing one each. Keyed by the change
- * (task, status, progress), so a later change is always read afresh.
+ * (task, status, progress, new events, queue position), so a later change is always read afresh.
  */
 function sharedRead<T>(ctx: Context, event: TaskEvent, query: unknown, read: () => Promise<T>): Promise<T> {
   const reads = ctx.services.sharedTaskReads;
   const now = Date.now();
-  const key = `${event.taskId}:${event.status}:${event.progress}:${JSON.stringify(query)}`;
+  const key = `${event.taskId}:${event.status}:${event.progress}:${event.eventsAt ?? ""}:${event.queuePosition ?? ""}:${JSON.stringify(query)}`;
   const hit = reads.get(key);
   if (hit && hit.until > now) return hit.row as Promise<T>;
   for (const [k, v] of reads) if (v.until <= now) reads.delete(k); // keep the map small

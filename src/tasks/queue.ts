@@ -1,7 +1,7 @@
 import { type Clock, fromNow } from "../clock.js";
 import type { Services } from "../context.js";
 import type { Db } from "../db/index.js";
-import { Prisma, type Task } from "../generated/prisma/client.js";
+import { type Channel, Prisma, type Task } from "../generated/prisma/client.js";
 import type { ChannelConfig } from "../providers/types.js";
 import { RUNNING_SQL } from "./status.js";
 
@@ -58,7 +58,7 @@ export async function withLease<T>(
 export async function handOver(
   db: Db,
   taskId: string,
-  upstream: { upstreamId: string; upstreamState?: Prisma.InputJsonValue; nextPollAt: Date },
+  upstream: { upstreamId: string; upstreamState?: Prisma.InputJsonValue; nextPollAt: Date; submittedAt?: Date },
 ): Promise<boolean> {
   const { count } = await db.task.updateMany({
     where: { id: taskId, status: "QUEUED", upstreamId: null },
@@ -67,8 +67,23 @@ export async function handOver(
   return count > 0;
 }
 
-/** A claimed task as the claim returns it: the row after the claim, and the channel it runs on. */
-export type ClaimedTask = Task & { channel: ChannelConfig; previousLeaseOwner: string | null };
+/** A claimed task as the claim returns it: the row after the claim, and the channel it runs on (its key still sealed). */
+export type ClaimedTask = Task & { channel: ChannelConfig & Pick<Channel, "pollsPerSecond">; previousLeaseOwner: string | null };
+
+/**
+ * What a poll learnt, written with its reschedule: when the provider answered, when its
+ * reading last moved, and a stall check made (a date) or over (null). Unset fields stay.
+ */
+export interface PollMarks {
+  polledAt?: Date;
+  progressedAt?: Date;
+  stallCheckAt?: Date | null;
+  /**
+   * the nextPollAt the task was claimed with: when it changed while the poll ran (a provider's
+   * callback asked for a look), the earlier of that and the new time is kept
+   */
+  claimedDueAt?: Date;
+}
 
 /** Background work on completed tasks' media: a mirror to retry, or stored media past its retention. */
 export type MediaWork = "mirror" | "expiry";
@@ -97,6 +112,12 @@ export interface TaskQueue {
    * channel. A task whose lapsed lease still named a holder is a takeover (logged, counted).
    */
   claimDue(limit: number): Promise<ClaimedTask[]>;
+  /**
+   * Claims one running task with an upstream job now, due or not, unless another holds it or
+   * (with `polledBefore`) the provider answered a poll of it since then: a refresh that
+   * concurrent readers on any instance ask for is made once.
+   */
+  claimNow(taskId: string, options?: { polledBefore?: Date }): Promise<ClaimedTask | null>;
   /** when the next unclaimed running task is due; null when none is */
   nextDue(): Promise<Date | null>;
   /** claims up to `limit` completed tasks with media work of that kind due; returns their ids */
@@ -110,7 +131,7 @@ export interface TaskQueue {
    * a few milliseconds share one UPDATE. Never throws: should the UPDATE fail, the lease
    * lapses and the task is polled again then.
    */
-  reschedule(taskId: string, at: Date, pollErrors: number): void;
+  reschedule(taskId: string, at: Date, pollErrors: number, marks?: PollMarks): void;
   /** gives a task back with `data` written, if this worker still holds it */
   release(taskId: string, data?: Prisma.TaskUpdateManyMutationInput): Promise<void>;
   /** resolves when every reschedule made so far has committed or failed */
@@ -124,54 +145,38 @@ export function createTaskQueue(services: Pick<Services, "db" | "logger" | "metr
   /** reschedule UPDATEs not yet committed: shutdown waits for them */
   const settling = new Set<Promise<void>>();
 
-  // updatedAt records when the row was written, as Prisma's @updatedAt does elsewhere: the machine's time.
-  const schedules = batched<{ taskId: string; at: Date; pollErrors: number }>(RESCHEDULE_BATCH_MS, async (batch) => {
-    await db.$executeRaw`
-      UPDATE tasks SET "leaseOwner" = NULL, "leaseUntil" = NULL, "nextPollAt" = v.at::timestamp(3), "pollErrors" = v.errors,
-        "updatedAt" = ${sqlTime(Date.now())}
-      FROM unnest(${batch.map((b) => b.taskId)}::text[], ${batch.map((b) => b.at.toISOString())}::text[], ${batch.map((b) => b.pollErrors)}::int[]) AS v(id, at, errors)
-      WHERE tasks.id = v.id::uuid AND tasks."leaseOwner" = ${lease.owner}`;
-  });
+  const schedules = batched<ScheduledPoll>(RESCHEDULE_BATCH_MS, (batch) => writeSchedules(db, lease, batch));
+  const claimWhere = (condition: Prisma.Sql, limit: number, now: number) => claimTasks(services, lease, condition, limit, now);
 
   return {
     lease,
 
-    // One statement claims the batch and returns its rows with their channels: one round trip
-    // per batch. The running set is written as literals so the partial index of running tasks
-    // serves it. A task without an upstream id is being submitted under its submitter's lease;
-    // once that lapses the submitter is gone and the task is failed (README, "The create window").
+    // The running set is written as literals so the partial index of running tasks serves the
+    // claim. A task without an upstream id is being submitted under its submitter's lease; once
+    // that lapses the submitter is gone and the task is failed (README, "The create window").
     async claimDue(limit) {
       if (limit <= 0) return [];
       const now = clock.now();
-      const rows = await db.$queryRaw<ClaimedTask[]>`
-        WITH due AS (
-          SELECT id, "leaseOwner" AS previous FROM tasks
-          WHERE status IN (${RUNNING_SQL})
-            AND "nextPollAt" <= ${sqlTime(now)}
-            AND ("leaseUntil" IS NULL OR "leaseUntil" < ${sqlTime(now)})
-            AND ("upstreamId" IS NOT NULL OR "leaseOwner" IS NOT NULL OR "createdAt" < ${sqlTime(now - lease.ms)})
-          ORDER BY "nextPollAt"
-          LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED),
-        claimed AS (
-          UPDATE tasks SET "leaseOwner" = ${lease.owner}, "leaseUntil" = ${sqlTime(now + lease.ms)}
-          FROM due WHERE tasks.id = due.id
-          RETURNING tasks.*, due.previous AS "previousLeaseOwner")
-        SELECT claimed.*,
-          json_build_object('id', c.id, 'name', c.name, 'provider', c.provider, 'baseUrl', c."baseUrl", 'apiKey', c."apiKey") AS channel
-        FROM claimed JOIN channels c ON c.id = claimed."channelId"`;
-      const takenOver = rows.filter((r) => r.previousLeaseOwner !== null).map((r) => r.id);
-      if (takenOver.length > 0) {
-        services.metrics.leaseTakeovers.inc(takenOver.length);
-        logger.warn({ tasks: takenOver }, "took over tasks whose lease had lapsed");
-      }
-      return rows;
+      return claimWhere(
+        Prisma.sql`"nextPollAt" <= ${sqlTime(now)}
+          AND ("upstreamId" IS NOT NULL OR "leaseOwner" IS NOT NULL OR "createdAt" < ${sqlTime(now - lease.ms)})`,
+        limit,
+        now,
+      );
+    },
+
+    async claimNow(taskId, options = {}) {
+      const polledBefore = options.polledBefore
+        ? Prisma.sql`AND COALESCE("lastPolledAt", "createdAt") < ${sqlTime(options.polledBefore.getTime())}`
+        : Prisma.empty;
+      const [row] = await claimWhere(Prisma.sql`id = ${taskId}::uuid AND "upstreamId" IS NOT NULL ${polledBefore}`, 1, clock.now());
+      return row ?? null;
     },
 
     async nextDue() {
       const [row] = await db.$queryRaw<{ next: Date | null }[]>`
         SELECT min("nextPollAt") AS next FROM tasks
-        WHERE status IN (${RUNNING_SQL}) AND ("leaseUntil" IS NULL OR "leaseUntil" < ${sqlTime(clock.now())})`;
+        WHERE status IN (${RUNNING_SQL}) AND "waitingSince" IS NULL AND ("leaseUntil" IS NULL OR "leaseUntil" < ${sqlTime(clock.now())})`;
       return row?.next ?? null;
     },
 
@@ -197,9 +202,9 @@ export function createTaskQueue(services: Pick<Services, "db" | "logger" | "metr
       return count > 0;
     },
 
-    reschedule(taskId, at, pollErrors) {
+    reschedule(taskId, at, pollErrors, marks = {}) {
       const update = schedules
-        .add({ taskId, at, pollErrors })
+        .add({ taskId, at, pollErrors, marks })
         .catch((err: unknown) => logger.warn({ err, taskId }, "could not reschedule a task; it is polled again when its lease lapses"));
       settling.add(update);
       void update.finally(() => settling.delete(update));
@@ -217,6 +222,75 @@ export function createTaskQueue(services: Pick<Services, "db" | "logger" | "metr
       await db.task.updateMany({ where: { leaseOwner: lease.owner }, data: UNLEASED });
     },
   };
+}
+
+/** A polled task given back: its next poll, its error count, and what the poll learnt. */
+interface ScheduledPoll {
+  taskId: string;
+  at: Date;
+  pollErrors: number;
+  marks: PollMarks;
+}
+
+/**
+ * Gives a batch of polled tasks back in one UPDATE, each only while `lease` still holds it.
+ * updatedAt records when the row was written, as Prisma's @updatedAt does elsewhere: the
+ * machine's time. The marks travel as text, "" for a column left as it is ("clear" empties
+ * the stall check).
+ */
+async function writeSchedules(db: Db, lease: Lease, batch: ScheduledPoll[]) {
+  const moment = (at: Date | null | undefined) => (at === null ? "clear" : (at?.toISOString() ?? ""));
+  await db.$executeRaw`
+    UPDATE tasks SET "leaseOwner" = NULL, "leaseUntil" = NULL, "pollErrors" = v.errors,
+      "nextPollAt" = CASE WHEN tasks."nextPollAt" <> NULLIF(v.due, '')::timestamp(3) THEN LEAST(tasks."nextPollAt", v.at::timestamp(3))
+        ELSE v.at::timestamp(3) END,
+      "lastPolledAt" = COALESCE(NULLIF(v.polled, '')::timestamp(3), tasks."lastPolledAt"),
+      "progressedAt" = COALESCE(NULLIF(v.progressed, '')::timestamp(3), tasks."progressedAt"),
+      "stallCheckAt" = CASE v.stall WHEN '' THEN tasks."stallCheckAt" WHEN 'clear' THEN NULL ELSE v.stall::timestamp(3) END,
+      "updatedAt" = ${sqlTime(Date.now())}
+    FROM unnest(${batch.map((b) => b.taskId)}::text[], ${batch.map((b) => b.at.toISOString())}::text[], ${batch.map((b) => b.pollErrors)}::int[],
+      ${batch.map((b) => moment(b.marks.polledAt))}::text[], ${batch.map((b) => moment(b.marks.progressedAt))}::text[],
+      ${batch.map((b) => moment(b.marks.stallCheckAt))}::text[], ${batch.map((b) => moment(b.marks.claimedDueAt))}::text[])
+      AS v(id, at, errors, polled, progressed, stall, due)
+    WHERE tasks.id = v.id::uuid AND tasks."leaseOwner" = ${lease.owner}`;
+}
+
+/**
+ * Claims up to `limit` running tasks that `condition` selects and no live lease holds, in
+ * nextPollAt order, each with its channel: one statement, one round trip. A task waiting for
+ * a slot on its channel is the slot queue's (tasks/slots.ts), never claimed here. A task whose
+ * lapsed lease still named a holder is a takeover (logged, counted).
+ */
+async function claimTasks(
+  services: Pick<Services, "db" | "logger" | "metrics">,
+  lease: Lease,
+  condition: Prisma.Sql,
+  limit: number,
+  now: number,
+): Promise<ClaimedTask[]> {
+  const rows = await services.db.$queryRaw<ClaimedTask[]>`
+    WITH due AS (
+      SELECT id, "leaseOwner" AS previous FROM tasks
+      WHERE status IN (${RUNNING_SQL})
+        AND ${condition} AND "waitingSince" IS NULL
+        AND ("leaseUntil" IS NULL OR "leaseUntil" < ${sqlTime(now)})
+      ORDER BY "nextPollAt"
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED),
+    claimed AS (
+      UPDATE tasks SET "leaseOwner" = ${lease.owner}, "leaseUntil" = ${sqlTime(now + lease.ms)}
+      FROM due WHERE tasks.id = due.id
+      RETURNING tasks.*, due.previous AS "previousLeaseOwner")
+    SELECT claimed.*,
+      json_build_object('id', c.id, 'name', c.name, 'provider', c.provider, 'baseUrl', c."baseUrl", 'apiKey', c."apiKey",
+        'pollsPerSecond', c."pollsPerSecond") AS channel
+    FROM claimed JOIN channels c ON c.id = claimed."channelId"`;
+  const takenOver = rows.filter((r) => r.previousLeaseOwner !== null).map((r) => r.id);
+  if (takenOver.length > 0) {
+    services.metrics.leaseTakeovers.inc(takenOver.length);
+    services.logger.warn({ tasks: takenOver }, "took over tasks whose lease had lapsed");
+  }
+  return rows;
 }
 
 /** Collects items for `ms` and hands them to `flush` together; each add settles with its batch. */

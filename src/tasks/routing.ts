@@ -9,28 +9,40 @@ import { STORED_ERROR_LENGTH } from "../limits.js";
 import type { UpstreamError } from "../providers/errors.js";
 import { adaptorFor } from "../providers/index.js";
 
+/** Where a new task goes. */
+export interface Route {
+  /**
+   * The channels to submit to, in the order to try them. When `wait` is set, only the one
+   * whose queue the task joins.
+   */
+  channels: Channel[];
+  /** every channel that could take the task is at its limit, and the first one queues (whenFull QUEUE) */
+  wait: boolean;
+}
+
 /**
  * The channels a new task may be submitted to, in the order to try them: the one named
  * (no failover), or every enabled channel that lists the model and whose provider Reelay
  * speaks, highest priority first, spread by weight within a priority. Channels at their
  * concurrency limit and channels whose circuit is open are left out; a channel whose
- * cool-down has passed is let through for a single trial.
+ * cool-down has passed is let through for a single trial. When every channel is at its
+ * limit the task waits for the first of them that queues; when none queues, RATE_LIMITED.
  */
 export async function routeChannels(
   services: Pick<Services, "db" | "config" | "clock">,
   model: string,
   pinned: string | null | undefined,
   random = Math.random,
-): Promise<Channel[]> {
+): Promise<Route> {
   const { db, config } = services;
   if (pinned) {
     const channel = await db.channel.findUnique({ where: { name: pinned } });
     if (!channel?.enabled || channel.deletedAt || !channel.models.includes(model) || !adaptorFor(channel.provider)) {
       throw new ReelayError(ErrorCode.NO_CHANNEL, `No enabled channel named "${pinned}" serves ${model}`);
     }
-    if (atCapacity(channel, await runningOnLimited(db, [channel])))
-      throw new ReelayError(ErrorCode.RATE_LIMITED, `The channel "${pinned}" is at its limit of ${channel.maxConcurrency} running tasks`);
-    return [channel];
+    if (!atCapacity(channel, await runningOnLimited(db, [channel]))) return { channels: [channel], wait: false };
+    if (channel.whenFull === "REFUSE") throw channelFull(channel);
+    return { channels: [channel], wait: true };
   }
   const serving = (await db.channel.findMany({ where: { enabled: true, deletedAt: null, models: { has: model } } })).filter((c) =>
     adaptorFor(c.provider),
@@ -40,24 +52,30 @@ export async function routeChannels(
   const now = services.clock.now();
   const running = await runningOnLimited(db, serving);
   const candidates: Channel[] = [];
+  /** full channels that queue and are in rotation: one of them takes the task when none has room */
+  const queues: Channel[] = [];
   let full = 0;
   for (const channel of serving) {
+    const circuit = circuitState(channel, config.circuitFailureThreshold, now);
     if (atCapacity(channel, running)) {
       full++;
+      if (channel.whenFull === "QUEUE" && circuit !== "OPEN") queues.push(channel);
       continue;
     }
-    const circuit = circuitState(channel, config.circuitFailureThreshold, now);
     if (circuit === "OPEN") continue;
     if (circuit === "HALF_OPEN" && !(await claimTrial(services, channel))) continue;
     candidates.push(channel);
   }
-  if (candidates.length === 0) {
-    if (full > 0)
-      throw new ReelayError(ErrorCode.RATE_LIMITED, `Every channel for ${model} is at its limit of running tasks; try again shortly`);
-    throw new ReelayError(ErrorCode.UPSTREAM_ERROR, `Every channel for ${model} is failing and out of rotation for now; try again shortly`);
-  }
-  return order(candidates, random);
+  if (candidates.length > 0) return { channels: order(candidates, random), wait: false };
+  if (queues.length > 0) return { channels: order(queues, random).slice(0, 1), wait: true };
+  if (full > 0)
+    throw new ReelayError(ErrorCode.RATE_LIMITED, `Every channel for ${model} is at its limit of running tasks; try again shortly`);
+  throw new ReelayError(ErrorCode.UPSTREAM_ERROR, `Every channel for ${model} is failing and out of rotation for now; try again shortly`);
 }
+
+/** A channel at its limit that refuses new tasks (whenFull REFUSE). */
+export const channelFull = (channel: Pick<Channel, "name" | "maxConcurrency">) =>
+  new ReelayError(ErrorCode.RATE_LIMITED, `The channel "${channel.name}" is at its limit of ${channel.maxConcurrency} running tasks`);
 
 /**
  * Highest priority first; within a priority, a weighted random order (Efraimidis–Spirakis:
@@ -70,11 +88,16 @@ export function order(channels: Channel[], random = Math.random): Channel[] {
   return keyed.map((k) => k.c);
 }
 
-/** Running tasks of the channels that have a limit: one grouped query however many there are, none when no channel has a limit. */
+/**
+ * Tasks that hold or wait for a slot on each channel that has a limit: one grouped query however
+ * many there are, none when no channel has a limit. Tasks waiting for a channel count, so a new
+ * task never passes them.
+ */
 function runningOnLimited(db: Db, channels: Channel[]) {
   return runningTasksByChannel(
     db,
     channels.filter((c) => c.maxConcurrency !== null).map((c) => c.id),
+    { withWaiting: true },
   );
 }
 

@@ -1,4 +1,6 @@
 import { costOf } from "../billing/prices.js";
+import { findModel, holdUnits } from "../catalogue.js";
+import { fromNow } from "../clock.js";
 import type { Services } from "../context.js";
 import { Prisma, type Task } from "../generated/prisma/client.js";
 import type { TaskUpstream } from "../providers/channel.js";
@@ -11,7 +13,7 @@ import { proxiedMedia, storedMedia, upstreamExpiry } from "./media-jobs.js";
 import { type MirroredMedia, mirrorMedia, StorageWriteError } from "./mirror.js";
 
 /** What completing a task needs of its row. */
-export type CompletingTask = Pick<Task, "id" | "mediaType" | "priceUnit" | "unitPrice" | "seconds" | "holdAmount">;
+export type CompletingTask = Pick<Task, "id" | "model" | "size" | "mediaType" | "priceUnit" | "unitPrice" | "seconds" | "holdAmount">;
 
 /**
  * Completes a task its provider finished: copies the media into storage and settles the
@@ -28,7 +30,12 @@ export async function completeWithMedia(
   signal: AbortSignal,
 ): Promise<boolean> {
   const { adaptor, channel, upstream } = target;
-  const charge = { charge: chargeFor(task, snapshot), seconds: reportedSeconds(task, snapshot) };
+  const charge = {
+    charge: chargeFor(task, snapshot),
+    seconds: reportedSeconds(task, snapshot),
+    quantity: settledQuantity(task, snapshot),
+    generatedAt: fromNow(services.clock),
+  };
   let media: MirroredMedia;
   try {
     media = await mirrorMedia({
@@ -81,6 +88,17 @@ export function chargeFor(task: Pick<Task, "priceUnit" | "unitPrice" | "seconds"
     case "TOKEN":
       return usage.tokens !== undefined ? costOf(task.unitPrice, usage.tokens) : task.holdAmount;
   }
+}
+
+/**
+ * The units settled, in the task's price unit: what the provider reports it made, else what
+ * the hold was taken for (the request's seconds, one image, the most tokens it could produce).
+ */
+export function settledQuantity(task: Pick<Task, "model" | "size" | "priceUnit" | "seconds">, snapshot: UpstreamSnapshot): number | null {
+  const usage = snapshot.usage ?? {};
+  const reported = { SECOND: usage.seconds, IMAGE: usage.images, TOKEN: usage.tokens }[task.priceUnit];
+  if (reported !== undefined && Number.isFinite(reported)) return reported;
+  return holdUnits(task.priceUnit, findModel(task.model), { seconds: task.seconds, size: task.size });
 }
 
 /** The length the provider reports it made, rounded to whole seconds; else the length asked for. */

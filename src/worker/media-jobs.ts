@@ -6,6 +6,7 @@ import { STORED_ERROR_LENGTH } from "../limits.js";
 import { upstreamOf } from "../providers/channel.js";
 import { UpstreamError } from "../providers/errors.js";
 import type { ProviderAdaptor, UpstreamSnapshot } from "../providers/types.js";
+import { noteTaskEvent } from "../tasks/events.js";
 import { jsonValue } from "../tasks/json-column.js";
 import type { CompletedMedia } from "../tasks/lifecycle.js";
 import type { TaskQueue } from "../tasks/queue.js";
@@ -28,6 +29,7 @@ export function storedMedia(services: Services, media: Omit<MirroredMedia, "byte
     thumbnailKey: media.thumbnailKey,
     thumbnailType: media.thumbnailType,
     mediaStatus: "STORED",
+    mirroredAt: fromNow(services.clock),
     nextMirrorAt: null,
     mirrorError: null,
     mediaExpiresAt: retention === null ? null : fromNow(services.clock, retention),
@@ -79,7 +81,10 @@ export function createMediaJobs(services: Services, queue: TaskQueue) {
     const task = await db.task.findUnique({ where: { id: taskId }, include: { channel: true } });
     if (!task || task.leaseOwner !== owner || task.mediaStatus !== "PROXIED" || !task.upstreamId) return;
     const target = upstreamOf(task, services.channelKeys);
-    const lost = (reason: string) => queue.release(taskId, { mediaStatus: "LOST", nextMirrorAt: null, mirrorError: reason });
+    const lost = async (reason: string) => {
+      await queue.release(taskId, { mediaStatus: "LOST", nextMirrorAt: null, mirrorError: reason });
+      await noteTaskEvent(services, taskId, "MEDIA_LOST", "The provider's copy of the media was gone before Reelay could store it");
+    };
     if (!target?.upstream) return void (await lost(`no adaptor for provider ${task.provider}`));
     if (task.upstreamMediaExpiresAt && task.upstreamMediaExpiresAt.getTime() <= services.clock.now()) {
       logger.error({ taskId }, "the provider's copy expired before the media could be mirrored");
@@ -97,6 +102,7 @@ export function createMediaJobs(services: Services, queue: TaskQueue) {
       });
       services.metrics.mirrorBytes.inc(media.bytes);
       await queue.release(taskId, { ...storedMedia(services, media), mirrorAttempts: { increment: 1 } });
+      await noteTaskEvent(services, taskId, "MIRRORED", `The media was copied into Reelay's storage on retry ${task.mirrorAttempts + 1}`);
       logger.info({ taskId, attempts: task.mirrorAttempts + 1 }, "mirrored media after an earlier storage failure");
     } catch (err) {
       if (err instanceof UpstreamError && err.kind === "not_found") {
@@ -112,6 +118,8 @@ export function createMediaJobs(services: Services, queue: TaskQueue) {
         mirrorError: (err instanceof Error ? err.message : String(err)).slice(0, STORED_ERROR_LENGTH),
         nextMirrorAt: fromNow(services.clock, wait),
       });
+      const message = `Storing the media failed again (retry ${attempts}); next try in ${Math.ceil(wait / 1000)} s`;
+      await noteTaskEvent(services, taskId, "MIRROR_RETRY", message, { attempt: attempts });
     }
   }
 

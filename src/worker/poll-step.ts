@@ -3,12 +3,16 @@ import type { Services } from "../context.js";
 import { type TaskUpstream, upstreamOf } from "../providers/channel.js";
 import { UpstreamError } from "../providers/errors.js";
 import type { UpstreamSnapshot, UpstreamTask } from "../providers/types.js";
+import { cancelAtDeadline } from "../tasks/cancel.js";
 import { reportedFailure, upstreamFailure } from "../tasks/failure.js";
 import { endTask, recordProgress } from "../tasks/lifecycle.js";
-import type { ClaimedTask, TaskQueue } from "../tasks/queue.js";
+import type { ClaimedTask, PollMarks, TaskQueue } from "../tasks/queue.js";
 import { isRunning } from "../tasks/status.js";
 import { isStreamState } from "../tasks/stream-state.js";
 import { completeWithMedia } from "./completion.js";
+import { takePollBudget } from "./poll-budget.js";
+import { DEFAULT_TYPICAL_MS, nextPollDelay, pollBounds } from "./poll-interval.js";
+import { hasMoved, judgeStall } from "./stall.js";
 import { runStream } from "./stream.js";
 
 /** A claimed task's way to its provider, once it has an upstream job. */
@@ -20,6 +24,18 @@ interface PollContext {
   queue: TaskQueue;
   /** cuts provider calls short (a forced shutdown) */
   halt: AbortSignal;
+  /** how long a poll may wait for its channel's budget before it is put off (see PollOptions) */
+  budgetWaitMs: number;
+}
+
+/** How one poll step runs. */
+export interface PollOptions {
+  /**
+   * How long to wait for a place in the channel's poll budget (Channel.pollsPerSecond) before
+   * the poll is put off a little: 0 for the worker's loop, which polls other tasks meanwhile;
+   * longer for a refresh that someone waits for.
+   */
+  budgetWaitMs?: number;
 }
 
 /**
@@ -28,9 +44,12 @@ interface PollContext {
  * settled), runs a streamed task's stream, and gives the task back with its next poll.
  * `halt` cuts provider calls short (a forced shutdown).
  */
-export function createPollStep(services: Services, queue: TaskQueue, halt: AbortSignal): (task: ClaimedTask) => Promise<void> {
-  const context: PollContext = { services, queue, halt };
-  return (task) => pollStep(context, task);
+export function createPollStep(
+  services: Services,
+  queue: TaskQueue,
+  halt: AbortSignal,
+): (task: ClaimedTask, options?: PollOptions) => Promise<void> {
+  return (task, options = {}) => pollStep({ services, queue, halt, budgetWaitMs: options.budgetWaitMs ?? 0 }, task);
 }
 
 async function pollStep(context: PollContext, task: ClaimedTask) {
@@ -48,6 +67,8 @@ async function pollStep(context: PollContext, task: ClaimedTask) {
 
 async function pollClaimed(context: PollContext, task: ClaimedTask) {
   const { services, queue, halt } = context;
+  // The user's cancelAfter deadline (deadlineAt is the earlier of it and TASK_TIMEOUT_MS).
+  if (task.cancelAt && task.cancelAt.getTime() <= services.clock.now()) return void (await cancelAtDeadline(services, task));
   if (!task.upstreamId) {
     // The instance submitting it stopped before recording the provider's answer.
     services.logger.warn({ taskId: task.id }, "failing a task whose submission never completed");
@@ -70,26 +91,37 @@ async function pollClaimed(context: PollContext, task: ClaimedTask) {
     await target.adaptor.cancel?.({ channel: target.channel, task: submitted.upstream }).catch(() => {});
     return;
   }
+  // Over the channel's budget: put off a little, never dropped.
+  const putOff = await takePollBudget(services, task.channel, context.budgetWaitMs);
+  if (putOff !== null) return rescheduleIn(context, task, putOff, task.pollErrors);
   const snapshot = await pollUpstream(context, task, submitted);
   if (snapshot) await record(context, task, submitted, snapshot);
 }
 
-/** One poll of the provider; null when it failed, the task then failed or backing off. */
-async function pollUpstream(context: PollContext, task: ClaimedTask, target: Submitted): Promise<UpstreamSnapshot | null> {
-  const { services, halt } = context;
-  const { metrics } = services;
+/** One call to the provider about the job, timed; failures are counted and thrown. */
+async function askProvider(context: PollContext, task: ClaimedTask, target: Submitted, fresh: boolean): Promise<UpstreamSnapshot> {
+  const { metrics } = context.services;
   const timer = metrics.pollSeconds.startTimer({ provider: task.provider });
   try {
-    const snapshot = await target.adaptor.poll({ channel: target.channel, task: target.upstream, signal: halt });
-    timer();
-    return snapshot;
+    return await target.adaptor.poll({ channel: target.channel, task: target.upstream, fresh, signal: context.halt });
   } catch (err) {
-    timer();
     metrics.upstreamErrors.inc({
       channel: target.channel.name,
       operation: "poll",
       code: err instanceof UpstreamError ? err.code : "UNEXPECTED",
     });
+    throw err;
+  } finally {
+    timer();
+  }
+}
+
+/** One poll of the provider; null when it failed, the task then failed or backing off. */
+async function pollUpstream(context: PollContext, task: ClaimedTask, target: Submitted): Promise<UpstreamSnapshot | null> {
+  const { services } = context;
+  try {
+    return await askProvider(context, task, target, false);
+  } catch (err) {
     if (err instanceof UpstreamError && err.kind === "not_found") {
       await endTask(services, task.id, "FAILED", upstreamFailure(err, "poll"));
       return null;
@@ -108,8 +140,7 @@ async function record(context: PollContext, task: ClaimedTask, target: Submitted
   switch (snapshot.status) {
     case "QUEUED":
     case "PROCESSING":
-      await recordProgress(services, task, { status: snapshot.status, progress: snapshot.progress });
-      rescheduleOnRhythm(context, task);
+      await recordRunning(context, task, target, { ...snapshot, status: snapshot.status });
       return;
     case "FAILED":
       await endTask(services, task.id, "FAILED", reportedFailure(snapshot));
@@ -121,6 +152,46 @@ async function record(context: PollContext, task: ClaimedTask, target: Submitted
       await complete(context, task, target, snapshot);
       return;
   }
+}
+
+/**
+ * Records a reading of a job still running: its progress when it moved, else what stall
+ * detection makes of it; then the next poll on the adaptive interval.
+ */
+async function recordRunning(
+  context: PollContext,
+  task: ClaimedTask,
+  target: Submitted,
+  snapshot: UpstreamSnapshot & { status: "QUEUED" | "PROCESSING" },
+) {
+  const { services } = context;
+  const polledAt = fromNow(services.clock);
+  if (hasMoved(task, snapshot)) {
+    await recordProgress(services, task, { status: snapshot.status, progress: snapshot.progress });
+    return rescheduleOnRhythm(context, task, target, snapshot, { polledAt, progressedAt: polledAt, stallCheckAt: null });
+  }
+  const verdict = await judgeStall(services, task, snapshot, () => freshPoll(context, task, target));
+  switch (verdict.kind) {
+    case "moved":
+      return record(context, task, target, verdict.snapshot);
+    case "checked":
+      // Nothing moved even past the caches: polled as usual, it fails on the first poll after the grace that finds no change.
+      return rescheduleOnRhythm(context, task, target, snapshot, { polledAt, stallCheckAt: polledAt });
+    case "failed":
+      return;
+    case "none":
+      await recordProgress(services, task, { status: snapshot.status, progress: snapshot.progress });
+      return rescheduleOnRhythm(context, task, target, snapshot, { polledAt });
+  }
+}
+
+/** The stall check's poll: past any cache and within the channel's budget; null when it cannot be made now. */
+async function freshPoll(context: PollContext, task: ClaimedTask, target: Submitted): Promise<UpstreamSnapshot | null> {
+  if ((await takePollBudget(context.services, task.channel)) !== null) return null;
+  return askProvider(context, task, target, true).catch((err) => {
+    context.services.logger.warn({ taskId: task.id, err: String(err) }, "the stall check's poll failed; checking again on the next poll");
+    return null;
+  });
 }
 
 /** Completes the task; when its media could not be downloaded, polls again after a backoff. */
@@ -135,16 +206,38 @@ const backoff = ({ config }: Services, errors: number) =>
   Math.min(config.maxPollBackoffMs, config.pollIntervalMs * 2 ** Math.min(errors, 16));
 
 /** Gives the task back with its next poll `delayMs` from now, never later than its deadline. */
-const rescheduleIn = ({ services, queue }: PollContext, task: ClaimedTask, delayMs: number, pollErrors: number) =>
-  queue.reschedule(task.id, new Date(Math.min(services.clock.now() + delayMs, task.deadlineAt.getTime())), pollErrors);
+const rescheduleIn = ({ services, queue }: PollContext, task: ClaimedTask, delayMs: number, pollErrors: number, marks: PollMarks = {}) =>
+  queue.reschedule(task.id, new Date(Math.min(services.clock.now() + delayMs, task.deadlineAt.getTime())), pollErrors, {
+    ...marks,
+    claimedDueAt: task.nextPollAt,
+  });
 
 /**
- * The next regular poll, one interval after this one was due rather than after it
- * finished: the time spent waiting for a slot and for the provider does not add up
- * into a slower rhythm. A task that fell behind waits at least half an interval.
+ * The next regular poll, on the adaptive interval (poll-interval.ts) counted from when this
+ * one was due rather than from when it finished: the time spent waiting for a slot and for
+ * the provider does not add up into a slower rhythm. A task that fell behind waits at least
+ * half an interval; one polled early (a refresh, a callback) counts from now.
  */
-function rescheduleOnRhythm({ services, queue }: PollContext, task: ClaimedTask) {
-  const interval = services.config.pollIntervalMs;
-  const at = Math.max(task.nextPollAt.getTime() + interval, services.clock.now() + interval / 2);
-  queue.reschedule(task.id, new Date(Math.min(at, task.deadlineAt.getTime())), 0);
+function rescheduleOnRhythm(
+  { services, queue }: PollContext,
+  task: ClaimedTask,
+  target: Submitted,
+  snapshot: UpstreamSnapshot & { status: "QUEUED" | "PROCESSING" },
+  marks: PollMarks,
+) {
+  const now = services.clock.now();
+  const interval = nextPollDelay(
+    {
+      status: snapshot.status,
+      progress: snapshot.progress ?? task.progress,
+      progressEstimated: snapshot.progressEstimated ?? false,
+      sinceSubmitMs: now - (task.submittedAt ?? task.createdAt).getTime(),
+      sinceStartMs: task.startedAt ? now - task.startedAt.getTime() : undefined,
+      typicalMs: target.adaptor.typicalGenerationMs ?? DEFAULT_TYPICAL_MS,
+      hints: snapshot.hints,
+    },
+    pollBounds(services.config),
+  );
+  const at = Math.max(Math.min(task.nextPollAt.getTime(), now) + interval, now + interval / 2);
+  queue.reschedule(task.id, new Date(Math.min(at, task.deadlineAt.getTime())), 0, { ...marks, claimedDueAt: task.nextPollAt });
 }

@@ -4,6 +4,7 @@ import type { Services } from "../context.js";
 import { createTaskQueue } from "../tasks/queue.js";
 import { createMediaJobs } from "./media-jobs.js";
 import { createPollStep } from "./poll-step.js";
+import { createSlotQueue } from "./slot-queue.js";
 import { createWebhookWorker } from "./webhooks.js";
 
 /** longest wait between looks for due work: new tasks are noticed at least this often */
@@ -42,6 +43,8 @@ export function createPoller(services: Services, options: { workerId?: string } 
   const media = createMediaJobs(services, queue);
   // Webhook deliveries run in a loop of their own beside the polls: a slow receiver never delays a poll.
   const webhooks = createWebhookWorker(services, { owner: workerId });
+  // Tasks waiting for a channel slot are submitted by a loop of their own too, as slots free.
+  const slotQueue = createSlotQueue(services);
   const slots = createSlots(config.workerConcurrency, stop.signal, logger);
   let nextMediaSweep = 0;
   let loop: Promise<void> | null = null;
@@ -103,18 +106,21 @@ export function createPoller(services: Services, options: { workerId?: string } 
     start() {
       loop ??= run();
       webhooks.start();
+      slotQueue.start();
     },
     tick,
     async close(force = false) {
       stop.abort();
       if (force) halt.abort();
       const deliveries = webhooks.close(force);
+      const submissions = slotQueue.close(force);
       await loop;
       if (!force) await slots.drained();
       await queue.settled();
       // Whatever is still claimed goes back to the pool now instead of when the lease lapses.
       await queue.releaseAll().catch(() => {});
       await deliveries;
+      await submissions;
     },
   };
 }

@@ -47,6 +47,8 @@ export const uniqueRedisPrefix = () => `reelay-test:${randomBytes(5).toString("h
  */
 export async function startTestApp(options: {
   databaseUrl: string;
+  /** the database, already being opened (as npm start opens it); opened from databaseUrl otherwise */
+  database?: AppOptions["database"];
   config?: Partial<Config>;
   referenceFetch?: AppOptions["referenceFetch"];
   /** where the app logs (a test that reads the logs); none otherwise */
@@ -69,6 +71,7 @@ export async function startTestApp(options: {
       mediaDir,
       ...options.config,
     },
+    database: options.database,
     referenceFetch: options.referenceFetch,
     logger: options.logger,
     clock: options.clock,

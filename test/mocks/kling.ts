@@ -9,6 +9,9 @@ import { closeNow, failureQueue, listenLocally, readJsonBody, sendJson } from ".
  * Kling's `{code, message, data}` envelope, runs tasks submitted → processing → succeed on
  * its polls, and serves the finished video from an unauthenticated CDN path.
  *
+ * A create with `callback_url` gets Kling's push callback: on every change of the task's state
+ * (by its polls, or by `setTaskState`), the mock POSTs the task (a query's `data` object) there.
+ *
  * Prompt conventions: "[fail]" → the task fails in risk control; "[blocked]" → refused at
  * submission (code 1301); "[result:<url>]" → the finished task names that URL as its video
  * (a path is on the mock's own origin).
@@ -24,6 +27,12 @@ export interface MockKling {
   apiKey: string;
   requests: { method: string; path: string; headers: Record<string, string>; body?: any; issuer?: string }[];
   tasks: Map<string, MockKlingTask>;
+  /** every callback the mock sent, in order, with the status the receiver answered (0: no answer) */
+  callbacks: { taskId: string; taskStatus: KlingStatus; url: string; answer: number }[];
+  /** moves a task to `status` now, whatever its polls, and pins it there; sends its callback */
+  setTaskState(taskId: string, status: KlingStatus): Promise<void>;
+  /** sends the callback of the task's current state again (a provider's retry); resolves with the receiver's status */
+  sendCallback(taskId: string): Promise<number>;
   failNext(
     n: number,
     match: { method?: string; path?: string },
@@ -33,12 +42,18 @@ export interface MockKling {
   close(): Promise<void>;
 }
 
+export type KlingStatus = "submitted" | "processing" | "succeed" | "failed";
+
 export interface MockKlingTask {
   id: string;
   family: "text2video" | "image2video";
   body: Record<string, any>;
   polls: number;
   video: Buffer;
+  /** set by setTaskState: the task stays in this state */
+  pinned?: KlingStatus;
+  /** the state its last callback (or its creation) reported */
+  reported: KlingStatus;
 }
 
 export const klingFailures = {
@@ -75,6 +90,7 @@ export async function startMockKling(options: MockKlingOptions = {}): Promise<Mo
   const key = new TextEncoder().encode(secretKey);
   const requests: MockKling["requests"] = [];
   const tasks = new Map<string, MockKlingTask>();
+  const callbacks: MockKling["callbacks"] = [];
   const failures = failureQueue();
 
   const server = createServer((req, res) => void handle(req, res).catch((err) => sendJson(res, 500, { code: 5000, message: String(err) })));
@@ -87,7 +103,7 @@ export async function startMockKling(options: MockKlingOptions = {}): Promise<Mo
     const cdn = /^\/cdn\/([^/]+)\.mp4$/.exec(url.pathname);
     if (cdn && req.method === "GET") {
       const task = tasks.get(cdn[1]);
-      if (!task || task.polls < 3) return sendJson(res, 404, { message: "not found" });
+      if (!task || statusOf(task) !== "succeed") return sendJson(res, 404, { message: "not found" });
       res.writeHead(200, { "content-type": "video/mp4", "content-length": task.video.length }).end(task.video);
       return;
     }
@@ -122,7 +138,9 @@ export async function startMockKling(options: MockKlingOptions = {}): Promise<Mo
       const task = tasks.get(query[2]);
       if (!task || task.family !== query[1]) return sendJson(res, 404, { code: 1203, message: "task not found" });
       task.polls++;
-      return sendJson(res, 200, { code: 0, message: "SUCCEED", request_id: "r", data: view(task) });
+      sendJson(res, 200, { code: 0, message: "SUCCEED", request_id: "r", data: view(task) });
+      if (statusOf(task) !== task.reported) void notify(task);
+      return;
     }
     sendJson(res, 404, { code: 1202, message: "invalid request method or path" });
   }
@@ -149,7 +167,7 @@ export async function startMockKling(options: MockKlingOptions = {}): Promise<Mo
       Buffer.alloc(12),
       randomBytes((options.videoBytes ?? 40 * 1024) - 24),
     ]);
-    const task: MockKlingTask = { id, family, body, polls: 0, video };
+    const task: MockKlingTask = { id, family, body, polls: 0, video, reported: "submitted" };
     tasks.set(id, task);
     sendJson(res, 200, {
       code: 0,
@@ -159,12 +177,18 @@ export async function startMockKling(options: MockKlingOptions = {}): Promise<Mo
     });
   }
 
+  /** submitted → processing → succeed (or failed) over its first polls, unless pinned */
+  function statusOf(task: MockKlingTask): KlingStatus {
+    if (task.pinned) return task.pinned;
+    if (task.polls < 2) return task.polls === 0 ? "submitted" : "processing";
+    return String(task.body.prompt ?? "").includes("[fail]") ? "failed" : "succeed";
+  }
+
   function view(task: MockKlingTask) {
     const base = { task_id: task.id, task_info: {}, created_at: Date.now(), updated_at: Date.now() };
-    if (task.polls < 2) return { ...base, task_status: task.polls === 0 ? "submitted" : "processing", task_status_msg: "" };
-    if (String(task.body.prompt ?? "").includes("[fail]"))
-      return { ...base, task_status: "failed", task_status_msg: "Failure to pass the risk control system" };
-    task.polls = Math.max(task.polls, 3);
+    const status = statusOf(task);
+    if (status === "submitted" || status === "processing") return { ...base, task_status: status, task_status_msg: "" };
+    if (status === "failed") return { ...base, task_status: "failed", task_status_msg: "Failure to pass the risk control system" };
     const duration = `${task.body.duration ?? "5"}.1`; // Kling reports a little more than asked
     return {
       ...base,
@@ -181,6 +205,33 @@ export async function startMockKling(options: MockKlingOptions = {}): Promise<Mo
     return named.startsWith("/") ? `${baseUrl}${named}` : named;
   }
 
+  /** POSTs the task's state to its callback_url, as Kling does on a change of state; the receiver's status (0: none) */
+  async function notify(task: MockKlingTask): Promise<number> {
+    const url = task.body.callback_url;
+    task.reported = statusOf(task);
+    if (typeof url !== "string") return 0;
+    const entry = { taskId: task.id, taskStatus: task.reported, url, answer: 0 };
+    callbacks.push(entry);
+    try {
+      const answer = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(view(task)),
+      });
+      await answer.body?.cancel();
+      entry.answer = answer.status;
+    } catch {
+      // the receiver is down: Kling gives up on this call
+    }
+    return entry.answer;
+  }
+
+  function taskOf(id: string) {
+    const task = tasks.get(id);
+    if (!task) throw new Error(`mock kling: no task ${id}`);
+    return task;
+  }
+
   const baseUrl = await listenLocally(server);
   return {
     baseUrl,
@@ -189,6 +240,13 @@ export async function startMockKling(options: MockKlingOptions = {}): Promise<Mo
     apiKey: `${accessKey}:${secretKey}`,
     requests,
     tasks,
+    callbacks,
+    async setTaskState(id, status) {
+      const task = taskOf(id);
+      task.pinned = status;
+      await notify(task);
+    },
+    sendCallback: (id) => notify(taskOf(id)),
     failNext: (n, match, response) => failures.add(n, match, response),
     contentOf: (id) => tasks.get(id)!.video,
     close: () => closeNow(server),

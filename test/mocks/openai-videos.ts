@@ -25,6 +25,14 @@ export interface MockVideoScript {
   reportedSeconds?: string;
   /** size of the generated video file in bytes; default 64 KiB */
   videoBytes?: number;
+  /** a stall: after its progress steps the job stays in_progress at the last one, never finishing; default false */
+  stall?: boolean;
+  /**
+   * the job follows the clock instead of its polls: queued for `queuedMs` after its creation, then
+   * in_progress with progress rising evenly over `runningMs`, then the outcome (queuedPolls and
+   * progressSteps do not apply)
+   */
+  timeline?: { queuedMs: number; runningMs: number };
 }
 
 export interface MockOpenAIVideosOptions {
@@ -95,7 +103,9 @@ export interface RecordedRequest {
 export interface MockJob {
   video: Video;
   /** resolved script (defaults, `[fail]` convention and scriptFor rules applied) */
-  script: Required<Omit<MockVideoScript, "reportedSeconds">> & { reportedSeconds?: string };
+  script: Required<Omit<MockVideoScript, "reportedSeconds" | "timeline">> & Pick<MockVideoScript, "reportedSeconds" | "timeline">;
+  /** when the job was created (ms since the epoch): a timeline counts from here */
+  createdMs: number;
   /** number of retrieve polls answered so far */
   polls: number;
   deleted: boolean;
@@ -144,6 +154,8 @@ export interface MockOpenAIVideos {
   overlaps: { jobId: string; path: string }[];
   /** delay before answering each poll and download, so that overlapping ones would meet */
   setLatency(ms: number): void;
+  /** the most jobs queued or in progress (and not deleted) at one moment, counted as each job is created */
+  peakActive(): number;
   /** stops listening and destroys all open sockets (including in-flight downloads) */
   close(): Promise<void>;
 }
@@ -204,6 +216,7 @@ const DEFAULT_SCRIPT = {
   outcome: "completed" as const,
   failure: { code: "moderation_blocked", message: "The generated video was blocked by our moderation system." },
   videoBytes: 64 * 1024,
+  stall: false,
 };
 
 class HttpError extends Error {
@@ -304,6 +317,7 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
     return file ? Buffer.from(file.subarray(start, end)) : contentSlice(job.video.id, variant, sizeOf(job, variant), start, end);
   };
   let latencyMs = 0;
+  let peak = 0;
 
   /** Waits while a hold selects this request (`download` = a content body at the hold's byte offset). */
   async function held(rec: RecordedRequest, job: MockJob | undefined, download: boolean) {
@@ -350,6 +364,7 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
         remixed_from_video_id: remixedFrom,
       },
       script: resolveScript(fields.prompt),
+      createdMs: Date.now(),
       polls: 0,
       deleted: false,
       pinned: false,
@@ -367,6 +382,8 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
     };
     jobs.set(id, job);
     order.push(id);
+    const active = [...jobs.values()].filter((j) => !j.deleted && (j.video.status === "queued" || j.video.status === "in_progress"));
+    peak = Math.max(peak, active.length);
     return job;
   }
 
@@ -381,13 +398,25 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
     }
   }
 
-  /** One poll = one script step: queued × queuedPolls, then each progress step, then the outcome. */
+  /**
+   * One poll = one script step: queued × queuedPolls, then each progress step, then the outcome
+   * (or, stalled, the last step again). A job with a timeline follows the clock instead.
+   */
   function advance(job: MockJob) {
     const v = job.video;
     if (job.pinned || v.status === "completed" || v.status === "failed") return;
     const step = ++job.polls - job.script.queuedPolls - 1;
+    if (job.script.timeline) return followTimeline(job, job.script.timeline);
     if (step < 0) return;
     if (step < job.script.progressSteps.length) Object.assign(v, { status: "in_progress", progress: job.script.progressSteps[step] });
+    else if (job.script.stall) v.status = "in_progress";
+    else finish(job, job.script.outcome);
+  }
+
+  function followTimeline(job: MockJob, { queuedMs, runningMs }: { queuedMs: number; runningMs: number }) {
+    const running = Date.now() - job.createdMs - queuedMs;
+    if (running < 0) return;
+    if (running < runningMs) Object.assign(job.video, { status: "in_progress", progress: Math.floor((running / runningMs) * 100) });
     else finish(job, job.script.outcome);
   }
 
@@ -651,6 +680,7 @@ export async function startMockOpenAIVideos(options: MockOpenAIVideosOptions = {
     setLatency(ms) {
       latencyMs = ms;
     },
+    peakActive: () => peak,
     hold(match, options = {}) {
       let release!: () => void;
       const released = new Promise<void>((resolve) => (release = resolve));

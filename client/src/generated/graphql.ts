@@ -100,12 +100,15 @@ export type Channel = Node & {
   maxConcurrency?: Maybe<Scalars['Int']['output']>;
   models: Array<Scalars['String']['output']>;
   name: Scalars['String']['output'];
+  /** provider polls per second for this channel's tasks, shared by every worker (a poll over it waits); null = no limit */
+  pollsPerSecond?: Maybe<Scalars['Int']['output']>;
   priority: Scalars['Int']['output'];
   provider: Scalars['String']['output'];
-  /** tasks QUEUED or PROCESSING on this channel now */
+  /** tasks QUEUED or PROCESSING on this channel now, not counting those waiting for a slot (see queueDepth) */
   runningTasks: Scalars['Int']['output'];
   /** share of new tasks among enabled channels of the same priority */
   weight: Scalars['Int']['output'];
+  whenFull: WhenFull;
 };
 
 export type ChannelHealth = {
@@ -127,11 +130,15 @@ export type ChannelInput = {
   maxConcurrency?: InputMaybe<Scalars['Int']['input']>;
   models: Array<Scalars['String']['input']>;
   name: Scalars['String']['input'];
+  /** provider polls per second for this channel's tasks, across every worker; omit or null for no limit */
+  pollsPerSecond?: InputMaybe<Scalars['Int']['input']>;
   priority?: InputMaybe<Scalars['Int']['input']>;
   /** openai | gemini | kling | dashscope | seedance | chat-sse (more may exist) */
   provider: Scalars['String']['input'];
   /** 1 to 1000: share of new tasks among channels of the same priority */
   weight?: InputMaybe<Scalars['Int']['input']>;
+  /** what a new task does when the channel is full */
+  whenFull?: InputMaybe<WhenFull>;
 };
 
 /** a partial change to a channel: omitted fields stay as they are, the key included */
@@ -145,9 +152,28 @@ export type ChannelPatch = {
   models?: InputMaybe<Array<Scalars['String']['input']>>;
   /** a new name for the channel; its tasks follow it */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** provider polls per second for this channel's tasks, across every worker; null for no limit */
+  pollsPerSecond?: InputMaybe<Scalars['Int']['input']>;
   priority?: InputMaybe<Scalars['Int']['input']>;
   /** 1 to 1000: share of new tasks among channels of the same priority */
   weight?: InputMaybe<Scalars['Int']['input']>;
+  /** what a new task does when the channel is full */
+  whenFull?: InputMaybe<WhenFull>;
+};
+
+/** how one channel did with the tasks that ended within the window */
+export type ChannelStats = {
+  __typename?: 'ChannelStats';
+  cancelled: Scalars['Int']['output'];
+  channel: Scalars['String']['output'];
+  completed: Scalars['Int']['output'];
+  failed: Scalars['Int']['output'];
+  /** median time of a completed task from its submission to completion (its wait for a slot not included) */
+  p50Seconds?: Maybe<Scalars['Float']['output']>;
+  /** 95th percentile of the same */
+  p95Seconds?: Maybe<Scalars['Float']['output']>;
+  /** completed / (completed + failed), 0..1; cancelled tasks do not count; null when none ended */
+  successRate?: Maybe<Scalars['Float']['output']>;
 };
 
 export type CircuitState =
@@ -176,6 +202,8 @@ export type CreateApiKeyPayload = {
 
 export type CreateVideoInput = {
   aspectRatio?: InputMaybe<Scalars['String']['input']>;
+  /** a deadline from creation: an ISO-8601 duration ("PT10M", "P1D") or a short one ("90s", "10m", "2h", "1d"), at most MAX_CANCEL_AFTER_MS; a task not finished by then is cancelled (CANCELLED, error code DEADLINE_EXCEEDED) and its hold released */
+  cancelAfter?: InputMaybe<Scalars['String']['input']>;
   /** pick a channel by name; otherwise routed by model */
   channel?: InputMaybe<Scalars['String']['input']>;
   /** same key from the same user returns the same task instead of creating (and charging) another */
@@ -335,6 +363,8 @@ export type Mutation = {
   disableUser: User;
   /** ADMIN only: adds amount (may be negative, never below zero balance) to the balance of the user with that JWT subject; creates the user if unknown */
   grantCredit: User;
+  /** ADMIN only: polls any running task's provider now and records the answer; a task some worker is polling at this moment, or a terminal one, is returned as it is */
+  refreshTask: VideoTask;
   remixVideo: VideoTask;
   /** ADMIN only: puts a channel back into rotation at once and clears its failure count */
   resetChannelHealth: Channel;
@@ -390,6 +420,11 @@ export type MutationGrantCreditArgs = {
   amount: Scalars['Money']['input'];
   note?: InputMaybe<Scalars['String']['input']>;
   subject: Scalars['String']['input'];
+};
+
+
+export type MutationRefreshTaskArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -460,6 +495,8 @@ export type Query = {
   __typename?: 'Query';
   /** ADMIN only: every admin action, newest first */
   auditLog: AuditEntryConnection;
+  /** ADMIN only: per channel, the tasks that ended within the window: outcomes, success rate and generation time percentiles */
+  channelStats: Array<ChannelStats>;
   /** ADMIN only */
   channels: Array<Channel>;
   /** ADMIN only: the ledger of the user with that JWT subject, newest first */
@@ -472,7 +509,13 @@ export type Query = {
   models: Array<Model>;
   node?: Maybe<Node>;
   nodes: Array<Maybe<Node>>;
+  /** ADMIN only: the submitted tasks of any user still QUEUED or PROCESSING, oldest first (those waiting for a slot are in queueDepth) */
+  oldestRunningTasks: Array<VideoTask>;
   prices: Array<ModelPrice>;
+  /** ADMIN only: every channel's running tasks by state, waiting ones included, with zeros */
+  queueDepth: Array<QueueDepth>;
+  /** ADMIN only: submitted running tasks whose provider reading (status or progress) has not moved for olderThanSeconds, longest unmoved first */
+  stalledTasks: Array<VideoTask>;
   /** counts over the caller's tasks */
   stats: TaskStats;
   /** the caller's tasks, newest first unless ordered otherwise */
@@ -491,6 +534,11 @@ export type QueryAuditLogArgs = {
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryChannelStatsArgs = {
+  window: StatsWindow;
 };
 
 
@@ -515,6 +563,17 @@ export type QueryNodeArgs = {
 
 export type QueryNodesArgs = {
   ids: Array<Scalars['ID']['input']>;
+};
+
+
+export type QueryOldestRunningTasksArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryStalledTasksArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  olderThanSeconds?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -550,6 +609,24 @@ export type QueryVideoTaskArgs = {
   id: Scalars['ID']['input'];
 };
 
+/** the running tasks of one channel in one state */
+export type QueueDepth = {
+  __typename?: 'QueueDepth';
+  channel: Scalars['String']['output'];
+  count: Scalars['Int']['output'];
+  /** null when count is 0 */
+  oldestCreatedAt?: Maybe<Scalars['DateTime']['output']>;
+  state: QueueState;
+};
+
+export type QueueState =
+  /** being generated by the provider */
+  | 'PROCESSING'
+  /** submitted, queued at the provider */
+  | 'QUEUED'
+  /** in Reelay's queue for a slot on the channel (maxConcurrency reached); not yet submitted */
+  | 'WAITING';
+
 /** whether a model takes a reference image (inputReference or inputReferenceUrl) */
 export type ReferenceImageUse =
   /** an image is optional */
@@ -574,6 +651,12 @@ export type Role =
   | 'ADMIN'
   | 'USER';
 
+export type StatsWindow =
+  /** the last 24 hours */
+  | 'DAY'
+  /** the last hour */
+  | 'HOUR';
+
 export type Subscription = {
   __typename?: 'Subscription';
   /** With id: that task of the caller. Without: every task of the caller. Emits the current state at once, then every change of status or progress; a subscription with id completes after the task's terminal state is sent. */
@@ -585,12 +668,60 @@ export type SubscriptionTaskProgressArgs = {
   id?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** what a task is billed: the units, their price, and what was held, settled and returned */
+export type TaskBilling = {
+  __typename?: 'TaskBilling';
+  /** taken from the balance when the task was created */
+  held: Scalars['Money']['output'];
+  /** the task's movements of money, oldest first: its hold, settlement and release */
+  ledger: Array<LedgerEntry>;
+  /** units billed: what the provider reported it made once COMPLETED (what was asked for when it reported nothing), what the hold covers while running, 0 after FAILED or CANCELLED */
+  quantity?: Maybe<Scalars['Float']['output']>;
+  /** held minus settled: returned to the balance once the task ended; null while it runs */
+  refunded?: Maybe<Scalars['Money']['output']>;
+  /** charged once the task ended (zero after FAILED or CANCELLED); null while it runs */
+  settled?: Maybe<Scalars['Money']['output']>;
+  unit: PriceUnit;
+  /** the price of one unit, fixed when the task was created */
+  unitPrice: Scalars['Money']['output'];
+};
+
 export type TaskError = {
   __typename?: 'TaskError';
   /** machine-readable, e.g. UPSTREAM_REJECTED, CONTENT_POLICY, TIMEOUT, UPSTREAM_ERROR */
   code: Scalars['String']['output'];
   message: Scalars['String']['output'];
 };
+
+/** one thing that happened to a task, and why, in Reelay's words */
+export type TaskEvent = {
+  __typename?: 'TaskEvent';
+  at: Scalars['DateTime']['output'];
+  /** how many times it happened in a row (repeated provider readings are folded into one) */
+  count: Scalars['Int']['output'];
+  kind: TaskEventKind;
+  message: Scalars['String']['output'];
+};
+
+export type TaskEventKind =
+  | 'CALLBACK'
+  | 'CANCELLED'
+  | 'COMPLETED'
+  | 'CREATED'
+  | 'DEADLINE_EXCEEDED'
+  | 'FAILED'
+  | 'FAILED_OVER'
+  | 'MEDIA_LOST'
+  | 'MIRRORED'
+  | 'MIRROR_RETRY'
+  | 'PROGRESS'
+  | 'PROVIDER_STATUS'
+  | 'QUEUED_FOR_SLOT'
+  | 'REFUNDED'
+  | 'RETRIED'
+  | 'SETTLED'
+  | 'STALLED'
+  | 'SUBMITTED';
 
 export type TaskOrderField =
   | 'CREATED_AT'
@@ -614,6 +745,19 @@ export type TaskStatus =
   | 'FAILED'
   | 'PROCESSING'
   | 'QUEUED';
+
+/** where a task's time went, in seconds; null for a phase it has not reached or finished */
+export type TaskTimings = {
+  __typename?: 'TaskTimings';
+  /** from the media being ready at the provider until it was in Reelay's storage; null until it is stored */
+  mirroring?: Maybe<Scalars['Float']['output']>;
+  /** from creation until the provider started generating (or the task ended without starting) */
+  queued?: Maybe<Scalars['Float']['output']>;
+  /** from the start of generation until the provider had the media ready (or the task ended) */
+  running?: Maybe<Scalars['Float']['output']>;
+  /** from creation until the task ended; a mirror retried after completion may end later */
+  total?: Maybe<Scalars['Float']['output']>;
+};
 
 /** what the tasks of one group, created in the window, made and cost */
 export type UsageGroup = {
@@ -685,6 +829,7 @@ export type UserEdge = {
 export type VideoTask = Node & {
   __typename?: 'VideoTask';
   aspectRatio?: Maybe<Scalars['String']['output']>;
+  billing: TaskBilling;
   /** name of the channel (upstream configuration) that served it */
   channel: Scalars['String']['output'];
   completedAt?: Maybe<Scalars['DateTime']['output']>;
@@ -692,7 +837,11 @@ export type VideoTask = Node & {
   cost: Scalars['Money']['output'];
   createdAt: Scalars['DateTime']['output'];
   error?: Maybe<TaskError>;
+  /** the task's event log, oldest first: the `last` most recent entries (at most 200) */
+  events: Array<TaskEvent>;
   id: Scalars['ID']['output'];
+  /** when the provider last answered a poll of the task; null before the first */
+  lastPolledAt?: Maybe<Scalars['DateTime']['output']>;
   /** when the stored media will be deleted (MEDIA_RETENTION_DAYS); null when it is kept */
   mediaExpiresAt?: Maybe<Scalars['DateTime']['output']>;
   /** null until COMPLETED */
@@ -707,12 +856,15 @@ export type VideoTask = Node & {
   prompt: Scalars['String']['output'];
   /** which adaptor served it: openai, gemini, kling, dashscope, chat-sse, ... */
   provider: Scalars['String']['output'];
+  /** while the task waits in Reelay's queue for a slot on its channel (every channel that could take it is at its maxConcurrency): its place in that queue, 1 = submitted next; null otherwise */
+  queuePosition?: Maybe<Scalars['Int']['output']>;
   remixedFrom?: Maybe<VideoTask>;
   seconds?: Maybe<Scalars['Int']['output']>;
   /** WIDTHxHEIGHT, e.g. 1280x720 */
   size?: Maybe<Scalars['String']['output']>;
   status: TaskStatus;
   thumbnailUrl?: Maybe<Scalars['String']['output']>;
+  timings: TaskTimings;
   updatedAt: Scalars['DateTime']['output'];
   /** ADMIN only: the provider's own words when the task failed on its answer, as it gave them (error.message is Reelay's) */
   upstreamError?: Maybe<Scalars['String']['output']>;
@@ -724,6 +876,11 @@ export type VideoTask = Node & {
   webhookEvents: Array<WebhookEvent>;
   /** where the task's events are POSTed; null: no webhook */
   webhookUrl?: Maybe<Scalars['String']['output']>;
+};
+
+
+export type VideoTaskEventsArgs = {
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -773,6 +930,13 @@ export type WebhookEvent =
   | 'FAILED'
   | 'PROGRESS'
   | 'STARTED';
+
+/** what a new task does when every channel that could take it is at its maxConcurrency */
+export type WhenFull =
+  /** it waits in Reelay's queue for a slot on this channel and is submitted in order as one frees (VideoTask.queuePosition) */
+  | 'QUEUE'
+  /** createVideo is refused with RATE_LIMITED and nothing is charged */
+  | 'REFUSE';
 
 export type TaskFieldsFragment = { __typename?: 'VideoTask', id: string, status: TaskStatus, progress: number, prompt: string, model: string, provider: string, channel: string, mediaType: MediaType, seconds?: number | null, size?: string | null, videoUrl?: string | null, thumbnailUrl?: string | null, cost: string, createdAt: string, updatedAt: string, completedAt?: string | null, error?: { __typename?: 'TaskError', code: string, message: string } | null, remixedFrom?: { __typename?: 'VideoTask', id: string } | null };
 
@@ -1011,6 +1175,23 @@ export type VideoTaskWebhooksQueryVariables = Exact<{
 
 export type VideoTaskWebhooksQuery = { __typename?: 'Query', videoTask?: { __typename?: 'VideoTask', id: string, webhookUrl?: string | null, webhookEvents: Array<WebhookEvent>, webhookDeliveries: Array<{ __typename?: 'WebhookDelivery', id: string, event: WebhookEvent, attempts: number, lastStatus?: number | null, lastError?: string | null, nextAttemptAt?: string | null, deliveredAt?: string | null, gaveUpAt?: string | null, createdAt: string }> } | null };
 
+export type VideoTaskDetailsQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+  lastEvents?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type VideoTaskDetailsQuery = { __typename?: 'Query', videoTask?: { __typename?: 'VideoTask', id: string, status: TaskStatus, events: Array<{ __typename?: 'TaskEvent', at: string, kind: TaskEventKind, message: string, count: number }>, timings: { __typename?: 'TaskTimings', queued?: number | null, running?: number | null, mirroring?: number | null, total?: number | null }, billing: { __typename?: 'TaskBilling', unit: PriceUnit, quantity?: number | null, unitPrice: string, held: string, settled?: string | null, refunded?: string | null, ledger: Array<{ __typename?: 'LedgerEntry', id: string, kind: LedgerKind, amount: string, balanceAfter: string, note?: string | null, createdAt: string, task?: { __typename?: 'VideoTask', id: string, model: string, status: TaskStatus } | null }> } } | null };
+
+export type OperatorViewQueryVariables = Exact<{
+  window: StatsWindow;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  stalledForSeconds?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type OperatorViewQuery = { __typename?: 'Query', queueDepth: Array<{ __typename?: 'QueueDepth', channel: string, state: QueueState, count: number, oldestCreatedAt?: string | null }>, oldestRunningTasks: Array<{ __typename?: 'VideoTask', id: string, status: TaskStatus, progress: number, prompt: string, model: string, provider: string, channel: string, mediaType: MediaType, seconds?: number | null, size?: string | null, videoUrl?: string | null, thumbnailUrl?: string | null, cost: string, createdAt: string, updatedAt: string, completedAt?: string | null, error?: { __typename?: 'TaskError', code: string, message: string } | null, remixedFrom?: { __typename?: 'VideoTask', id: string } | null }>, stalledTasks: Array<{ __typename?: 'VideoTask', id: string, status: TaskStatus, progress: number, prompt: string, model: string, provider: string, channel: string, mediaType: MediaType, seconds?: number | null, size?: string | null, videoUrl?: string | null, thumbnailUrl?: string | null, cost: string, createdAt: string, updatedAt: string, completedAt?: string | null, error?: { __typename?: 'TaskError', code: string, message: string } | null, remixedFrom?: { __typename?: 'VideoTask', id: string } | null }>, channelStats: Array<{ __typename?: 'ChannelStats', channel: string, completed: number, failed: number, cancelled: number, successRate?: number | null, p50Seconds?: number | null, p95Seconds?: number | null }> };
+
 export const TaskFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"TaskFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"VideoTask"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"progress"}},{"kind":"Field","name":{"kind":"Name","value":"prompt"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"channel"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"seconds"}},{"kind":"Field","name":{"kind":"Name","value":"size"}},{"kind":"Field","name":{"kind":"Name","value":"videoUrl"}},{"kind":"Field","name":{"kind":"Name","value":"thumbnailUrl"}},{"kind":"Field","name":{"kind":"Name","value":"cost"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"remixedFrom"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"completedAt"}}]}}]} as unknown as DocumentNode<TaskFieldsFragment, unknown>;
 export const LedgerEntryFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"LedgerEntryFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"LedgerEntry"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"balanceAfter"}},{"kind":"Field","name":{"kind":"Name","value":"note"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"task"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}}]}}]} as unknown as DocumentNode<LedgerEntryFieldsFragment, unknown>;
 export const ApiKeyFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ApiKeyFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ApiKey"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"hint"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastUsedAt"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"revokedAt"}}]}}]} as unknown as DocumentNode<ApiKeyFieldsFragment, unknown>;
@@ -1048,3 +1229,5 @@ export const AuditLogDocument = {"kind":"Document","definitions":[{"kind":"Opera
 export const WebhookSecretDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"WebhookSecret"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"webhookSecret"}}]}}]}}]} as unknown as DocumentNode<WebhookSecretQuery, WebhookSecretQueryVariables>;
 export const RotateWebhookSecretDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RotateWebhookSecret"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"rotateWebhookSecret"}}]}}]} as unknown as DocumentNode<RotateWebhookSecretMutation, RotateWebhookSecretMutationVariables>;
 export const VideoTaskWebhooksDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"VideoTaskWebhooks"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"last"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"videoTask"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"webhookUrl"}},{"kind":"Field","name":{"kind":"Name","value":"webhookEvents"}},{"kind":"Field","name":{"kind":"Name","value":"webhookDeliveries"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"last"},"value":{"kind":"Variable","name":{"kind":"Name","value":"last"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"event"}},{"kind":"Field","name":{"kind":"Name","value":"attempts"}},{"kind":"Field","name":{"kind":"Name","value":"lastStatus"}},{"kind":"Field","name":{"kind":"Name","value":"lastError"}},{"kind":"Field","name":{"kind":"Name","value":"nextAttemptAt"}},{"kind":"Field","name":{"kind":"Name","value":"deliveredAt"}},{"kind":"Field","name":{"kind":"Name","value":"gaveUpAt"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]}}]}}]} as unknown as DocumentNode<VideoTaskWebhooksQuery, VideoTaskWebhooksQueryVariables>;
+export const VideoTaskDetailsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"VideoTaskDetails"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"lastEvents"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"videoTask"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"events"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"last"},"value":{"kind":"Variable","name":{"kind":"Name","value":"lastEvents"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"at"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"count"}}]}},{"kind":"Field","name":{"kind":"Name","value":"timings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"queued"}},{"kind":"Field","name":{"kind":"Name","value":"running"}},{"kind":"Field","name":{"kind":"Name","value":"mirroring"}},{"kind":"Field","name":{"kind":"Name","value":"total"}}]}},{"kind":"Field","name":{"kind":"Name","value":"billing"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"unit"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"unitPrice"}},{"kind":"Field","name":{"kind":"Name","value":"held"}},{"kind":"Field","name":{"kind":"Name","value":"settled"}},{"kind":"Field","name":{"kind":"Name","value":"refunded"}},{"kind":"Field","name":{"kind":"Name","value":"ledger"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LedgerEntryFields"}}]}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"LedgerEntryFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"LedgerEntry"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"balanceAfter"}},{"kind":"Field","name":{"kind":"Name","value":"note"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"task"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}}]}}]} as unknown as DocumentNode<VideoTaskDetailsQuery, VideoTaskDetailsQueryVariables>;
+export const OperatorViewDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"OperatorView"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"window"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"StatsWindow"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"stalledForSeconds"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"queueDepth"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"channel"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"count"}},{"kind":"Field","name":{"kind":"Name","value":"oldestCreatedAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"oldestRunningTasks"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"TaskFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"stalledTasks"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"olderThanSeconds"},"value":{"kind":"Variable","name":{"kind":"Name","value":"stalledForSeconds"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"TaskFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"channelStats"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"window"},"value":{"kind":"Variable","name":{"kind":"Name","value":"window"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"channel"}},{"kind":"Field","name":{"kind":"Name","value":"completed"}},{"kind":"Field","name":{"kind":"Name","value":"failed"}},{"kind":"Field","name":{"kind":"Name","value":"cancelled"}},{"kind":"Field","name":{"kind":"Name","value":"successRate"}},{"kind":"Field","name":{"kind":"Name","value":"p50Seconds"}},{"kind":"Field","name":{"kind":"Name","value":"p95Seconds"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"TaskFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"VideoTask"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"progress"}},{"kind":"Field","name":{"kind":"Name","value":"prompt"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"channel"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"seconds"}},{"kind":"Field","name":{"kind":"Name","value":"size"}},{"kind":"Field","name":{"kind":"Name","value":"videoUrl"}},{"kind":"Field","name":{"kind":"Name","value":"thumbnailUrl"}},{"kind":"Field","name":{"kind":"Name","value":"cost"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"remixedFrom"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"completedAt"}}]}}]} as unknown as DocumentNode<OperatorViewQuery, OperatorViewQueryVariables>;

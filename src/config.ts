@@ -7,7 +7,14 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string;
+  /** one Redis server (REDIS_URL); beside a cluster or Sentinel, only its credentials and TLS are read */
   redisUrl: string | null;
+  /** a Redis Cluster's seed nodes (REDIS_CLUSTER_NODES); empty: no cluster */
+  redisClusterNodes: readonly RedisNode[];
+  /** the Sentinels that name the master (REDIS_SENTINELS); empty: no Sentinel */
+  redisSentinels: readonly RedisNode[];
+  /** the master the Sentinels watch (REDIS_MASTER_NAME) */
+  redisMasterName: string | null;
   redisPrefix: string;
   /** where Reelay keeps its own files: the embedded database, local media and generated secrets (DATA_DIR) */
   dataDir: string;
@@ -131,6 +138,84 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/** One entry of REDIS_CLUSTER_NODES or REDIS_SENTINELS. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** Where Redis is: one server, a cluster, or the master a set of Sentinels names. */
+export type RedisTarget =
+  | { kind: "server"; url: string }
+  /** `url`: REDIS_URL, read only for its credentials and TLS */
+  | { kind: "cluster"; nodes: readonly RedisNode[]; url: string | null }
+  | { kind: "sentinel"; sentinels: readonly RedisNode[]; masterName: string; url: string | null };
+
+type RedisSettings = Pick<Config, "redisUrl" | "redisClusterNodes" | "redisSentinels" | "redisMasterName" | "redisPrefix">;
+
+/**
+ * The Redis the settings name, or null (in-process pub/sub and limits). The one place that
+ * decides, so that everything asking "is Redis configured?" agrees.
+ */
+export function redisTarget(config: RedisSettings): RedisTarget | null {
+  const { redisUrl: url, redisClusterNodes: nodes, redisSentinels: sentinels, redisMasterName: masterName } = config;
+  if (nodes.length && sentinels.length) {
+    throw new ConfigError("REDIS_CLUSTER_NODES and REDIS_SENTINELS are two ways to reach Redis: set one of them, not both");
+  }
+  if (masterName && !sentinels.length) throw new ConfigError("REDIS_MASTER_NAME names a master for Sentinel: set REDIS_SENTINELS too");
+  if (sentinels.length && !masterName) {
+    throw new ConfigError("REDIS_SENTINELS needs REDIS_MASTER_NAME, the name the Sentinels monitor the master under");
+  }
+  if (nodes.length) return { kind: "cluster", nodes, url };
+  if (sentinels.length && masterName) return { kind: "sentinel", sentinels, masterName, url };
+  return url ? { kind: "server", url } : null;
+}
+
+/** Whether pub/sub and limits go through Redis (any of REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS). */
+export const redisConfigured = (config: RedisSettings): boolean => redisTarget(config) !== null;
+
+function redisSettings(env: NodeJS.ProcessEnv): RedisSettings {
+  const settings: RedisSettings = {
+    redisUrl: env.REDIS_URL || null,
+    redisClusterNodes: redisNodes(env, "REDIS_CLUSTER_NODES"),
+    redisSentinels: redisNodes(env, "REDIS_SENTINELS"),
+    redisMasterName: env.REDIS_MASTER_NAME?.trim() || null,
+    redisPrefix: env.REDIS_PREFIX ?? "reelay:",
+  };
+  const target = redisTarget(settings);
+  // A brace in the prefix would become every name's hash tag and put all of them on one node.
+  if (target?.kind === "cluster" && /[{}]/.test(settings.redisPrefix)) {
+    throw new ConfigError(`REDIS_PREFIX must not contain { or } on a Redis Cluster, got "${settings.redisPrefix}"`);
+  }
+  if (!settings.redisUrl || target?.kind === "server") return settings;
+  // Beside a cluster or Sentinel, REDIS_URL only carries what the lists cannot: credentials and TLS.
+  const url = URL.canParse(settings.redisUrl) ? new URL(settings.redisUrl) : null;
+  if (url?.protocol !== "redis:" && url?.protocol !== "rediss:") {
+    throw new ConfigError(
+      "REDIS_URL beside REDIS_CLUSTER_NODES or REDIS_SENTINELS must be a redis:// or rediss:// URL: it gives their credentials and TLS",
+    );
+  }
+  if (target?.kind === "cluster" && !["", "/", "/0"].includes(url.pathname)) {
+    throw new ConfigError(`REDIS_URL names database ${url.pathname.slice(1)}, but a Redis Cluster has only database 0`);
+  }
+  return settings;
+}
+
+/**
+ * REDIS_CLUSTER_NODES / REDIS_SENTINELS: comma-separated host:port, an IPv6 address in
+ * brackets ([::1]:26379).
+ */
+function redisNodes(env: NodeJS.ProcessEnv, name: string): RedisNode[] {
+  return commaList(env[name]).map((item) => {
+    const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(item);
+    const port = Number(match?.[3]);
+    if (!match || port < 1 || port > 65_535) {
+      throw new ConfigError(`${name} entries must be host:port (an IPv6 address in brackets, e.g. [::1]:6379), got "${item}"`);
+    }
+    return { host: match[1] ?? match[2]!, port };
+  });
+}
+
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
@@ -192,8 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host,
     databaseUrl,
-    redisUrl: env.REDIS_URL || null,
-    redisPrefix: env.REDIS_PREFIX ?? "reelay:",
+    ...redisSettings(env),
     dataDir,
     encryptionKey,
     encryptionKeyPrevious: base64Key(env, "ENCRYPTION_KEY_PREVIOUS"),

@@ -1,4 +1,6 @@
-import { Redis } from "ioredis";
+import type { RedisTarget } from "./config.js";
+import { connectRedis, nodeOptions, type RedisAddress, redisNames, targetOf } from "./redis/connection.js";
+import { createShardedSubscriber } from "./redis/sharded-subscriber.js";
 
 /** What crosses the bus: ids and the state that changed. Subscribers re-read the row for everything else. */
 export interface TaskEvent {
@@ -142,7 +144,7 @@ function createSubscription(open: OpenSubscriptions, register: (listener: Listen
   });
 }
 
-/** Single-process bus: the embedded default when REDIS_URL is unset. */
+/** Single-process bus: the embedded default when no Redis is configured. */
 export function createLocalPubSub(): PubSub {
   const table = new ListenerTable();
   const open: OpenSubscriptions = new Set();
@@ -159,80 +161,175 @@ export function createLocalPubSub(): PubSub {
   };
 }
 
-/**
- * Cross-instance bus on Redis pub/sub. Two connections, since a subscribed one
- * cannot publish; every channel carries the prefix. ioredis reconnects and
- * re-subscribes by itself; once it has, every subscription gets RESYNC.
- */
-export function createRedisPubSub(options: { url: string; prefix: string }): PubSub {
+/** How the bus reaches Redis: PUBLISH / SUBSCRIBE on one server (or a Sentinel's master), sharded on a cluster. */
+interface Transport {
+  publish(channel: string, payload: string): Promise<unknown>;
+  /** resolves once the subscription is in force */
+  subscribe(channel: string): Promise<unknown>;
+  unsubscribe(channel: string): Promise<unknown>;
+  /** the publisher's state when it has been up and is down now (a publish would only wait); null otherwise */
+  publisherDown(): string | null;
+  healthy(): boolean;
+  close(): void;
+}
+
+interface TransportEvents {
+  message(channel: string, payload: string): void;
+  /** the subscriptions are in force again after an outage: changes published meanwhile were missed */
+  resubscribed(): void;
+  /** the publishing connection is back after an outage */
+  publisherBack(): void;
+}
+
+const noop = () => {};
+
+/** Plain pub/sub: two connections, since a subscribed one cannot publish. */
+function plainTransport(target: Exclude<RedisTarget, { kind: "cluster" }>, events: TransportEvents): Transport {
   const redisOptions = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false } as const;
-  const publisher = new Redis(options.url, redisOptions);
+  const publisher = connectRedis(target, redisOptions);
   // Re-subscribing after a reconnect is done below rather than by ioredis, whose own
   // re-SUBSCRIBE has no handler and rejects unhandled when the connection closes again.
-  const subscriber = new Redis(options.url, { ...redisOptions, maxRetriesPerRequest: null, autoResubscribe: false });
-  let subscriberWasReady = false;
+  const subscriber = connectRedis(target, { ...redisOptions, maxRetriesPerRequest: null, autoResubscribe: false });
   // Errors surface through healthy() and /ready; without a listener ioredis logs them as unhandled.
-  publisher.on("error", () => {});
-  subscriber.on("error", () => {});
-  // A publish made while the publisher was down is dropped, not queued (mutations must not
-  // wait for Redis). When it is back it asks every instance to resynchronise its subscribers,
-  // since some of them may have missed what this instance could not publish.
-  const resyncChannel = `${options.prefix}resync`;
+  publisher.on("error", noop);
+  subscriber.on("error", noop);
   let publisherWasReady = false;
   publisher.on("ready", () => {
-    if (publisherWasReady) void publisher.publish(resyncChannel, "").catch(() => {});
+    if (publisherWasReady) events.publisherBack();
     publisherWasReady = true;
   });
-  void subscriber.subscribe(resyncChannel).catch(() => {});
-
+  const channels = new Set<string>();
+  let subscriberWasReady = false;
   subscriber.on("ready", () => {
     if (subscriberWasReady) {
-      // Subscribed again first, re-read after: no change can fall between the subscriptions
-      // coming back and the re-read.
-      subscriber
-        .subscribe(resyncChannel, ...table.names().map(channelOf))
-        .then(() => table.resync())
-        .catch(() => {}); // down again: the next "ready" resubscribes and resynchronises
+      // down again: the next "ready" resubscribes and resynchronises
+      subscriber.subscribe(...channels).then(events.resubscribed, noop);
     }
     subscriberWasReady = true;
   });
+  subscriber.on("message", events.message);
+  return {
+    publish: (channel, payload) => publisher.publish(channel, payload),
+    subscribe(channel) {
+      channels.add(channel);
+      return subscriber.subscribe(channel);
+    },
+    unsubscribe(channel) {
+      channels.delete(channel);
+      return subscriber.unsubscribe(channel);
+    },
+    publisherDown: () => (publisherWasReady && publisher.status !== "ready" ? publisher.status : null),
+    healthy: () => publisher.status === "ready" && subscriber.status === "ready",
+    close() {
+      subscriber.disconnect();
+      publisher.disconnect();
+    },
+  };
+}
 
-  const channelOf = (topic: string) => options.prefix + topic;
-  const open: OpenSubscriptions = new Set();
-  const table: ListenerTable = new ListenerTable(
-    async (topic) => void (await subscriber.subscribe(channelOf(topic))),
-    async (topic) => void (await subscriber.unsubscribe(channelOf(topic))),
-  );
-  subscriber.on("message", (channel: string, message: string) => {
-    if (channel === resyncChannel) return table.resync();
-    if (!channel.startsWith(options.prefix)) return;
-    try {
-      table.dispatch(channel.slice(options.prefix.length), JSON.parse(message) as TaskEvent);
-    } catch {
-      // a malformed message from another writer on the prefix: ignore it
-    }
+/** a publish on a cluster gives up after this long rather than wait out a node's failover: the change is dropped, not late */
+const CLUSTER_PUBLISH_TIMEOUT_MS = 1_000;
+
+/**
+ * Sharded pub/sub on a Redis Cluster (SPUBLISH / SSUBSCRIBE, Redis 7): a message stays on
+ * the node that owns its channel's slot instead of being broadcast to every node.
+ */
+function shardedTransport(target: Extract<RedisTarget, { kind: "cluster" }>, events: TransportEvents): Transport {
+  const publisher = connectRedis(target, { maxRetriesPerRequest: 2, commandTimeout: CLUSTER_PUBLISH_TIMEOUT_MS });
+  publisher.on("error", noop);
+  let publisherWasReady = false;
+  publisher.on("ready", () => {
+    if (publisherWasReady) events.publisherBack();
+    publisherWasReady = true;
   });
+  const subscriber = createShardedSubscriber({
+    cluster: publisher,
+    redisOptions: nodeOptions(target.url),
+    onMessage: events.message,
+    onResubscribed: events.resubscribed,
+  });
+  return {
+    publish: (channel, payload) => publisher.spublish(channel, payload),
+    subscribe: (channel) => subscriber.subscribe(channel),
+    unsubscribe: (channel) => subscriber.unsubscribe(channel),
+    publisherDown: () => (publisherWasReady && publisher.status !== "ready" ? publisher.status : null),
+    healthy: () => publisher.status === "ready" && subscriber.healthy(),
+    close() {
+      subscriber.close();
+      publisher.disconnect();
+    },
+  };
+}
+
+/**
+ * Cross-instance bus on Redis pub/sub; every channel carries the prefix (and on a cluster a
+ * hash tag per task or user). The transport reconnects and re-subscribes by itself; once it
+ * has, every subscription gets RESYNC.
+ */
+export function createRedisPubSub(options: RedisAddress & { prefix: string }): PubSub {
+  const target = targetOf(options);
+  const names = redisNames(options.prefix, target);
+  // A publish made while the publisher was down is dropped, not queued (mutations must not
+  // wait for Redis). Once publishing works again this instance asks every instance to
+  // resynchronise its subscribers, since some of them may have missed what it dropped.
+  const resyncChannel = names.of("resync");
+  let dropped = false;
+  const askForResync = () => {
+    transport.publish(resyncChannel, "").then(() => (dropped = false), noop);
+  };
+  const open: OpenSubscriptions = new Set();
+  const events: TransportEvents = {
+    message(channel, message) {
+      if (channel === resyncChannel) return table.resync();
+      const topic = names.nameOf(channel);
+      if (topic === null) return;
+      try {
+        table.dispatch(topic, JSON.parse(message) as TaskEvent);
+      } catch {
+        // a malformed message from another writer on the prefix: ignore it
+      }
+    },
+    // Subscribed again first, re-read after: no change can fall between the subscriptions
+    // coming back and the re-read.
+    resubscribed: () => table.resync(),
+    publisherBack: askForResync,
+  };
+  const transport = target.kind === "cluster" ? shardedTransport(target, events) : plainTransport(target, events);
+  const table: ListenerTable = new ListenerTable(
+    async (topic) => void (await transport.subscribe(names.of(topic))),
+    async (topic) => void (await transport.unsubscribe(names.of(topic))),
+  );
+  void transport.subscribe(resyncChannel).catch(noop);
 
   return {
     async publish(event) {
       // Before the first connection the command waits in the offline queue, as at start-up.
-      if (publisherWasReady && publisher.status !== "ready")
-        throw new Error(`Redis is not available (${publisher.status}); the change is not published`);
+      const down = transport.publisherDown();
+      if (down) {
+        dropped = true;
+        throw new Error(`Redis is not available (${down}); the change is not published`);
+      }
       const payload = JSON.stringify(event);
-      // Two plain PUBLISHes rather than MULTI: subscribers re-read the row, so nothing needs
+      // Two plain publishes rather than MULTI: subscribers re-read the row, so nothing needs
       // them atomic, and ioredis drops the promise of a MULTI it re-sends after a reconnect,
-      // which then rejects unhandled when the connection closes again.
-      await Promise.all([
-        publisher.publish(channelOf(taskTopic(event.taskId)), payload),
-        publisher.publish(channelOf(userTopic(event.userId)), payload),
-      ]);
+      // which then rejects unhandled when the connection closes again. (On a cluster the two
+      // channels are on different slots anyway.)
+      try {
+        await Promise.all([
+          transport.publish(names.of(taskTopic(event.taskId)), payload),
+          transport.publish(names.of(userTopic(event.userId)), payload),
+        ]);
+      } catch (err) {
+        dropped = true;
+        throw err;
+      }
+      if (dropped) askForResync();
     },
     subscribe: (topic) => createSubscription(open, (listener) => table.add(topic, listener)),
-    healthy: () => publisher.status === "ready" && subscriber.status === "ready",
+    healthy: () => transport.healthy(),
     async close() {
       for (const subscription of [...open]) subscription.close();
-      subscriber.disconnect();
-      publisher.disconnect();
+      transport.close();
     },
   };
 }

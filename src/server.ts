@@ -7,7 +7,7 @@ import { createYoga, type MaskError, maskError, type YogaServerInstance } from "
 import type { Logger } from "pino";
 import { WebSocketServer } from "ws";
 import type { Clock } from "./clock.js";
-import { type Config, loadConfig } from "./config.js";
+import { type Config, loadConfig, redisTarget } from "./config.js";
 import { type Context, type CurrentUser, resolveUser, type Services } from "./context.js";
 import type { Database } from "./db/index.js";
 import { badInput, boundMessage, ErrorCode, isNulCharacterError, ReelayError } from "./errors.js";
@@ -34,6 +34,8 @@ export { CSRF_HEADER } from "./http/yoga-plugins.js";
 export const GRAPHQL_PATH = "/graphql";
 /** multipart bodies hold one file plus the operation; this is the room left for the rest */
 const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
+/** what the start-up line says carries events between instances */
+const PUBSUB_KIND = { server: "redis", cluster: "redis-cluster", sentinel: "redis-sentinel", none: "in-process" } as const;
 /** the largest WebSocket message read; ws refuses a longer one from its frame header (close 1009), before any parse or auth */
 export const MAX_WEBSOCKET_MESSAGE_BYTES = 1024 * 1024;
 /** how long open connections may finish before shutdown cuts them; deploy files' stop periods allow for it */
@@ -274,7 +276,7 @@ async function listen(server: Server, services: Services, poller: Poller | null)
     {
       port, // the role is on every line already (the logger's base)
       database: services.database.kind,
-      pubsub: config.redisUrl ? "redis" : "in-process",
+      pubsub: PUBSUB_KIND[redisTarget(config)?.kind ?? "none"],
       // GraphiQL is what yoga answers a browser at the GraphQL path.
       ...(config.role === "worker" ? {} : { graphql: publicGraphQL, ...(config.graphiql ? { graphiql: publicGraphQL } : {}) }),
     },

@@ -6,7 +6,7 @@ import { loadChannelKeys } from "./channels/key-store.js";
 import { channelsWithUnknownKeys, resealChannelKeys } from "./channels/reseal.js";
 import type { ChannelKeys } from "./channels/secret-box.js";
 import { type Clock, systemClock } from "./clock.js";
-import type { Config } from "./config.js";
+import { type Config, redisTarget } from "./config.js";
 import type { PublicBaseUrl, Services } from "./context.js";
 import { type Database, openDatabase } from "./db/index.js";
 import type { TemplateUse } from "./db/template.js";
@@ -61,10 +61,11 @@ export async function createServices(config: Config, options: ServicesOptions = 
     const channelKeys = await sealChannelKeysAtRest(config, database, logger);
     // The AWS SDK takes a while to load: only when object storage is configured.
     const storage = config.s3 ? (await import("./storage/s3.js")).createS3Storage(config.s3) : createLocalStorage(config.mediaDir);
-    const pubsub = config.redisUrl ? createRedisPubSub({ url: config.redisUrl, prefix: config.redisPrefix }) : createLocalPubSub();
+    const redis = redisTarget(config);
+    const pubsub = redis ? createRedisPubSub({ target: redis, prefix: config.redisPrefix }) : createLocalPubSub();
     const limits = createRateLimiter(
       config,
-      config.redisUrl ? createRedisLimitStore({ url: config.redisUrl, prefix: config.redisPrefix }) : createMemoryLimitStore(),
+      redis ? createRedisLimitStore({ target: redis, prefix: config.redisPrefix }) : createMemoryLimitStore(),
       logger,
     );
     const publicBaseUrl = createPublicBaseUrl(config);

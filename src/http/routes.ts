@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { redisConfigured } from "../config.js";
 import type { Services } from "../context.js";
 import { refuseAnonymousOverLimit } from "../rate-limits/anonymous-requests.js";
 import { createRestHandler, isRestPath } from "../rest/routes.js";
@@ -39,7 +40,7 @@ export function createRequestHandler(services: Services, graphql: RequestHandler
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname === "/health") return json(res, 200, { status: "ok" });
     if (url.pathname === "/ready") {
-      const [database, redis] = [await services.database.ping(), config.redisUrl ? services.pubsub.healthy() : null];
+      const [database, redis] = [await services.database.ping(), redisConfigured(config) ? services.pubsub.healthy() : null];
       const ready = database && redis !== false;
       return json(res, ready ? 200 : 503, { status: ready ? "ready" : "unavailable", database, ...(redis === null ? {} : { redis }) });
     }

@@ -3,7 +3,7 @@ import type { LimitStore, Slot, WindowCount } from "./store.js";
 /** how often ended windows and lapsed leases are dropped, so the maps stay as small as the traffic of the last minutes */
 const SWEEP_INTERVAL_MS = 60_000;
 
-/** Counters in this process's memory: the backend when REDIS_URL is unset. */
+/** Counters in this process's memory: the backend when no Redis is configured. */
 export function createMemoryLimitStore(): LimitStore {
   const windows = new Map<string, { count: number; endsAt: number }>();
   /** key → holder → end of its lease */

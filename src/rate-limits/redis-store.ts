@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { connectRedis, type RedisAddress, redisNames, targetOf } from "../redis/connection.js";
 import type { LimitStore, Slot, WindowCount } from "./store.js";
 
 /** a limit check never holds a request longer than this when Redis is slow; the limiter then lets it through */
@@ -40,17 +40,21 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
 /**
- * Counters in Redis, shared by every instance on the same REDIS_URL and REDIS_PREFIX.
+ * Counters in Redis, shared by every instance on the same Redis and REDIS_PREFIX.
  * Each check is one script, so concurrent instances never interleave inside it; every key
- * carries the prefix and its own expiry. Single-key scripts only, so a cluster can host them.
+ * carries the prefix and its own expiry. Every script and command touches one key, so on a
+ * cluster each runs on the one node that owns that key's slot (the key's hash tag, see
+ * redisNames); a script over several keys would need them under one tag.
  */
-export function createRedisLimitStore(options: { url: string; prefix: string }): LimitStore {
-  const redis = new Redis(options.url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, commandTimeout: COMMAND_TIMEOUT_MS });
+export function createRedisLimitStore(options: RedisAddress & { prefix: string }): LimitStore {
+  const target = targetOf(options);
+  const redis = connectRedis(target, { maxRetriesPerRequest: 1, enableOfflineQueue: true, commandTimeout: COMMAND_TIMEOUT_MS });
   // Failures reach the caller of each command; without a listener ioredis reports them as unhandled.
   redis.on("error", () => {});
   let wasReady = false;
   redis.once("ready", () => (wasReady = true));
-  const keyOf = (key: string) => `${options.prefix}limits:${key}`;
+  const names = redisNames(options.prefix, target);
+  const keyOf = (key: string) => names.of(`limits:${key}`);
   /** Before the first connection a command waits in the offline queue, as at start-up; after an outage it fails at once. */
   const connection = () => {
     if (wasReady && redis.status !== "ready") throw new Error(`Redis is not available (${redis.status})`);
@@ -68,11 +72,10 @@ export function createRedisLimitStore(options: { url: string; prefix: string }):
     },
     async renewSlots(slots, leaseMs) {
       if (slots.length === 0) return;
-      const pipeline = connection().pipeline();
-      for (const { key, holder } of slots) pipeline.eval(RENEW_SCRIPT, 1, keyOf(key), holder, leaseMs);
-      const results = (await pipeline.exec()) ?? [];
-      const failed = results.find(([err]) => err);
-      if (failed) throw failed[0];
+      // A script per connection slot rather than one pipeline, which a cluster accepts only for
+      // keys of one hash slot. All are sent before any answer is awaited: still one round trip.
+      const client = connection();
+      await Promise.all(slots.map(({ key, holder }) => client.eval(RENEW_SCRIPT, 1, keyOf(key), holder, leaseMs)));
     },
     async releaseSlot({ key, holder }: Slot) {
       await connection().zrem(keyOf(key), holder);
